@@ -1,0 +1,31 @@
+import { createFunctionApp } from '../runtime/app.js';
+import { httpSpec, routeOf } from '../runtime/route.js';
+import { db } from '../runtime/clients.js';
+import { conflict } from '../runtime/problem.js';
+import { cacheUser } from '../runtime/auth/session-cache.js';
+import { registerBody, user } from './schemas.js';
+import { hashPassword } from './passwords.js';
+import { insertUser, toUser } from './store.js';
+
+const spec = httpSpec('accounts-register');
+
+const route = routeOf(spec, {
+  request: { body: { content: { 'application/json': { schema: registerBody } }, required: true } },
+  responses: {
+    201: { description: 'Account created', content: { 'application/json': { schema: user } } },
+    409: { description: 'Email already registered' },
+  },
+});
+
+export default createFunctionApp(spec).openapi(route, async (c) => {
+  const body = c.req.valid('json');
+  const passwordHash = await hashPassword(body.password);
+  const created = await db().transaction(async (trx) => {
+    const row = await insertUser(trx, { email: body.email, name: body.name, role: body.role, passwordHash });
+    return row ? toUser(row) : null;
+  });
+  if (!created) throw conflict('an account with this email already exists', { errors: [{ path: 'email', message: 'already registered' }] });
+  await cacheUser(created);
+  c.get('log').info({ userId: created.id, role: created.role }, 'user registered');
+  return c.json(created, 201, { location: '/api/v1/users/me' });
+});

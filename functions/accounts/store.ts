@@ -1,0 +1,95 @@
+/** accounts' PostgreSQL queries (schema `accounts`). */
+import type { Knex } from 'knex';
+import { db, schemaName } from '../runtime/clients.js';
+import type { User } from './schemas.js';
+
+export const accountsSchema = () => schemaName('accounts');
+const users = (k: Knex | Knex.Transaction = db()) => k.withSchema(accountsSchema()).table('users');
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: User['role'];
+  status: User['status'];
+  password_hash: string;
+  created_at: Date;
+}
+
+export const toUser = (r: UserRow): User => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  status: r.status,
+  createdAt: r.created_at.toISOString(),
+});
+
+/** Inserts a user; returns null when the email (case-insensitively) is taken. */
+export async function insertUser(
+  trx: Knex.Transaction,
+  u: { email: string; name: string; role: User['role']; passwordHash: string },
+): Promise<UserRow | null> {
+  const rows = (await trx.raw(
+    `insert into ??.users (email, name, role, password_hash) values (?, ?, ?, ?)
+     on conflict ((lower(email))) do nothing returning *`,
+    [accountsSchema(), u.email, u.name, u.role, u.passwordHash],
+  )) as { rows: UserRow[] };
+  return rows.rows[0] ?? null;
+}
+
+export async function findUserByEmail(email: string): Promise<UserRow | undefined> {
+  return users().whereRaw('lower(email) = lower(?)', [email]).first<UserRow>();
+}
+
+export async function findUserById(id: string): Promise<UserRow | undefined> {
+  return users().where({ id }).first<UserRow>();
+}
+
+export interface RefreshRow {
+  id: string;
+  session_id: string;
+  token_hash: string;
+  expires_at: Date;
+  used_at: Date | null;
+  user_id: string;
+  revoked_at: Date | null;
+}
+
+export async function createSession(trx: Knex.Transaction, sessionId: string, userId: string): Promise<void> {
+  await trx.withSchema(accountsSchema()).table('sessions').insert({ id: sessionId, user_id: userId });
+}
+
+export async function insertRefreshToken(
+  trx: Knex.Transaction,
+  t: { id: string; sessionId: string; tokenHash: string; expiresAt: Date },
+): Promise<void> {
+  await trx
+    .withSchema(accountsSchema())
+    .table('refresh_tokens')
+    .insert({ id: t.id, session_id: t.sessionId, token_hash: t.tokenHash, expires_at: t.expiresAt });
+}
+
+/** Locks the token row (and reads its session) so two concurrent refreshes serialize. */
+export async function lockRefreshToken(trx: Knex.Transaction, tokenHash: string): Promise<RefreshRow | undefined> {
+  const s = accountsSchema();
+  const res = (await trx.raw(
+    `select t.*, s.user_id, s.revoked_at from ??.refresh_tokens t join ??.sessions s on s.id = t.session_id
+     where t.token_hash = ? for update of t, s`,
+    [s, s, tokenHash],
+  )) as { rows: RefreshRow[] };
+  return res.rows[0];
+}
+
+export async function markRefreshUsed(trx: Knex.Transaction, id: string): Promise<void> {
+  await trx.withSchema(accountsSchema()).table('refresh_tokens').where({ id }).update({ used_at: trx.fn.now() });
+}
+
+export async function revokeSessionRow(k: Knex | Knex.Transaction, sessionId: string, reason: string): Promise<void> {
+  await k
+    .withSchema(accountsSchema())
+    .table('sessions')
+    .where({ id: sessionId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: k.fn.now(), revoked_reason: reason });
+}

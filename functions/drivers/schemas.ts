@@ -1,0 +1,49 @@
+import { z } from '@hono/zod-openapi';
+
+export const vehicleClass = z.enum(['economy', 'comfort', 'xl']);
+
+/** Plates compare without case, spaces or dashes: "ab-12 cd" and "AB12CD" are one car. */
+export const normalisePlate = (plate: string) => plate.toUpperCase().replace(/[\s-]+/g, '');
+
+export const registerDriverBody = z
+  .object({
+    licenseNumber: z.string().trim().min(4, 'must be at least 4 characters').max(32),
+    vehicle: z
+      .object({
+        make: z.string().trim().min(1).max(50),
+        model: z.string().trim().min(1).max(50),
+        plate: z
+          .string()
+          .trim()
+          .max(16)
+          .refine((p) => /^[A-Z0-9]{2,10}$/.test(normalisePlate(p)), 'must be 2–10 letters or digits (spaces and dashes allowed)'),
+        class: vehicleClass,
+        seats: z.number().int().min(1).max(8),
+      })
+      .strict(),
+  })
+  .strict()
+  .openapi('RegisterDriverRequest');
+
+const vehicle = z.object({ make: z.string(), model: z.string(), plate: z.string(), class: vehicleClass, seats: z.number().int() });
+
+export const driverStatus = z.enum(['offline', 'online', 'on_trip']);
+
+export const publicDriver = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    vehicle,
+    status: driverStatus,
+    rating: z.object({ average: z.number().nullable(), count: z.number().int() }),
+  })
+  .openapi('DriverPublic');
+
+export const ownDriver = publicDriver
+  .extend({ userId: z.string().uuid(), licenseNumber: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .openapi('Driver');
+
+export const availabilityBody = z.object({ status: z.enum(['online', 'offline']) }).strict().openapi('AvailabilityRequest');
+
+export type OwnDriver = z.infer<typeof ownDriver>;
+export type PublicDriver = z.infer<typeof publicDriver>;

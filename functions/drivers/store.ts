@@ -1,0 +1,50 @@
+/** drivers' PostgreSQL queries (schema `drivers`). */
+import type { Knex } from 'knex';
+import { db, schemaName } from '../runtime/clients.js';
+import type { OwnDriver, PublicDriver } from './schemas.js';
+
+export const driversSchema = () => schemaName('drivers');
+export const driversTable = (k: Knex | Knex.Transaction = db()) => k.withSchema(driversSchema()).table('drivers');
+
+export interface DriverRow {
+  id: string;
+  user_id: string;
+  display_name: string;
+  license_number: string;
+  vehicle_make: string;
+  vehicle_model: string;
+  vehicle_plate: string;
+  vehicle_class: 'economy' | 'comfort' | 'xl';
+  vehicle_seats: number;
+  status: 'offline' | 'online' | 'on_trip';
+  rating_avg: string | null;
+  rating_count: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const toPublic = (r: DriverRow): PublicDriver => ({
+  id: r.id,
+  name: r.display_name,
+  vehicle: { make: r.vehicle_make, model: r.vehicle_model, plate: r.vehicle_plate, class: r.vehicle_class, seats: r.vehicle_seats },
+  status: r.status,
+  rating: { average: r.rating_avg === null ? null : Number(r.rating_avg), count: r.rating_count },
+});
+
+export const toOwn = (r: DriverRow): OwnDriver => ({
+  ...toPublic(r),
+  userId: r.user_id,
+  licenseNumber: r.license_number,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+export const findByUser = (userId: string) => driversTable().where({ user_id: userId }).first<DriverRow | undefined>();
+export const findById = (id: string) => driversTable().where({ id }).first<DriverRow | undefined>();
+
+/** Which unique constraint a 23505 hit, so the client hears which field clashed. */
+export function uniqueViolation(err: unknown): 'user_id' | 'vehicle_plate' | null {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505') return null;
+  return e.constraint?.includes('plate') ? 'vehicle_plate' : 'user_id';
+}

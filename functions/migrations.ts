@@ -1,0 +1,17 @@
+/** Every service's migrations, in dependency-free order (each service owns one schema). */
+import type { Migration } from './runtime/migrate.js';
+import { migrate } from './runtime/migrate.js';
+import { migrations as accounts } from './accounts/migrations.js';
+import { migrations as drivers } from './drivers/migrations.js';
+
+export const serviceMigrations: Record<string, readonly Migration[]> = {
+  accounts,
+  drivers,
+};
+
+export async function migrateAll(log: (line: string) => void = () => undefined): Promise<void> {
+  for (const [service, list] of Object.entries(serviceMigrations)) {
+    const applied = await migrate(service, list);
+    log(applied.length ? `${service}: applied ${applied.join(', ')}` : `${service}: up to date`);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Process configuration from the environment, validated once with zod.
+ * A missing or malformed variable stops start-up with one line naming it
+ * (see ConfigError / exitOnConfigError) instead of failing later at first use.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const prefix = z.string().regex(/^[a-z0-9_]*$/, 'lower-case letters, digits and _ only');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: port.default(8080),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/test'),
+  /** Prepended to every service schema (tests use it to isolate runs). */
+  PG_SCHEMA_PREFIX: prefix.default(''),
+  PG_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().max(64).default('mr:'),
+  MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017'),
+  MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('microride'),
+  /** Where emitted CloudEvents go: the Broker ingress (SinkBinding sets it in the cluster). */
+  K_SINK: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).default('microride'),
+  JWT_AUDIENCE: z.string().min(1).default('microride-api'),
+  /** SPKI PEM of the access-token key (every function that verifies tokens). */
+  JWT_PUBLIC_KEY: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional(),
+  /** PKCS8 PEM of the signing key (accounts only). */
+  JWT_PRIVATE_KEY: z.string().startsWith('-----BEGIN PRIVATE KEY-----').optional(),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 86_400).default(30 * 86_400),
+  /** Cost of the scrypt password hash (N = 2^SCRYPT_LOG_N). 15 = ~50 ms, a deliberate cost. */
+  SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** Dev mode enables /api/v1/payments/{id}/simulate for any user, not only admins. */
+  MICRORIDE_DEV_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: { variable: string; message: string }[]) {
+    super(issues.map((i) => `${i.variable}: ${i.message}`).join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+let cached: Config | undefined;
+
+/** Parses process.env once; throws ConfigError naming each bad variable. */
+export function config(): Config {
+  if (cached) return cached;
+  const parsed = configSchema.safeParse(process.env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** For tests that change the environment between cases. */
+export function resetConfig(): void {
+  cached = undefined;
+}
+
+/** Fails start-up if a variable this function cannot work without is absent. */
+export function requireConfig<K extends keyof Config>(key: K, why: string): NonNullable<Config[K]> {
+  const value = config()[key];
+  if (value === undefined || value === null || value === '') {
+    throw new ConfigError([{ variable: String(key), message: `required (${why})` }]);
+  }
+  return value as NonNullable<Config[K]>;
+}
+
+/** Prints one clear line and exits; used by entry points. */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`configuration error: ${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw err;
+}

@@ -1,0 +1,69 @@
+/**
+ * The local API gateway: one port, routes each request to its function's Hono app by
+ * the catalog (what the Knative ingress + per-Service hostnames do in the cluster), and
+ * serves the merged OpenAPI document and Swagger UI.
+ */
+import { Hono } from 'hono';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { FunctionSpec, Store } from '../functions/catalog-types.js';
+import { honoPath, type FunctionApp } from '../functions/runtime/app.js';
+import { HttpProblem, problemResponse } from '../functions/runtime/problem.js';
+import { readiness } from '../functions/runtime/health.js';
+import { mergeOpenApi } from './openapi.js';
+
+export interface LoadedFunction {
+  spec: FunctionSpec;
+  app: FunctionApp;
+}
+
+/** Static segments must win over parameters (/drivers/me before /drivers/{id}). */
+function routeOrder(a: FunctionSpec, b: FunctionSpec): number {
+  const weight = (s: FunctionSpec) => (s.kind === 'http' ? (s.path.match(/\{/g)?.length ?? 0) : 99);
+  return weight(a) - weight(b);
+}
+
+export function createGateway(functions: readonly LoadedFunction[]): Hono {
+  const gw = new Hono();
+  const stores = new Set<Store>(functions.flatMap((f) => f.spec.stores));
+
+  gw.get('/health/liveness', (c) => c.json({ status: 'ok' }));
+  gw.get('/health/readiness', async (c) => {
+    const r = await readiness([...stores]);
+    return c.json({ status: r.ready ? 'ready' : 'not ready', checks: r.checks }, r.ready ? 200 : 503);
+  });
+
+  const openapi = mergeOpenApi(functions);
+  gw.get('/openapi.json', (c) => c.json(openapi));
+  gw.get('/docs', swaggerUI({ url: '/openapi.json', title: 'MicroRide API' }));
+
+  // Event functions (and every function's own health) under /_fn/<name>/…, which is
+  // what the broker's dispatchers call; the function sees the path it has in its pod.
+  for (const { spec, app } of functions) {
+    const prefix = `/_fn/${spec.name}`;
+    gw.all(`${prefix}/*`, (c) => app.fetch(rewrite(c.req.raw, prefix), c.env));
+    gw.all(prefix, (c) => app.fetch(rewrite(c.req.raw, prefix), c.env));
+  }
+
+  const allowed = new Map<string, Set<string>>();
+  for (const { spec, app } of [...functions].sort((a, b) => routeOrder(a.spec, b.spec))) {
+    if (spec.kind !== 'http') continue;
+    const path = honoPath(spec.path);
+    gw.on(spec.method.toUpperCase(), path, (c) => app.fetch(c.req.raw, c.env));
+    allowed.set(path, (allowed.get(path) ?? new Set()).add(spec.method.toUpperCase()));
+  }
+  // A known path with the wrong method is 405 with Allow, not 404.
+  for (const [path, methods] of allowed) {
+    gw.all(path, () =>
+      problemResponse(new HttpProblem(405, `use ${[...methods].join(' or ')} for this path`, { headers: { allow: [...methods].join(', ') } })),
+    );
+  }
+
+  gw.notFound((c) => problemResponse(new HttpProblem(404, `no route for ${c.req.method} ${c.req.path}`), c.req.path));
+  return gw;
+}
+
+function rewrite(req: Request, prefix: string): Request {
+  const url = new URL(req.url);
+  url.pathname = url.pathname.slice(prefix.length) || '/';
+  return new Request(url, req);
+}

@@ -1,0 +1,56 @@
+/**
+ * `npm start`: the whole platform on this machine. scripts/start.sh has already made
+ * sure PostgreSQL, Redis, RabbitMQ and FerretDB answer.
+ */
+import { join } from 'node:path';
+import { config, exitOnConfigError } from '../functions/runtime/config.js';
+import { closeClients } from '../functions/runtime/clients.js';
+import { markDraining } from '../functions/runtime/health.js';
+import { startPlatform } from './platform.js';
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  try {
+    config();
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const platform = await startPlatform({
+    port: config().PORT,
+    host: process.env.HOST ?? '127.0.0.1',
+    keysDir: join(process.cwd(), '.local', 'keys'),
+    log: (l) => say(`  ${l}`),
+  });
+  say('');
+  say(`MicroRide is up:`);
+  say(`  API gateway   ${platform.url}`);
+  say(`  OpenAPI       ${platform.url}/openapi.json`);
+  say(`  Swagger UI    ${platform.url}/docs`);
+  say(`  Health        ${platform.url}/health/readiness`);
+  say('Ctrl-C stops it.');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    markDraining();
+    say(`\n${signal}: stopping (finishing in-flight requests)…`);
+    const hard = setTimeout(() => process.exit(1), config().SHUTDOWN_TIMEOUT_MS + 1_000);
+    hard.unref();
+    void platform
+      .close()
+      .then(closeClients)
+      .then(() => {
+        say('stopped.');
+        process.exit(0);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`npm start failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+/**
+ * Runs in every test worker before its test file is loaded: gives the worker a unique
+ * namespace in every shared service so parallel runs (and a second run) never collide.
+ * The runtime reads these variables lazily, so setting them here is enough.
+ */
+import { randomBytes } from 'node:crypto';
+
+const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+process.env.MICRORIDE_TEST_ID = id;
+process.env.NODE_ENV = 'test';
+process.env.LOG_LEVEL ??= 'silent';
+process.env.PG_SCHEMA_PREFIX = `${id}_`;
+process.env.REDIS_PREFIX = `${id}:`;
+process.env.MONGO_DB = `${id}`;
+process.env.BROKER_PREFIX = `${id}.`;

@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects:
+ *  - "main": unit + integration tests, files in parallel; each worker gets its own
+ *    PostgreSQL schema prefix, Redis key prefix, MongoDB database and RabbitMQ names
+ *    (test/setup/isolation.ts), so runs never see each other.
+ *  - "fault": tests that stop/start shared services (RabbitMQ); run alone, one file at a time.
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts'],
+          exclude: ['**/*.fault.test.ts', 'node_modules/**'],
+          setupFiles: ['test/setup/isolation.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+        },
+      },
+      {
+        test: {
+          name: 'fault',
+          include: ['test/**/*.fault.test.ts'],
+          setupFiles: ['test/setup/isolation.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
