@@ -53,7 +53,10 @@ export function createFunctionApp(spec: FunctionSpec): FunctionApp {
 
   if (spec.kind === 'http') {
     const path = honoPath(spec.path);
-    app.use(path, bodyLimit({ maxSize: config().MAX_BODY_BYTES, onError: () => { throw new HttpProblem(413, `request body larger than ${config().MAX_BODY_BYTES} bytes`); } }));
+    app.use(path, bodyLimit({ maxSize: config().MAX_BODY_BYTES, onError: () => {
+      // The rest of the body is never read, so the socket cannot be reused: say so.
+      throw new HttpProblem(413, `request body larger than ${config().MAX_BODY_BYTES} bytes`, { headers: { connection: 'close' } });
+    } }));
     app.use(path, requireJsonBody());
     app.use(path, authorize(spec));
   }

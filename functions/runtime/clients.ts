@@ -54,6 +54,9 @@ export function mongoClient(): MongoClient {
   return mongoInstance;
 }
 
+/** Whether this process has opened MongoDB at all (cleanup skips it otherwise). */
+export const mongoInUse = () => mongoInstance !== undefined;
+
 export function mongo(): Db {
   return mongoClient().db(config().MONGO_DB);
 }

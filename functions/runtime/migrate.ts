@@ -15,18 +15,27 @@ export interface Migration {
 export async function migrate(service: string, migrations: readonly Migration[]): Promise<string[]> {
   const schema = schemaName(service);
   const knex = db();
-  await knex.raw('create schema if not exists ??', [schema]);
   const source: Knex.MigrationSource<Migration> = {
     getMigrations: async () => [...migrations],
     getMigrationName: (m) => m.name,
     getMigration: async (m) => ({ up: (k: Knex) => m.up(k, schema), down: (k: Knex) => m.down(k, schema) }),
   };
-  const [, applied] = (await knex.migrate.latest({
-    migrationSource: source,
-    schemaName: schema,
-    tableName: 'knex_migrations',
-  })) as [number, string[]];
-  return applied;
+  // knex's own lock table does not cover creating that table: two pods starting at once
+  // would race on it. A transaction-scoped advisory lock per schema serialises them.
+  const lockKey = `microride.migrate.${schema}`;
+  await knex.transaction(async (t) => {
+    await t.raw('select pg_advisory_xact_lock(hashtext(?))', [lockKey]);
+    await t.raw('create schema if not exists ??', [schema]);
+  });
+  return knex.transaction(async (lock) => {
+    await lock.raw('select pg_advisory_xact_lock(hashtext(?))', [lockKey]);
+    const [, applied] = (await knex.migrate.latest({
+      migrationSource: source,
+      schemaName: schema,
+      tableName: 'knex_migrations',
+    })) as [number, string[]];
+    return applied;
+  });
 }
 
 /** Drops a service schema (tests clean up after themselves). */

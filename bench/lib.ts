@@ -1,0 +1,44 @@
+/**
+ * What every benchmark returns and how results are kept: bench/results/<name>.json with
+ * the figures, the command that produced them, the machine and the date.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { join } from 'node:path';
+
+export interface BenchResult {
+  name: string;
+  /** Figures as measured; name them with their unit (e.g. reqPerSec, p99Ms). */
+  figures: Record<string, number | string>;
+  /** Target per figure, as text (e.g. ">= 8000"). */
+  targets?: Record<string, string>;
+  notes?: string;
+}
+
+export type Bench = () => Promise<BenchResult | BenchResult[]>;
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+}
+
+export function machine() {
+  const cpu = cpus();
+  return { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
+}
+
+export function writeResult(result: BenchResult, command: string): string {
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${result.name}.json`);
+  writeFileSync(file, `${JSON.stringify({ ...result, command, machine: machine(), date: new Date().toISOString() }, null, 2)}\n`);
+  return file;
+}

@@ -1,0 +1,40 @@
+/**
+ * `npm run bench [name…]`: runs each bench/<name>.bench.ts (all of them by default),
+ * prints one table and writes bench/results/<name>.json per result.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { writeResult, type Bench, type BenchResult } from './lib.js';
+
+const wanted = process.argv.slice(2);
+const dir = join(process.cwd(), 'bench');
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.ts', '')));
+
+if (files.length === 0) {
+  process.stderr.write(`no benchmark matches ${wanted.join(', ')}; have: ${readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).join(', ')}\n`);
+  process.exit(2);
+}
+
+const rows: BenchResult[] = [];
+for (const file of files) {
+  const name = file.replace('.bench.ts', '');
+  process.stderr.write(`\n▶ ${name}\n`);
+  const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: Bench };
+  const out = await mod.default();
+  for (const r of Array.isArray(out) ? out : [out]) {
+    const path = writeResult(r, `npm run bench -- ${name}`);
+    process.stderr.write(`  wrote ${path}\n`);
+    rows.push(r);
+  }
+}
+
+process.stdout.write('\n| benchmark | figure | value | target |\n|---|---|---|---|\n');
+for (const r of rows) {
+  for (const [k, v] of Object.entries(r.figures)) {
+    process.stdout.write(`| ${r.name} | ${k} | ${v} | ${r.targets?.[k] ?? ''} |\n`);
+  }
+}
+process.exit(0);
