@@ -2,18 +2,19 @@
  * Access-token keys. Tokens are EdDSA (Ed25519) JWTs: accounts signs with the private
  * key; every other function verifies locally with the public key — no call to accounts.
  */
-import { generateKeyPairSync, createPublicKey } from 'node:crypto';
-import { importPKCS8, importSPKI, exportJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
+import { generateKeyPairSync, createPublicKey, type KeyObject } from 'node:crypto';
+import { importPKCS8, exportJWK, calculateJwkThumbprint, type JWK, type CryptoKey } from 'jose';
 import { requireConfig } from '../config.js';
 
 export const ALG = 'EdDSA';
 
-let verifyKey: Promise<CryptoKey> | undefined;
+let verifyKey: KeyObject | undefined;
 let signKey: Promise<{ key: CryptoKey; kid: string }> | undefined;
 let jwks: Promise<{ keys: JWK[] }> | undefined;
 
-export function verificationKey(): Promise<CryptoKey> {
-  verifyKey ??= importSPKI(requireConfig('JWT_PUBLIC_KEY', 'verifies access tokens'), ALG);
+/** A node:crypto KeyObject: jose verifies with it about twice as fast as with a WebCrypto key. */
+export function verificationKey(): KeyObject {
+  verifyKey ??= createPublicKey(requireConfig('JWT_PUBLIC_KEY', 'verifies access tokens'));
   return verifyKey;
 }
 

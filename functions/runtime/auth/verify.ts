@@ -23,10 +23,26 @@ export interface Principal {
   user: CachedUser | null;
 }
 
-export async function verifyAccessToken(token: string): Promise<Principal> {
+type Claims = z.infer<typeof claimsSchema>;
+
+/**
+ * Signature checks are pure, so a token verified once need not be verified again until
+ * it expires; the cache is bounded and holds only tokens that were valid. Revocation is
+ * NOT cached: every request still asks Redis.
+ */
+const verified = new Map<string, Claims>();
+const VERIFIED_MAX = 10_000;
+
+async function verifiedClaims(token: string): Promise<Claims> {
+  const hit = verified.get(token);
+  if (hit) {
+    if (hit.exp * 1000 > Date.now()) return hit;
+    verified.delete(token);
+    throw unauthorized('access token expired');
+  }
   let payload: unknown;
   try {
-    ({ payload } = await jwtVerify(token, await verificationKey(), {
+    ({ payload } = await jwtVerify(token, verificationKey(), {
       algorithms: [ALG],
       issuer: config().JWT_ISSUER,
       audience: config().JWT_AUDIENCE,
@@ -38,10 +54,22 @@ export async function verifyAccessToken(token: string): Promise<Principal> {
   }
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw unauthorized('invalid access token claims');
-  const { revoked, user } = await sessionState(claims.data.sid, claims.data.sub);
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(token, claims.data);
+  return claims.data;
+}
+
+export async function verifyAccessToken(token: string): Promise<Principal> {
+  const claims = await verifiedClaims(token);
+  const { revoked, user } = await sessionState(claims.sid, claims.sub);
   if (revoked) throw unauthorized('access token revoked');
   if (user && user.status !== 'active') throw unauthorized('account disabled');
-  return { userId: claims.data.sub, role: claims.data.role, sessionId: claims.data.sid, expiresAt: claims.data.exp, user };
+  return { userId: claims.sub, role: claims.role, sessionId: claims.sid, expiresAt: claims.exp, user };
+}
+
+/** Tests that swap keys must also forget tokens verified under the old key. */
+export function resetVerifiedTokens(): void {
+  verified.clear();
 }
 
 /** "Bearer <token>" → token, or a 401 that says what is wrong with the header. */
