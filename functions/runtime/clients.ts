@@ -27,7 +27,8 @@ export function schemaName(service: string): string {
 }
 
 export function redis(): Redis {
-  redisInstance ??= new Redis(config().REDIS_URL, {
+  if (redisInstance) return redisInstance;
+  redisInstance = new Redis(config().REDIS_URL, {
     lazyConnect: false,
     maxRetriesPerRequest: 2,
     enableOfflineQueue: true,
