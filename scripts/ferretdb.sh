@@ -67,7 +67,7 @@ resolve_version() {
   local go v
   go=$(find_go)
   # "@v1.24" is a module query for the newest v1.24.x release.
-  if v=$(cd "${TMPDIR:-/tmp}" && GOFLAGS= "$go" list -m -f '{{.Version}}' "$MODULE@v1.24" 2>/dev/null) \
+  if v=$(cd "${TMPDIR:-/tmp}" && GOFLAGS='' "$go" list -m -f '{{.Version}}' "$MODULE@v1.24" 2>/dev/null) \
      && [[ $v =~ ^v1\.24\.[0-9]+$ ]]; then
     echo "$v"
   else
@@ -114,7 +114,7 @@ cmd_build() {
   (
     cd "$tmp/src"
     # GOTOOLCHAIN=local: never try to download another toolchain; go.mod asks only for go 1.24.
-    CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS= "$go" build -p "${MICRORIDE_GO_P:-1}" -buildvcs=false \
+    CGO_ENABLED=0 GOTOOLCHAIN=local GOWORK=off GOFLAGS='' "$go" build -p "${MICRORIDE_GO_P:-1}" -buildvcs=false \
       -trimpath -ldflags='-s -w' -o "$tmp/ferretdb" ./cmd/ferretdb
   ) || die "go build of FerretDB $version failed"
   local out
