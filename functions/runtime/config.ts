@@ -28,6 +28,8 @@ export const configSchema = z.object({
   JWT_PUBLIC_KEY: z.string().startsWith('-----BEGIN PUBLIC KEY-----').optional(),
   /** PKCS8 PEM of the signing key (accounts only). */
   JWT_PRIVATE_KEY: z.string().startsWith('-----BEGIN PRIVATE KEY-----').optional(),
+  /** HMAC key that signs fare quotes (analysis signs, rides verifies); at least 32 characters. */
+  QUOTE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(90 * 86_400).default(30 * 86_400),
   /** Cost of the scrypt password hash (N = 2^SCRYPT_LOG_N). 15 = ~50 ms, a deliberate cost. */
@@ -36,6 +38,12 @@ export const configSchema = z.object({
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** AMQP URL of the RabbitMQ behind the local broker (eventing/broker). */
+  RABBITMQ_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
+  /** Prepended to every exchange and queue the local broker declares (tests isolate runs with it). */
+  BROKER_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]*$/, 'letters, digits, _ . : - only').max(64).default('microride.'),
+  /** Port of the local broker's ingress (what K_SINK points at under `npm start`). */
+  BROKER_PORT: port.default(8082),
   /** Dev mode enables /api/v1/payments/{id}/simulate for any user, not only admins. */
   MICRORIDE_DEV_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });

@@ -1,0 +1,88 @@
+/**
+ * Sends one CloudEvent in binary content mode (the SDK builds the headers and body) over
+ * pooled keep-alive connections, and reads the answer — including a reply event.
+ * node:http rather than fetch: the dispatcher's hot path, and measurably cheaper.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { CloudEvent, HTTP } from 'cloudevents';
+
+const agents = {
+  http: new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 }),
+  https: new https.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 }),
+};
+
+export interface SendResult {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  headers?: Record<string, string>;
+}
+
+export function postEvent(url: string, event: CloudEvent<unknown>, opts: SendOptions): Promise<SendResult> {
+  const message = HTTP.binary(event);
+  const headers: Record<string, string> = { ...opts.headers };
+  for (const [k, v] of Object.entries(message.headers)) headers[k] = String(v);
+  const raw: unknown = message.body;
+  const body = raw === undefined || raw === null ? undefined : Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? raw : Buffer.from(raw as Uint8Array);
+  return send(url, headers, body, opts);
+}
+
+// A dispatcher sends to a handful of URLs millions of times: parse each once.
+const parsed = new Map<string, { secure: boolean; hostname: string; port: string; path: string }>();
+function target(url: string) {
+  let t = parsed.get(url);
+  if (!t) {
+    const u = new URL(url);
+    t = { secure: u.protocol === 'https:', hostname: u.hostname, port: u.port, path: `${u.pathname}${u.search}` };
+    if (parsed.size > 1_000) parsed.clear();
+    parsed.set(url, t);
+  }
+  return t;
+}
+
+function send(url: string, headers: Record<string, string>, body: string | Buffer | undefined, opts: SendOptions): Promise<SendResult> {
+  return new Promise((resolve, reject) => {
+    const { secure, hostname, port, path } = target(url);
+    const req = (secure ? https : http).request(
+      {
+        hostname,
+        port,
+        path,
+        method: 'POST',
+        agent: secure ? agents.https : agents.http,
+        headers: { ...headers, 'content-length': String(body === undefined ? 0 : Buffer.byteLength(body)) },
+        timeout: opts.timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({ status: res.statusCode ?? 0, headers: out, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no response within ${opts.timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The reply event in a 2xx answer (binary or structured), or undefined when there is none. */
+export function replyOf(result: SendResult): CloudEvent<unknown> | undefined {
+  const ct = result.headers['content-type'] ?? '';
+  const looksLikeEvent = result.headers['ce-id'] !== undefined || ct.startsWith('application/cloudevents+');
+  if (!looksLikeEvent) return undefined;
+  const parsed = HTTP.toEvent<unknown>({ headers: result.headers, body: result.body.length ? result.body.toString('utf8') : undefined });
+  // The SDK types the result as the CloudEventV1 interface; it is always the class.
+  if (!(parsed instanceof CloudEvent)) throw new Error('a reply must be one event, not a batch');
+  parsed.validate();
+  return parsed;
+}

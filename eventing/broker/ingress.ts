@@ -1,0 +1,152 @@
+/**
+ * The broker ingress (what K_SINK points at): `POST /` with a CloudEvent in binary or
+ * structured mode. Invalid → 400. Valid → published to the Broker's headers exchange
+ * with a publisher confirm, and only then 202. A nack → 500; no RabbitMQ → 503, which
+ * senders retry (Knative retries 5xx), so an acknowledged event is never lost.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudEvent, HTTP } from 'cloudevents';
+import type { Logger } from '../../functions/runtime/logger.js';
+import { dataBytes, toPublish } from './amqp-message.js';
+import { NackError, UnavailableError, type Publisher } from './publisher.js';
+
+export interface IngressOptions {
+  port: number;
+  host?: string;
+  publisher: Publisher;
+  exchange: string;
+  log: Logger;
+  maxBodyBytes?: number;
+}
+
+export interface Ingress {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+class BadRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function problem(res: ServerResponse, status: number, detail: string, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ type: 'about:blank', title: http.STATUS_CODES[status] ?? 'Error', status, detail });
+  res.writeHead(status, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new BadRequest(413, `event larger than ${limit} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function plainHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** The event and the bytes of its data, from a binary or structured request. */
+export function parseRequest(headers: Record<string, string>, body: Buffer): { event: CloudEvent<unknown>; data: Buffer } {
+  const ct = headers['content-type'] ?? '';
+  if (ct.startsWith('application/cloudevents-batch')) throw new BadRequest(400, 'batched CloudEvents are not accepted; send one event per request');
+  const structured = ct.startsWith('application/cloudevents');
+  let parsed: CloudEvent<unknown>;
+  try {
+    // Binary mode: only the attributes are parsed (as a Knative ingress does); the data
+    // bytes go on untouched, and the SDK's JSON parser (which builds two Error objects
+    // per call) stays off the hot path.
+    const result = HTTP.toEvent<unknown>({ headers, body: structured && body.length ? body.toString('utf8') : undefined });
+    // The SDK types the result as the CloudEventV1 interface; it is always the class.
+    if (!(result instanceof CloudEvent)) throw new BadRequest(400, 'batched CloudEvents are not accepted');
+    parsed = result;
+    parsed.validate();
+  } catch (err) {
+    if (err instanceof BadRequest) throw err;
+    throw new BadRequest(400, `not a valid CloudEvent: ${(err as Error).message}`);
+  }
+  return { event: parsed, data: structured ? dataBytes(parsed) : body };
+}
+
+/** Stops accepting, lets in-flight requests finish, then cuts what is left after timeoutMs. */
+function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+export function startIngress(opts: IngressOptions): Promise<Ingress> {
+  const limit = opts.maxBodyBytes ?? 1024 * 1024;
+  const log = opts.log.child({ component: 'ingress' });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/') return problem(res, 404, 'the broker ingress accepts events at POST /');
+    if (req.method !== 'POST') return problem(res, 405, 'use POST', { allow: 'POST' });
+    let event: CloudEvent<unknown>;
+    let data: Buffer;
+    try {
+      ({ event, data } = parseRequest(plainHeaders(req), await readBody(req, limit)));
+    } catch (err) {
+      const status = err instanceof BadRequest ? err.status : 400;
+      return problem(res, status, (err as Error).message);
+    }
+    const { content, options } = toPublish(event, data);
+    try {
+      await opts.publisher.publish(opts.exchange, '', content, options);
+    } catch (err) {
+      if (err instanceof NackError) {
+        log.error({ id: event.id, type: event.type }, 'RabbitMQ nacked an event');
+        return problem(res, 500, err.message);
+      }
+      if (err instanceof UnavailableError) return problem(res, 503, err.message, { 'retry-after': '1' });
+      log.error({ err, id: event.id }, 'publishing failed');
+      return problem(res, 500, 'publishing failed');
+    }
+    res.writeHead(202, { 'content-length': '0' });
+    res.end();
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log.error({ err }, 'ingress failure');
+      if (!res.headersSent) problem(res, 500, 'internal error');
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
+      const port = (server.address() as AddressInfo).port;
+      const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
+      resolve({ url: `http://${host}:${port}`, port, close: () => closeServer(server, 5_000) });
+    });
+  });
+}

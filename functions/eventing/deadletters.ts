@@ -1,0 +1,55 @@
+/**
+ * The dead-letter sink of every Trigger: an event the broker gave up on (retries spent,
+ * or a non-retryable answer) arrives here with knativeerrordest, knativeerrorcode and
+ * knativeerrordata. It is stored in eventing.dead_letters for inspection and replay, and
+ * logged. Storing is idempotent by key (source, id, destination), so no Dedupe store.
+ */
+import type { CloudEvent } from 'cloudevents';
+import { db, schemaName } from '../runtime/clients.js';
+import { eventSpec } from '../runtime/route.js';
+import { createEventApp } from '../runtime/events/receive.js';
+import { noDedupe } from '../runtime/events/idempotency.js';
+
+const spec = eventSpec('eventing-deadletters');
+
+function extension(event: CloudEvent<unknown>, name: string): string | undefined {
+  // Extensions are own properties of the SDK's event object.
+  const v = (event as unknown as Record<string, unknown>)[name];
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+/** knativeerrordata is base64; show it as text when it is printable UTF-8. */
+export function decodeErrorData(data: string | undefined): string | undefined {
+  if (!data) return undefined;
+  const text = Buffer.from(data, 'base64').toString('utf8');
+  return text.includes('\uFFFD') ? undefined : text;
+}
+
+export default createEventApp(
+  spec,
+  {
+    '*': async (event, { log }) => {
+      const dest = extension(event, 'knativeerrordest') ?? 'unknown';
+      const codeText = extension(event, 'knativeerrorcode');
+      const code = codeText !== undefined && /^\d+$/.test(codeText) ? Number(codeText) : null;
+      const data = extension(event, 'knativeerrordata');
+      const text = decodeErrorData(data);
+      await db()(`${schemaName('eventing')}.dead_letters`)
+        .insert({
+          source: event.source,
+          id: event.id,
+          type: event.type,
+          subject: event.subject ?? null,
+          error_dest: dest,
+          error_code: code,
+          error_data: data ?? null,
+          error_text: text ?? null,
+          event: event.toString(),
+        })
+        .onConflict(['source', 'id', 'error_dest'])
+        .ignore();
+      log.warn({ dest, code, error: text?.slice(0, 300) }, 'dead letter stored');
+    },
+  },
+  { dedupe: noDedupe() },
+);

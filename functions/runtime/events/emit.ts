@@ -1,0 +1,104 @@
+/**
+ * Emitting CloudEvents: build one from a function's catalog entry (source
+ * /microride/<function>, subject = entity id, data validated against the event
+ * catalog) and POST it to K_SINK in binary content mode. A function that changes state
+ * does not call sendEvent directly: it enqueues into its outbox (outbox.ts) in the same
+ * transaction, and the relay sends.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { parseEventData, type EventData, type EventDataInput, type EventType } from '../../../eventing/catalog.js';
+import type { FunctionSpec } from '../../catalog-types.js';
+import { requireConfig } from '../config.js';
+
+export interface EventInput<T extends EventType> {
+  type: T;
+  /** The entity the event is about (a ride id, a user id …). */
+  subject: string;
+  data: EventDataInput<T>;
+  /** Defaults to a fresh UUID; pass one to make a retried emit the same event. */
+  id?: string;
+  /** Defaults to now. */
+  time?: string;
+}
+
+export type MicroRideEvent<T extends EventType> = CloudEvent<EventData<T>> & { type: T };
+
+export const sourceOf = (spec: Pick<FunctionSpec, 'name'>): string => `/microride/${spec.name}`;
+
+/** Throws if the function does not declare the type in its catalog `emits`, or if data is invalid (EventDataError). */
+export function buildEvent<T extends EventType>(spec: Pick<FunctionSpec, 'name' | 'emits'>, input: EventInput<T>): MicroRideEvent<T> {
+  if (!spec.emits.includes(input.type)) {
+    throw new Error(`${spec.name} emits ${input.type} but its catalog entry does not list it in "emits" (functions/catalog.ts)`);
+  }
+  const data = parseEventData(input.type, input.data);
+  return new CloudEvent<EventData<T>>({
+    id: input.id ?? randomUUID(),
+    source: sourceOf(spec),
+    type: input.type,
+    subject: input.subject,
+    time: input.time ?? new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  }) as MicroRideEvent<T>;
+}
+
+/** The sink refused the event or could not be reached. */
+export class EmitError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status from the sink; undefined when it could not be reached. */
+    readonly status: number | undefined,
+  ) {
+    super(message);
+    this.name = 'EmitError';
+  }
+
+  /** Knative's rule: network errors, 404/408/409/429 and 5xx are worth another try. */
+  get retryable(): boolean {
+    const s = this.status;
+    return s === undefined || s >= 500 || s === 404 || s === 408 || s === 409 || s === 429;
+  }
+}
+
+export interface SendOptions {
+  /** Defaults to K_SINK. */
+  sink?: string;
+  timeoutMs?: number;
+}
+
+/** POSTs the event in binary mode; resolves on 2xx, throws EmitError otherwise. */
+export async function sendEvent(event: CloudEvent<unknown>, opts: SendOptions = {}): Promise<void> {
+  const sink = opts.sink ?? requireConfig('K_SINK', 'the broker ingress that emitted events are sent to');
+  const message = HTTP.binary(event);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers)) headers[k] = String(v);
+  let res: Response;
+  try {
+    res = await fetch(sink, {
+      method: 'POST',
+      headers,
+      body: message.body as string | Uint8Array,
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+  } catch (err) {
+    throw new EmitError(`could not reach ${sink}: ${(err as Error).message}`, undefined);
+  }
+  if (res.ok) {
+    await res.body?.cancel();
+    return;
+  }
+  const detail = (await res.text().catch(() => '')).slice(0, 500);
+  throw new EmitError(`${sink} answered ${res.status} to ${event.type} ${event.id}: ${detail}`, res.status);
+}
+
+/** buildEvent + sendEvent, for functions that change no state of their own. */
+export async function emitEvent<T extends EventType>(
+  spec: Pick<FunctionSpec, 'name' | 'emits'>,
+  input: EventInput<T>,
+  opts: SendOptions = {},
+): Promise<MicroRideEvent<T>> {
+  const event = buildEvent(spec, input);
+  await sendEvent(event, opts);
+  return event;
+}

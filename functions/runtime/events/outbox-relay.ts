@@ -1,0 +1,282 @@
+/**
+ * The outbox relay: publishes unsent outbox rows to K_SINK and marks them sent. A row
+ * that fails waits with exponential backoff kept in the row (so a restart resumes where
+ * it stopped); when nothing gets through, the whole relay backs off. A broker outage
+ * delays events; it never loses them.
+ *
+ * Latency: a statement trigger NOTIFYs on insert and the relay LISTENs, so it publishes
+ * right after the commit (enqueueEvent also nudges relays in the same process); polling
+ * is only the safety net. Delivery is at least once: a crash between publishing and
+ * marking sent re-publishes the row, with the same event id, which consumers dedupe.
+ * Several relays may share an outbox: rows are claimed FOR UPDATE SKIP LOCKED.
+ */
+import { CloudEvent } from 'cloudevents';
+import { db, schemaName } from '../clients.js';
+import { logger, type Logger } from '../logger.js';
+import { EmitError, sendEvent } from './emit.js';
+import { listenForCommits } from './commit-listener.js';
+
+export const OUTBOX_TABLE = 'outbox';
+export const OUTBOX_CHANNEL = 'microride_outbox';
+
+// Relays running in this process, nudged after a commit that enqueued events.
+const localRelays = new Set<{ nudge(service?: string): void }>();
+
+export function nudgeLocalRelays(service: string): void {
+  for (const r of localRelays) r.nudge(service);
+}
+
+interface OutboxRow {
+  id: string;
+  source: string;
+  type: string;
+  subject: string;
+  time: Date;
+  data: unknown;
+  attempts: number;
+}
+
+export interface OutboxRelayOptions {
+  /** Services whose outbox this relay drains (one schema each). */
+  services: readonly string[];
+  /** Where to publish; defaults to K_SINK. */
+  sink?: string;
+  batchSize?: number;
+  /** Publishes in flight at once per service. */
+  concurrency?: number;
+  /** Safety-net poll when no NOTIFY arrives. */
+  pollIntervalMs?: number;
+  /** Backoff of a failing row: base·2^(attempts-1), capped, ±20 % jitter. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  timeoutMs?: number;
+  /** Sent rows are deleted after this long. */
+  retentionMs?: number;
+  /** LISTEN for NOTIFY from other processes' commits (default true). */
+  listen?: boolean;
+  log?: Logger;
+}
+
+export interface OutboxRelay {
+  /** Asks the relay to look for due rows now (all services, or one). */
+  nudge(service?: string): void;
+  /** Publishes everything due now; resolves when a pass found nothing more to do. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+class ServiceWorker {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private lastPrune = 0;
+  private failing = false;
+  private sinkDownUntil = 0;
+  private sinkFailures = 0;
+  private readonly table: string;
+
+  constructor(
+    private readonly service: string,
+    private readonly opts: Required<Omit<OutboxRelayOptions, 'services' | 'sink' | 'log' | 'listen'>> & { sink: string | undefined },
+    private readonly log: Logger,
+  ) {
+    this.table = `${schemaName(service)}.${OUTBOX_TABLE}`;
+  }
+
+  nudge(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.loop().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  async flush(): Promise<void> {
+    // Wait out a pass in progress, then run one that sees everything committed so far.
+    while (this.running) await this.running;
+    this.nudge();
+    while (this.running) await this.running;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.running) await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    let nextDueMs: number | undefined;
+    do {
+      this.again = false;
+      try {
+        for (;;) {
+          if (Date.now() < this.sinkDownUntil) break;
+          const r = await this.pass();
+          if (r.failed > 0 && r.sent === 0) {
+            // Nothing got through: the sink (broker) is down. Back off as a whole instead
+            // of trying every due row against it.
+            this.sinkFailures++;
+            this.sinkDownUntil = Date.now() + this.backoff(this.sinkFailures);
+            break;
+          }
+          this.sinkFailures = 0;
+          if (r.locked < this.opts.batchSize || r.failed > 0 || this.closed) break;
+        }
+        nextDueMs = await this.nextDue();
+        await this.prune();
+        if (this.failing) this.log.info({ service: this.service }, 'outbox relay recovered');
+        this.failing = false;
+      } catch (err) {
+        // PostgreSQL down, or the service has not migrated its outbox yet (42P01): keep
+        // polling; rows are safe in the table. Warn once per outage, not once per poll.
+        const missing = (err as { code?: string }).code === '42P01';
+        if (!this.failing && !missing) this.log.warn({ err: (err as Error).message, service: this.service }, 'outbox relay pass failed');
+        this.failing = !missing;
+        nextDueMs = undefined;
+      }
+    } while (this.again && !this.closed);
+    if (this.closed) return;
+    // Next look: when the sink's backoff ends; else when the next row is due or at the poll.
+    const down = this.sinkDownUntil - Date.now();
+    const delay = down > 0 ? down : Math.min(this.opts.pollIntervalMs, nextDueMs ?? Infinity);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.nudge();
+    }, Math.max(10, delay));
+    this.timer.unref();
+  }
+
+  /**
+   * One batch: lock due rows (other relays skip them), publish, record the outcome. The
+   * first retryable failure stops the batch (the rest stay due, unattempted); a row the
+   * broker rejects outright (non-retryable, e.g. 400) is parked with its error.
+   */
+  private async pass(): Promise<{ locked: number; sent: number; failed: number }> {
+    return db().transaction(async (trx) => {
+      const rows = (await trx(this.table)
+        .select('id', 'source', 'type', 'subject', 'time', 'data', 'attempts')
+        .whereNull('sent_at')
+        .andWhere('next_attempt_at', '<=', trx.fn.now())
+        .orderBy('created_at')
+        .limit(this.opts.batchSize)
+        .forUpdate()
+        .skipLocked()) as OutboxRow[];
+      if (rows.length === 0) return { locked: 0, sent: 0, failed: 0 };
+      const sent: string[] = [];
+      const failed: { id: string; attempts: number; error: string; park: boolean }[] = [];
+      let next = 0;
+      let stop = false;
+      const worker = async () => {
+        while (!stop && next < rows.length) {
+          const row = rows[next++]!;
+          try {
+            await sendEvent(toEvent(row), { ...(this.opts.sink ? { sink: this.opts.sink } : {}), timeoutMs: this.opts.timeoutMs });
+            sent.push(row.id);
+          } catch (err) {
+            const retryable = !(err instanceof EmitError) || err.retryable;
+            failed.push({ id: row.id, attempts: row.attempts + 1, error: (err as Error).message.slice(0, 1000), park: !retryable });
+            if (retryable) stop = true;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, worker));
+      if (sent.length) await trx(this.table).whereIn('id', sent).update({ sent_at: trx.fn.now(), attempts: trx.raw('attempts + 1'), last_error: null });
+      for (const f of failed) {
+        const next_attempt_at = f.park ? trx.raw(`'infinity'::timestamptz`) : trx.raw(`now() + (? * interval '1 millisecond')`, [this.backoff(f.attempts)]);
+        await trx(this.table).where({ id: f.id }).update({ attempts: f.attempts, last_error: f.error, next_attempt_at });
+      }
+      const parked = failed.filter((f) => f.park);
+      if (parked.length) this.log.error({ service: this.service, ids: parked.map((f) => f.id), error: parked[0]!.error }, 'outbox: the broker rejected events; parked (next_attempt_at = infinity)');
+      if (failed.length > parked.length && this.sinkFailures === 0) {
+        this.log.warn({ service: this.service, sent: sent.length, error: failed.find((f) => !f.park)!.error }, 'outbox: publishing failed; backing off');
+      }
+      return { locked: rows.length, sent: sent.length, failed: failed.length - parked.length };
+    });
+  }
+
+  private backoff(attempts: number): number {
+    const base = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (attempts - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** Milliseconds until the earliest unsent row is due (undefined = none pending). */
+  private async nextDue(): Promise<number | undefined> {
+    const row = (await db()(this.table)
+      .whereNull('sent_at')
+      .min({ due: 'next_attempt_at' })
+      .first()) as { due: Date | null } | undefined;
+    if (!row?.due) return undefined;
+    return Math.max(0, new Date(row.due).getTime() - Date.now());
+  }
+
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < 60_000) return;
+    this.lastPrune = Date.now();
+    await db()(this.table)
+      .whereNotNull('sent_at')
+      .andWhere('sent_at', '<', new Date(Date.now() - this.opts.retentionMs))
+      .delete();
+  }
+}
+
+function toEvent(row: OutboxRow): CloudEvent<unknown> {
+  return new CloudEvent<unknown>(
+    {
+      id: row.id,
+      source: row.source,
+      type: row.type,
+      subject: row.subject,
+      time: new Date(row.time).toISOString(),
+      datacontenttype: 'application/json',
+      data: row.data,
+    },
+    false,
+  );
+}
+
+export async function startOutboxRelay(opts: OutboxRelayOptions): Promise<OutboxRelay> {
+  const log = (opts.log ?? logger()).child({ component: 'outbox-relay' });
+  const settings = {
+    sink: opts.sink,
+    batchSize: opts.batchSize ?? 100,
+    concurrency: opts.concurrency ?? 16,
+    pollIntervalMs: opts.pollIntervalMs ?? 1_000,
+    baseBackoffMs: opts.baseBackoffMs ?? 200,
+    maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    retentionMs: opts.retentionMs ?? 86_400_000,
+  };
+  const workers = new Map(opts.services.map((s) => [s, new ServiceWorker(s, settings, log)]));
+  const bySchema = new Map(opts.services.map((s) => [schemaName(s), workers.get(s)!]));
+  const nudge = (service?: string) => {
+    if (service === undefined) for (const w of workers.values()) w.nudge();
+    else workers.get(service)?.nudge();
+  };
+  const listener =
+    opts.listen === false
+      ? undefined
+      : listenForCommits(OUTBOX_CHANNEL, (schema) => {
+          if (schema === '*') nudge();
+          else bySchema.get(schema)?.nudge();
+        }, log);
+  const handle = { nudge };
+  localRelays.add(handle);
+  nudge(); // rows left unsent by a previous run
+  return {
+    nudge,
+    async flush() {
+      await Promise.all([...workers.values()].map((w) => w.flush()));
+    },
+    async close() {
+      localRelays.delete(handle);
+      await listener?.close();
+      await Promise.all([...workers.values()].map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Transactional outbox. A function that changes state writes its events into its own
+ * schema's `outbox` table in the same transaction (enqueueEvent), so the change and its
+ * events commit or vanish together; the relay (outbox-relay.ts) publishes them.
+ * Services append outboxMigration() to their migrations.
+ */
+import type { Knex } from 'knex';
+import type { EventType } from '../../../eventing/catalog.js';
+import type { FunctionSpec } from '../../catalog-types.js';
+import { schemaName } from '../clients.js';
+import type { Migration } from '../migrate.js';
+import { buildEvent, type EventInput, type MicroRideEvent } from './emit.js';
+import { nudgeLocalRelays, OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-relay.js';
+
+export { OUTBOX_CHANNEL, OUTBOX_TABLE, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+
+/** Append to a service's migrations list (functions/<service>/migrations.ts). */
+export function outboxMigration(name = 'outbox'): Migration {
+  return {
+    name,
+    async up(knex, s) {
+      await knex.schema.withSchema(s).createTable(OUTBOX_TABLE, (t) => {
+        t.uuid('id').primary(); // the CloudEvent id
+        t.text('source').notNullable();
+        t.text('type').notNullable();
+        t.text('subject').notNullable();
+        t.timestamp('time', { useTz: true }).notNullable();
+        t.jsonb('data').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.integer('attempts').notNullable().defaultTo(0);
+        t.timestamp('next_attempt_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.text('last_error');
+        t.timestamp('sent_at', { useTz: true });
+      });
+      // The relay only ever looks at unsent rows.
+      await knex.raw(`create index outbox_due on ??.?? (next_attempt_at) where sent_at is null`, [s, OUTBOX_TABLE]);
+      await knex.raw(`create index outbox_sent on ??.?? (sent_at) where sent_at is not null`, [s, OUTBOX_TABLE]);
+      // NOTIFY is delivered at commit, and coalesced per transaction: one wake-up per commit.
+      await knex.raw(
+        `create function ??.outbox_notify() returns trigger language plpgsql as $$
+         begin perform pg_notify('${OUTBOX_CHANNEL}', tg_table_schema); return null; end $$`,
+        [s],
+      );
+      await knex.raw(`create trigger outbox_notify after insert on ??.?? for each statement execute function ??.outbox_notify()`, [s, OUTBOX_TABLE, s]);
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).dropTableIfExists(OUTBOX_TABLE);
+      await knex.raw('drop function if exists ??.outbox_notify()', [s]);
+    },
+  };
+}
+
+/**
+ * Writes an event into the function's outbox within `trx`. Validates like emitEvent
+ * (catalog schema, the function's `emits`); returns the event that will be sent.
+ */
+export async function enqueueEvent<T extends EventType>(
+  trx: Knex.Transaction,
+  spec: Pick<FunctionSpec, 'name' | 'emits'> & { service: string },
+  input: EventInput<T>,
+): Promise<MicroRideEvent<T>> {
+  const event = buildEvent(spec, input);
+  await trx(`${schemaName(spec.service)}.${OUTBOX_TABLE}`).insert({
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: event.time,
+    data: JSON.stringify(event.data),
+  });
+  trx.executionPromise.then(() => nudgeLocalRelays(spec.service)).catch(() => undefined); // rolled back: nothing to send
+  return event;
+}

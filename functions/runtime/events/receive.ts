@@ -1,0 +1,133 @@
+/**
+ * Turns a function's Hono app into a CloudEvent consumer at `POST /`, speaking the
+ * Knative delivery contract: the answer tells the broker what to do next.
+ *   2xx            done (200 + an event in binary mode = a reply, re-published)
+ *   400            the event is invalid (bad CloudEvent, unknown type, data failing its
+ *                  schema): never retried, it goes to the dead-letter sink
+ *   409 / 5xx      transient (a thrown error, a store down): retried with backoff
+ * Redeliveries are expected (at least once): every consumer names its Dedupe store.
+ */
+import { bodyLimit } from 'hono/body-limit';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { isEventType, safeParseEventData, type EventData, type EventType } from '../../../eventing/catalog.js';
+import type { EventFunction } from '../../catalog-types.js';
+import { createFunctionApp, type FunctionApp } from '../app.js';
+import { config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { HttpProblem } from '../problem.js';
+import { buildEvent, type EventInput } from './emit.js';
+import type { Dedupe, ReplyEvent } from './idempotency.js';
+
+export type TypedEvent<T extends EventType> = CloudEvent<EventData<T>> & { type: T; data: EventData<T> };
+
+export interface EventContext {
+  log: Logger;
+  requestId: string;
+  /** Builds a reply event from this function (validated against the catalog and its `emits`). */
+  reply<T extends EventType>(input: EventInput<T>): CloudEvent<unknown>;
+}
+
+type Result = ReplyEvent | void;
+
+export type EventHandler<T extends EventType, X extends object> = (event: TypedEvent<T>, ctx: EventContext & X) => Promise<Result> | Result;
+
+/** Receives any event, data unvalidated (a dead-letter sink, an audit log). */
+export type AnyEventHandler<X extends object> = (event: CloudEvent<unknown>, ctx: EventContext & X) => Promise<Result> | Result;
+
+export type EventHandlers<X extends object> = { [T in EventType]?: EventHandler<T, X> } & { '*'?: AnyEventHandler<X> };
+
+export interface ConsumerOptions<X extends object> {
+  dedupe: Dedupe<X>;
+  /** Defaults to "/", where Triggers deliver. */
+  path?: string;
+}
+
+function invalid(detail: string, errors?: { path: string; message: string }[]): HttpProblem {
+  return new HttpProblem(400, detail, errors ? { errors } : {});
+}
+
+/** Binary or structured request → CloudEvent; HttpProblem 400 when it is not a valid one. */
+export function parseCloudEvent(headers: Headers, body: string): CloudEvent<unknown> {
+  const plain: Record<string, string> = {};
+  headers.forEach((v, k) => {
+    plain[k] = v;
+  });
+  let event: CloudEvent<unknown>;
+  try {
+    const parsed = HTTP.toEvent<unknown>({ headers: plain, body: body.length ? body : undefined });
+    // The SDK types the result as the CloudEventV1 interface; it is always the class.
+    if (!(parsed instanceof CloudEvent)) throw invalid('batched CloudEvents are not accepted');
+    parsed.validate();
+    event = parsed;
+  } catch (err) {
+    if (err instanceof HttpProblem) throw err;
+    throw invalid(`not a valid CloudEvent: ${(err as Error).message}`);
+  }
+  return event;
+}
+
+const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+/** The event's data as a value: JSON bodies the SDK left as text (e.g. a charset variant) are parsed. */
+function dataOf(event: CloudEvent<unknown>): unknown {
+  const data = event.data;
+  if (typeof data === 'string' && (event.datacontenttype === undefined || jsonType.test(event.datacontenttype))) {
+    try {
+      return JSON.parse(data);
+    } catch {
+      throw invalid('data is not valid JSON');
+    }
+  }
+  if (Buffer.isBuffer(data) && (event.datacontenttype === undefined || jsonType.test(event.datacontenttype))) {
+    try {
+      return JSON.parse(data.toString('utf8'));
+    } catch {
+      throw invalid('data is not valid JSON');
+    }
+  }
+  return data;
+}
+
+/** Registers the CloudEvent endpoint on an app made by createFunctionApp(spec). */
+export function onEvents<X extends object>(app: FunctionApp, spec: EventFunction, handlers: EventHandlers<X>, opts: ConsumerOptions<X>): FunctionApp {
+  const path = opts.path ?? '/';
+  const maxSize = config().MAX_BODY_BYTES;
+  app.use(path, bodyLimit({ maxSize, onError: () => { throw new HttpProblem(413, `event larger than ${maxSize} bytes`); } }));
+  app.post(path, async (c) => {
+    const event = parseCloudEvent(c.req.raw.headers, await c.req.text());
+    const typed = handlers[event.type as EventType] as AnyEventHandler<X> | undefined;
+    const handler = typed ?? handlers['*'];
+    if (!handler) throw invalid(`${spec.name} does not handle events of type ${event.type}`);
+
+    let delivered = event;
+    if (typed) {
+      const parsed = safeParseEventData(event.type, dataOf(event));
+      if (!parsed.success) throw invalid(`invalid data for ${event.type}`, parsed.error.issues);
+      delivered = event.cloneWith({ data: parsed.data }, false);
+    }
+
+    const log = c.get('log').child({ ceId: event.id, ceType: event.type, ceSource: event.source });
+    const base: EventContext = { log, requestId: c.get('requestId'), reply: (input) => buildEvent(spec, input) };
+    const { duplicate, reply } = await opts.dedupe.once({ source: event.source, id: event.id, type: event.type }, async (extra) => {
+      const out = await handler(delivered, { ...base, ...extra });
+      return out ?? undefined;
+    });
+    if (duplicate) log.info('duplicate delivery; already processed');
+    if (!reply) return c.body(null, 202);
+
+    if (isEventType(reply.type)) {
+      const check = safeParseEventData(reply.type, reply.data);
+      if (!check.success) throw check.error; // a bug in the handler: 500, retried, logged
+    }
+    const message = HTTP.binary(reply);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(message.headers)) headers[k] = String(v);
+    return c.body(message.body as string, 200, headers);
+  });
+  return app;
+}
+
+/** createFunctionApp(spec) with the CloudEvent endpoint registered. */
+export function createEventApp<X extends object>(spec: EventFunction, handlers: EventHandlers<X>, opts: ConsumerOptions<X>): FunctionApp {
+  return onEvents(createFunctionApp(spec), spec, handlers, opts);
+}

@@ -1,0 +1,42 @@
+/** `npm start`'s eventing: Triggers to /_fn/<name> on the gateway, K_SINK, scheduled ticks. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { findFunction } from '../../functions/catalog.js';
+import type { FunctionSpec } from '../../functions/catalog-types.js';
+import { config, resetConfig } from '../../functions/runtime/config.js';
+import { startLocalEventing, tickSchedule } from '../../eventing/local.js';
+import { startSubscriber } from './helpers.js';
+
+const fn = (name: string, everySeconds?: number): FunctionSpec => ({
+  name, service: 'matching', module: `matching/${name}`, kind: 'event', description: '', stores: [], emits: [],
+  subscriptions: [{ filter: { type: 'microride.matching.tick' } }],
+  ...(everySeconds ? { schedule: { cron: '* * * * *', everySeconds } } : {}),
+});
+
+afterAll(() => {
+  delete process.env.K_SINK;
+  resetConfig();
+});
+
+describe('local eventing', () => {
+  it('one timer per tick type, at the shortest interval asked for', () => {
+    expect([...tickSchedule([fn('a', 5), fn('b', 2), fn('c')])]).toEqual([['microride.matching.tick', 2]]);
+  });
+
+  it('delivers scheduled ticks through the broker to /_fn/<function> and points K_SINK at the ingress', async () => {
+    const gateway = await startSubscriber();
+    process.env.BROKER_PREFIX = `${process.env.BROKER_PREFIX ?? 'test.'}local${Date.now().toString(36)}.`;
+    resetConfig();
+    const local = await startLocalEventing({ gatewayUrl: gateway.url, port: 0, functions: [fn('ticker', 1), findFunction('eventing-deadletters')], outboxServices: [] });
+    try {
+      expect(config().K_SINK).toBe(local.brokerUrl);
+      const [tick] = await gateway.waitFor(1, 5_000, '/_fn/ticker');
+      expect(tick!.event.type).toBe('microride.matching.tick');
+      expect(tick!.event.source).toBe('/microride/tick');
+      expect(tick!.headers.prefer).toBe('reply');
+    } finally {
+      await local.close();
+      await local.broker.deleteTopology();
+      await gateway.close();
+    }
+  });
+});

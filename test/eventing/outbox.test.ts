@@ -1,0 +1,194 @@
+/**
+ * Transactional outbox: events commit (or vanish) with the state change, the relay
+ * publishes right after the commit (NOTIFY / in-process nudge, not the poll), backs off
+ * per row while the sink fails, survives a restart, and two relays never send a row twice.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
+import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
+import { enqueueEvent, outboxMigration, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
+import { sleep, startSubscriber, type Subscriber } from './helpers.js';
+
+const SERVICE = 'evoutbox';
+const spec = { name: 'rides-decline', service: SERVICE, emits: ['microride.ride.declined'] };
+const table = () => `${schemaName(SERVICE)}.outbox`;
+
+const decline = () => {
+  const rideId = randomUUID();
+  return { type: 'microride.ride.declined' as const, subject: rideId, data: { rideId, driverId: randomUUID() } };
+};
+
+async function commitEvents(n = 1): Promise<string[]> {
+  return db().transaction(async (trx) => {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push((await enqueueEvent(trx, spec, decline())).id);
+    return ids;
+  });
+}
+
+const rowOf = async (id: string) =>
+  (await db()(table()).where({ id }).first()) as { sent_at: Date | null; attempts: number; next_attempt_at: Date; last_error: string | null } | undefined;
+
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const s = http.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+let sink: Subscriber;
+let failing = false;
+const rejectedSubject = randomUUID();
+
+beforeAll(async () => {
+  await migrate(SERVICE, [outboxMigration('001_outbox')]);
+  sink = await startSubscriber((r) => (r.event.subject === rejectedSubject ? { status: 400, body: 'bad event' } : failing ? { status: 503 } : { status: 202 }));
+});
+
+afterAll(async () => {
+  await sink.close();
+  await dropSchema(SERVICE);
+  await closeClients();
+});
+
+describe('outbox', () => {
+  it('a rolled-back transaction leaves no event; a committed one is published at once and marked sent', async () => {
+    // Poll every 30 s: anything faster than that came from the commit nudge.
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, pollIntervalMs: 30_000 });
+    try {
+      let rolledBack = '';
+      await db()
+        .transaction(async (trx) => {
+          rolledBack = (await enqueueEvent(trx, spec, decline())).id;
+          throw new Error('rollback');
+        })
+        .catch(() => undefined);
+      const t0 = performance.now();
+      const [id] = await commitEvents();
+      await sink.waitFor(1, 5_000);
+      const latency = performance.now() - t0;
+      const got = sink.received.find((r) => r.event.id === id)!;
+      expect(got.event.source).toBe('/microride/rides-decline');
+      expect(got.event.type).toBe('microride.ride.declined');
+      expect(latency).toBeLessThan(1_000);
+      const row = await until('sent_at', async () => {
+        const r = await rowOf(id!);
+        return r?.sent_at ? r : undefined;
+      });
+      expect(row.attempts).toBe(1);
+      expect(await rowOf(rolledBack)).toBeUndefined();
+      expect(sink.received.some((r) => r.event.id === rolledBack)).toBe(false);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('wakes on NOTIFY from another connection (a commit in another process)', async () => {
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, pollIntervalMs: 30_000 });
+    try {
+      await sleep(200); // LISTEN established
+      const id = randomUUID();
+      // Plain SQL: no in-process nudge, only the trigger's NOTIFY.
+      await db()(table()).insert({ id, source: '/microride/rides-decline', type: 'microride.ride.declined', subject: id, time: new Date(), data: JSON.stringify({ rideId: id, driverId: randomUUID() }) });
+      await until('delivery', async () => sink.received.some((r) => r.event.id === id), 3_000);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('backs off per row while the sink fails, then delivers', async () => {
+    failing = true;
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, baseBackoffMs: 100, maxBackoffMs: 400, pollIntervalMs: 30_000 });
+    try {
+      const [id] = await commitEvents();
+      const row = await until('a few failed attempts', async () => {
+        const r = await rowOf(id!);
+        return r && r.attempts >= 3 && r;
+      });
+      expect(row.sent_at).toBeNull();
+      expect(row.last_error).toMatch(/503/);
+      expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now() - 50);
+      failing = false;
+      await until('sent', async () => (await rowOf(id!))?.sent_at);
+    } finally {
+      failing = false;
+      await relay.close();
+    }
+  });
+
+  it('keeps rows while the sink is unreachable (also across a relay restart) and delivers when it is back', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let relay: OutboxRelay = await startOutboxRelay({ services: [SERVICE], sink: url, baseBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 200 });
+    const ids = await commitEvents(5);
+    await until('failed attempts', async () => ((await rowOf(ids[0]!))?.attempts ?? 0) >= 2);
+    await relay.close(); // "crash"
+    expect(await rowOf(ids[0]!)).toMatchObject({ sent_at: null });
+    // The sink comes up on the port the relay knows; a fresh relay picks up the rows.
+    const late = await startSubscriber(undefined, port);
+    try {
+      relay = await startOutboxRelay({ services: [SERVICE], sink: url, baseBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 200 });
+      await until('all delivered', async () => ids.every((id) => late.received.some((r) => r.event.id === id)));
+      await until('all marked sent', async () => (await Promise.all(ids.map(rowOf))).every((r) => r?.sent_at));
+    } finally {
+      await relay.close();
+      await late.close();
+    }
+  });
+
+  it('parks an event the broker rejects outright (400) instead of retrying it for ever', async () => {
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, pollIntervalMs: 100 });
+    try {
+      const id = await db().transaction(async (trx) => {
+        const e = decline();
+        return (await enqueueEvent(trx, spec, { ...e, subject: rejectedSubject })).id;
+      });
+      const row = await until('parked', async () => {
+        const r = (await db()(table()).where({ id }).select(db().raw(`next_attempt_at = 'infinity' as parked`), 'attempts', 'last_error').first()) as { parked: boolean; attempts: number; last_error: string | null } | undefined;
+        return r?.parked ? r : undefined;
+      });
+      expect(row.attempts).toBe(1);
+      expect(row.last_error).toMatch(/400/);
+      await sleep(300);
+      expect(sink.received.filter((r) => r.event.id === id)).toHaveLength(1);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('two relays on one outbox (FOR UPDATE SKIP LOCKED) publish each row once', async () => {
+    const counting = await startSubscriber(async () => {
+      await sleep(2);
+      return { status: 202 };
+    });
+    const a = await startOutboxRelay({ services: [SERVICE], sink: counting.url, batchSize: 20, pollIntervalMs: 50 });
+    const b = await startOutboxRelay({ services: [SERVICE], sink: counting.url, batchSize: 20, pollIntervalMs: 50 });
+    try {
+      const ids = (await Promise.all(Array.from({ length: 10 }, () => commitEvents(20)))).flat();
+      await until('200 deliveries', async () => new Set(counting.received.map((r) => r.event.id)).size >= ids.length || undefined, 20_000);
+      await a.flush();
+      await b.flush();
+      const published = counting.received.map((r) => r.event.id).filter((id) => ids.includes(id));
+      expect(new Set(published).size).toBe(200);
+      expect(published).toHaveLength(200);
+    } finally {
+      await a.close();
+      await b.close();
+      await counting.close();
+    }
+  });
+});
