@@ -1,14 +1,24 @@
 /**
- * Development signing keys: in the cluster the JWT keys come from a Secret; on one
- * machine `npm start` keeps a generated pair in .local/keys so tokens survive restarts.
+ * Development secrets: in the cluster the JWT keys and the quote secret come from a
+ * Secret; on one machine `npm start` keeps generated ones in .local/keys so tokens and
+ * quotes survive restarts.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateKeyPairPem, resetKeys } from '../functions/runtime/auth/keys.js';
 import { resetConfig } from '../functions/runtime/config.js';
+import { resetVerifiedTokens } from '../functions/runtime/auth/verify.js';
 
 export function ensureKeys(dir?: string): void {
-  if (process.env.JWT_PRIVATE_KEY && process.env.JWT_PUBLIC_KEY) return;
+  const changedJwt = ensureJwtKeys(dir);
+  const changedQuote = ensureQuoteSecret(dir);
+  if (changedJwt || changedQuote) resetConfig();
+  if (changedJwt) resetKeys();
+}
+
+function ensureJwtKeys(dir?: string): boolean {
+  if (process.env.JWT_PRIVATE_KEY && process.env.JWT_PUBLIC_KEY) return false;
   let pair: { privateKey: string; publicKey: string };
   if (dir) {
     const priv = join(dir, 'jwt-private.pem');
@@ -26,6 +36,23 @@ export function ensureKeys(dir?: string): void {
   }
   process.env.JWT_PRIVATE_KEY = pair.privateKey;
   process.env.JWT_PUBLIC_KEY = pair.publicKey;
-  resetConfig();
-  resetKeys();
+  return true;
+}
+
+/** The HMAC key of fare quotes (functions/analysis/quote-token.ts). */
+function ensureQuoteSecret(dir?: string): boolean {
+  if (process.env.QUOTE_SECRET) return false;
+  let secret: string;
+  const file = dir ? join(dir, 'quote-secret') : undefined;
+  if (file && existsSync(file)) {
+    secret = readFileSync(file, 'utf8').trim();
+  } else {
+    secret = randomBytes(32).toString('base64url'); // 43 characters
+    if (dir && file) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(file, secret, { mode: 0o600 });
+    }
+  }
+  process.env.QUOTE_SECRET = secret;
+  return true;
 }

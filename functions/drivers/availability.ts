@@ -4,6 +4,7 @@ import { db } from '../runtime/clients.js';
 import { HttpProblem, conflict } from '../runtime/problem.js';
 import { availabilityBody, ownDriver } from './schemas.js';
 import { driversTable, toOwn, type DriverRow } from './store.js';
+import { syncLiveStatus } from './live.js';
 
 const spec = httpSpec('drivers-availability');
 
@@ -27,5 +28,7 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
     const [updated] = await driversTable(trx).where({ id: current.id }).update({ status, updated_at: trx.fn.now() }).returning<DriverRow[]>('*');
     return updated ?? current;
   });
+  // After the commit, and also when nothing changed: a retry repairs a failed index write.
+  await syncLiveStatus(row);
   return c.json(toOwn(row), 200);
 });

@@ -26,4 +26,31 @@ export const migrations: readonly Migration[] = [
       await knex.schema.withSchema(s).dropTableIfExists('drivers');
     },
   },
+  {
+    name: '002_trips_and_ratings',
+    async up(knex, s) {
+      await knex.schema.withSchema(s).alterTable('drivers', (t) => {
+        // The ride that put the driver on_trip: only that ride's end brings them back online.
+        t.uuid('current_ride_id');
+      });
+      // Rides whose end was seen, so a late (reordered) ride.accepted cannot put the driver back on_trip.
+      await knex.schema.withSchema(s).createTable('finished_rides', (t) => {
+        t.uuid('ride_id').primary();
+        t.uuid('driver_user_id').notNullable();
+        t.timestamp('finished_at', { useTz: true }).notNullable().defaultTo(knex.fn.now()).index();
+      });
+      // One rating per ride: redelivered ride.rated events count once.
+      await knex.schema.withSchema(s).createTable('ratings', (t) => {
+        t.uuid('ride_id').primary();
+        t.uuid('driver_user_id').notNullable().index();
+        t.smallint('stars').notNullable().checkBetween([1, 5]);
+        t.timestamp('rated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).dropTableIfExists('ratings');
+      await knex.schema.withSchema(s).dropTableIfExists('finished_rides');
+      await knex.schema.withSchema(s).alterTable('drivers', (t) => t.dropColumn('current_ride_id'));
+    },
+  },
 ];

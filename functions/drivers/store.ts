@@ -19,6 +19,7 @@ export interface DriverRow {
   status: 'offline' | 'online' | 'on_trip';
   rating_avg: string | null;
   rating_count: number;
+  current_ride_id: string | null;
   created_at: Date;
   updated_at: Date;
 }

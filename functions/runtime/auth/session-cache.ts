@@ -20,7 +20,9 @@ export const cachedUserSchema = z.object({
 });
 export type CachedUser = z.infer<typeof cachedUserSchema>;
 
-const revokedKey = (sessionId: string) => rkey('auth', 'revoked', sessionId);
+export const revokedKey = (sessionId: string) => rkey('auth', 'revoked', sessionId);
+/** Pub/sub channel carrying revoked session ids, so long-lived connections (the notifier) close at once. */
+export const revocationsChannel = () => rkey('auth', 'revocations');
 const userKey = (userId: string) => rkey('auth', 'user', userId);
 
 export async function cacheUser(user: CachedUser): Promise<void> {
@@ -30,6 +32,8 @@ export async function cacheUser(user: CachedUser): Promise<void> {
 export async function revokeSession(sessionId: string): Promise<void> {
   // Access tokens of the session die on their own after their TTL; keep the mark that long.
   await redis().set(revokedKey(sessionId), '1', 'EX', config().ACCESS_TOKEN_TTL_SECONDS + 60);
+  // After the mark is set: a subscriber that re-checks on this message must see it.
+  await redis().publish(revocationsChannel(), sessionId);
 }
 
 export async function sessionState(sessionId: string, userId: string): Promise<{ revoked: boolean; user: CachedUser | null }> {

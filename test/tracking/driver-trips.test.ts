@@ -1,0 +1,82 @@
+import { describe, it, expect } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { useServices } from './support.js';
+import { deliver } from './events.js';
+import { json, post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
+import { liveDriver, nearestAvailable } from '../../functions/tracking/live-index.js';
+
+const ctx = useServices();
+const get = (path: string, s: Session) => fetch(`${ctx.url}${path}`, { headers: s.auth });
+const put = (path: string, s: Session, body: unknown) => fetch(`${ctx.url}${path}`, { method: 'PUT', headers: { ...json, ...s.auth }, body: JSON.stringify(body) });
+const me = async (s: Session) => (await (await get('/api/v1/drivers/me', s)).json()) as { status: string; rating: { average: number | null; count: number } };
+
+const fare = { amount: 1500, currency: 'EUR' };
+const trip = (type: string, data: Record<string, unknown>, id?: string) =>
+  deliver(ctx.url, 'drivers-trip-status', type, data, id ? { id, source: '/microride/rides' } : { source: '/microride/rides' });
+
+let spot = 0;
+async function onlineAndLocated() {
+  spot += 1;
+  const here = { lat: 50 + spot * 0.2, lon: 4 + spot * 0.2 };
+  const session = await registerAndLogin(ctx.url, 'driver');
+  const profile = await registerDriver(ctx.url, session);
+  expect((await put('/api/v1/drivers/me/availability', session, { status: 'online' })).status).toBe(200);
+  expect((await post(ctx.url, '/api/v1/drivers/me/location', here, session.auth)).status).toBe(202);
+  const searchable = async () =>
+    (await nearestAvailable({ vehicleClass: 'economy', ...here, radiusMeters: 500, limit: 5 })).some((d) => d.driverId === session.user.id);
+  return { session, profile, searchable };
+}
+
+describe('drivers follow their trips', () => {
+  it('goes on_trip on acceptance and back online when that ride ends', async () => {
+    const { session, searchable } = await onlineAndLocated();
+    expect(await searchable()).toBe(true);
+    const rideId = randomUUID();
+    const parties = { rideId, riderId: randomUUID(), driverId: session.user.id };
+    expect((await trip('microride.ride.accepted', { ...parties, acceptedAt: new Date().toISOString() })).status).toBe(202);
+    expect((await me(session)).status).toBe('on_trip');
+    expect((await liveDriver(session.user.id))?.status).toBe('on_trip');
+    expect(await searchable()).toBe(false);
+    // Availability cannot be switched while on a trip.
+    expect((await put('/api/v1/drivers/me/availability', session, { status: 'offline' })).status).toBe(409);
+    // The end of some other ride does not release the driver.
+    await trip('microride.ride.cancelled', { rideId: randomUUID(), riderId: randomUUID(), driverId: session.user.id, by: 'rider', fee: null });
+    expect((await me(session)).status).toBe('on_trip');
+
+    expect((await trip('microride.ride.completed', { ...parties, distanceMeters: 1000, durationSeconds: 300, fare })).status).toBe(202);
+    expect((await me(session)).status).toBe('online');
+    expect(await searchable()).toBe(true);
+    // A redelivered acceptance of the finished ride does not put the driver back on it.
+    await trip('microride.ride.accepted', { ...parties, acceptedAt: new Date().toISOString() });
+    expect((await me(session)).status).toBe('online');
+  });
+
+  it('tolerates the end arriving before the acceptance, and cancellations without a driver', async () => {
+    const { session, searchable } = await onlineAndLocated();
+    const rideId = randomUUID();
+    const parties = { rideId, riderId: randomUUID(), driverId: session.user.id };
+    await trip('microride.ride.cancelled', { ...parties, by: 'driver', reason: 'flat tyre', fee: null });
+    await trip('microride.ride.accepted', { ...parties, acceptedAt: new Date().toISOString() });
+    expect((await me(session)).status).toBe('online');
+    expect(await searchable()).toBe(true);
+    expect((await trip('microride.ride.cancelled', { rideId: randomUUID(), riderId: randomUUID(), driverId: null, by: 'system', fee: null })).status).toBe(202);
+    // An accepted ride for a user without a driver profile is acknowledged, not retried for ever.
+    expect((await trip('microride.ride.accepted', { rideId: randomUUID(), riderId: randomUUID(), driverId: randomUUID(), acceptedAt: new Date().toISOString() })).status).toBe(202);
+  });
+});
+
+describe('drivers ratings', () => {
+  it('averages ride ratings once per ride', async () => {
+    const session = await registerAndLogin(ctx.url, 'driver');
+    await registerDriver(ctx.url, session);
+    const rate = (rideId: string, stars: number, id?: string) =>
+      deliver(ctx.url, 'drivers-rating', 'microride.ride.rated', { rideId, riderId: randomUUID(), driverId: session.user.id, stars }, id ? { id } : {});
+    const first = randomUUID();
+    expect((await rate(first, 5, 'rated-1')).status).toBe(202);
+    expect((await rate(first, 5, 'rated-1')).status).toBe(202); // redelivered
+    expect((await rate(first, 1)).status).toBe(202); // another event for the same ride
+    expect((await rate(randomUUID(), 4)).status).toBe(202);
+    expect((await me(session)).rating).toEqual({ average: 4.5, count: 2 });
+    expect((await rate(randomUUID(), 6)).status).toBe(400);
+  });
+});
