@@ -46,7 +46,6 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'accounts-me', service: 'accounts', module: 'accounts/me', kind: 'http',
     method: 'get', path: '/api/v1/users/me', auth: 'user',
     description: 'The caller’s own profile', stores: ['redis', 'postgres'], emits: [],
-    scaling: { minScale: 1 },
   },
   {
     name: 'accounts-jwks', service: 'accounts', module: 'accounts/jwks', kind: 'http',
@@ -73,6 +72,205 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'drivers-availability', service: 'drivers', module: 'drivers/availability', kind: 'http',
     method: 'put', path: '/api/v1/drivers/me/availability', auth: ['driver'],
     description: 'Go online or offline', stores: ['postgres', 'redis'], emits: ['microride.driver.availability_changed'],
+  },
+  {
+    name: 'drivers-trip-status', service: 'drivers', module: 'drivers/trip-status', kind: 'event',
+    description: 'Keep availability in step with trips: on_trip on accept, back online when that ride ends',
+    stores: ['postgres', 'redis'], emits: [],
+    subscriptions: [
+      { filter: { type: 'microride.ride.accepted' }, parallelism: 8 },
+      { filter: { type: 'microride.ride.completed' }, parallelism: 8 },
+      { filter: { type: 'microride.ride.cancelled' }, parallelism: 8 },
+    ],
+  },
+  {
+    name: 'drivers-rating', service: 'drivers', module: 'drivers/rating', kind: 'event',
+    description: 'Update a driver’s rating average and count from ride ratings (once per ride)',
+    stores: ['postgres'], emits: [],
+    subscriptions: [{ filter: { type: 'microride.ride.rated' }, parallelism: 8 }],
+  },
+  // ── analysis (fares, ETA, surge) ────────────────────────────────────────
+  {
+    name: 'analysis-quote', service: 'analysis', module: 'analysis/quote', kind: 'http',
+    method: 'post', path: '/api/v1/quotes', auth: ['rider'],
+    description: 'Price a trip: distance, duration, pickup ETA, surge; returns a signed quote valid for 5 minutes',
+    stores: ['redis'], emits: [],
+  },
+  // ── tracking (live driver index, locations, ride timelines) ─────────────
+  {
+    name: 'tracking-location', service: 'tracking', module: 'tracking/location', kind: 'http',
+    method: 'post', path: '/api/v1/drivers/me/location', auth: ['driver'],
+    description: 'Report the driver’s position (updates the live index; stored as a location sample)',
+    stores: ['redis', 'mongo'], emits: [],
+    // Every online driver reports every few seconds: never scale this one to zero.
+    scaling: { target: 200 },
+  },
+  {
+    name: 'tracking-track', service: 'tracking', module: 'tracking/track', kind: 'http',
+    method: 'get', path: '/api/v1/rides/{id}/track', auth: 'user',
+    description: 'Timeline and location trace of a ride (its rider or driver only)',
+    stores: ['mongo'], emits: [],
+  },
+  {
+    name: 'tracking-distance', service: 'tracking', module: 'tracking/distance', kind: 'http',
+    method: 'get', path: '/api/v1/rides/{id}/distance', auth: 'user',
+    description: 'Distance actually driven on a ride (called by rides at completion to price the trip)',
+    stores: ['mongo'], emits: [],
+  },
+  {
+    name: 'tracking-timeline', service: 'tracking', module: 'tracking/timeline', kind: 'event',
+    description: 'Record every ride event in the ride’s MongoDB timeline (participants, status, places)',
+    stores: ['mongo', 'redis'], emits: [],
+    // Trigger filters match exactly: one subscription per ride event type.
+    subscriptions: [
+      'microride.ride.requested', 'microride.ride.offered', 'microride.ride.offer_expired', 'microride.ride.declined',
+      'microride.ride.accepted', 'microride.ride.driver_arrived', 'microride.ride.started', 'microride.ride.completed',
+      'microride.ride.cancelled', 'microride.ride.expired', 'microride.ride.rated',
+    ].map((type) => ({ filter: { type }, parallelism: 8 })),
+  },
+  // ── eventing ────────────────────────────────────────────────────────────
+  {
+    name: 'eventing-deadletters', service: 'eventing', module: 'eventing/deadletters', kind: 'event',
+    description: 'Dead-letter sink: stores and logs every event a Trigger gave up on, with its knativeerror* extensions',
+    stores: ['postgres'], emits: [], subscriptions: [],
+  },
+  // ── rides (single writer of ride state; offers live here too) ───────────
+  {
+    name: 'rides-request', service: 'rides', module: 'rides/request', kind: 'http',
+    method: 'post', path: '/api/v1/rides', auth: ['rider'],
+    description: 'Request a ride from a quote (Idempotency-Key: same key, same ride)', stores: ['postgres'], emits: ['microride.ride.requested'],
+  },
+  {
+    name: 'rides-list', service: 'rides', module: 'rides/list', kind: 'http',
+    method: 'get', path: '/api/v1/rides', auth: 'user',
+    description: 'Your rides, newest first (paginated)', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'rides-get', service: 'rides', module: 'rides/get', kind: 'http',
+    method: 'get', path: '/api/v1/rides/{id}', auth: 'user',
+    description: 'One ride (yours, or offered to you)', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'rides-accept', service: 'rides', module: 'rides/accept', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/accept', auth: ['driver'],
+    description: 'Accept an offered ride; the first accept wins', stores: ['postgres'], emits: ['microride.ride.accepted'],
+  },
+  {
+    name: 'rides-decline', service: 'rides', module: 'rides/decline', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/decline', auth: ['driver'],
+    description: 'Decline an offered ride', stores: ['postgres'], emits: ['microride.ride.declined'],
+  },
+  {
+    name: 'rides-arrived', service: 'rides', module: 'rides/arrived', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/arrived', auth: ['driver'],
+    description: 'The assigned driver is at the pickup point', stores: ['postgres'], emits: ['microride.ride.driver_arrived'],
+  },
+  {
+    name: 'rides-start', service: 'rides', module: 'rides/start', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/start', auth: ['driver'],
+    description: 'The assigned driver starts the trip', stores: ['postgres'], emits: ['microride.ride.started'],
+  },
+  {
+    name: 'rides-complete', service: 'rides', module: 'rides/complete', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/complete', auth: ['driver'],
+    description: 'The assigned driver ends the trip; the final fare is priced from the distance driven', stores: ['postgres'], emits: ['microride.ride.completed'],
+  },
+  {
+    name: 'rides-cancel', service: 'rides', module: 'rides/cancel', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/cancel', auth: ['rider', 'driver'],
+    description: 'Cancel a ride (rider or assigned driver); a late rider cancellation costs a fee', stores: ['postgres'], emits: ['microride.ride.cancelled'],
+  },
+  {
+    name: 'rides-rate', service: 'rides', module: 'rides/rate', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/rating', auth: ['rider'],
+    description: 'Rate a completed ride 1–5', stores: ['postgres'], emits: ['microride.ride.rated'],
+  },
+  {
+    name: 'rides-offers', service: 'rides', module: 'rides/offers', kind: 'event',
+    description: 'Records an offer round matching decided and announces it to the drivers (ride.offered)',
+    stores: ['postgres'], emits: ['microride.ride.offered'],
+    subscriptions: [{ filter: { type: 'microride.matching.offer_decided' }, parallelism: 32 }],
+  },
+  {
+    name: 'rides-sweep', service: 'rides', module: 'rides/sweep', kind: 'event',
+    description: 'Expires rides nobody accepted within RIDE_MATCHING_TIMEOUT_SECONDS',
+    stores: ['postgres'], emits: ['microride.ride.expired'],
+    subscriptions: [{ filter: { type: 'microride.matching.tick' } }],
+    schedule: { cron: '* * * * *', everySeconds: 5 },
+  },
+  // ── matching (decides whom to offer a ride; state in Redis) ─────────────
+  {
+    name: 'matching-request', service: 'matching', module: 'matching/request', kind: 'event',
+    description: 'First offer round for a new ride: nearest available drivers, radius widening',
+    stores: ['redis'], emits: ['microride.matching.offer_decided'],
+    subscriptions: [{ filter: { type: 'microride.ride.requested' }, parallelism: 32 }],
+  },
+  {
+    name: 'matching-next', service: 'matching', module: 'matching/next', kind: 'event',
+    description: 'Next offer round when a round lapsed or every driver in it declined',
+    stores: ['redis'], emits: ['microride.matching.offer_decided'],
+    subscriptions: [
+      { filter: { type: 'microride.ride.offer_expired' }, parallelism: 16 },
+      { filter: { type: 'microride.ride.declined' }, parallelism: 16 },
+    ],
+  },
+  {
+    name: 'matching-close', service: 'matching', module: 'matching/close', kind: 'event',
+    description: 'Stops matching a ride that was accepted, cancelled or expired',
+    stores: ['redis'], emits: [],
+    subscriptions: [
+      { filter: { type: 'microride.ride.accepted' }, parallelism: 16 },
+      { filter: { type: 'microride.ride.cancelled' }, parallelism: 16 },
+      { filter: { type: 'microride.ride.expired' }, parallelism: 16 },
+    ],
+  },
+  {
+    name: 'matching-sweep', service: 'matching', module: 'matching/sweep', kind: 'event',
+    description: 'Periodic: announces lapsed offer rounds and looks again for rides nobody was near',
+    stores: ['redis'], emits: ['microride.ride.offer_expired', 'microride.matching.offer_decided'],
+    subscriptions: [{ filter: { type: 'microride.matching.tick' } }],
+    schedule: { cron: '* * * * *', everySeconds: 5 },
+  },
+  // ── payments (SIMULATED gateway) ────────────────────────────────────────
+  {
+    name: 'payments-capture', service: 'payments', module: 'payments/capture', kind: 'event',
+    description: 'Charges the final fare of a completed ride (once per ride, whatever the redeliveries)',
+    stores: ['postgres'], emits: ['microride.payment.succeeded', 'microride.payment.failed'],
+    subscriptions: [{ filter: { type: 'microride.ride.completed' }, parallelism: 16 }],
+  },
+  {
+    name: 'payments-cancellation-fee', service: 'payments', module: 'payments/cancellation-fee', kind: 'event',
+    description: 'Charges the fee of a late rider cancellation (once per ride)',
+    stores: ['postgres'], emits: ['microride.payment.succeeded', 'microride.payment.failed'],
+    subscriptions: [{ filter: { type: 'microride.ride.cancelled' }, parallelism: 16 }],
+  },
+  {
+    name: 'payments-ride-payment', service: 'payments', module: 'payments/ride-payment', kind: 'http',
+    method: 'get', path: '/api/v1/rides/{id}/payment', auth: 'user',
+    description: 'Payment state of a ride (its rider or driver)', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'payments-receipt', service: 'payments', module: 'payments/receipt', kind: 'http',
+    method: 'get', path: '/api/v1/rides/{id}/receipt', auth: 'user',
+    description: 'Receipt of a ride (its rider or driver)', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'payments-simulate', service: 'payments', module: 'payments/simulate', kind: 'http',
+    method: 'post', path: '/api/v1/payments/{id}/simulate', auth: 'user',
+    description: 'SIMULATED gateway: settle a pending payment as succeeded or failed (admin or dev mode)',
+    stores: ['postgres'], emits: ['microride.payment.succeeded', 'microride.payment.failed'],
+  },
+  {
+    name: 'payments-retry', service: 'payments', module: 'payments/retry', kind: 'http',
+    method: 'post', path: '/api/v1/payments/{id}/retry', auth: ['rider', 'admin'],
+    description: 'Retry a failed payment at the simulated gateway (the ride’s rider)',
+    stores: ['postgres'], emits: ['microride.payment.succeeded', 'microride.payment.failed'],
+  },
+  {
+    name: 'payments-refund', service: 'payments', module: 'payments/refund', kind: 'http',
+    method: 'post', path: '/api/v1/payments/{id}/refund', auth: 'user',
+    description: 'Refund a charge, fully or in part (admin or dev mode; simulated gateway)',
+    stores: ['postgres'], emits: ['microride.payment.refunded'],
   },
 ];
 

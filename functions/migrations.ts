@@ -3,10 +3,14 @@ import type { Migration } from './runtime/migrate.js';
 import { migrate } from './runtime/migrate.js';
 import { migrations as accounts } from './accounts/migrations.js';
 import { migrations as drivers } from './drivers/migrations.js';
+import { migrations as rides } from './rides/migrations.js';
+import { migrations as payments } from './payments/migrations.js';
 
 export const serviceMigrations: Record<string, readonly Migration[]> = {
   accounts,
   drivers,
+  rides,
+  payments,
 };
 
 export async function migrateAll(log: (line: string) => void = () => undefined): Promise<void> {

@@ -1,0 +1,348 @@
+/**
+ * Rides benchmark (`npm run bench -- rides`): a closed-loop simulation on the local
+ * platform with the real broker. N drivers wait online in one city; N riders each
+ * quote → request → wait for the trip to end → repeat. A driver offered a ride accepts
+ * it (the first idle one in the offer), then arrives, starts and completes at once; a
+ * rider pauses 0–2×BENCH_RIDES_THINK_MS (mean 0.5 s) between rides.
+ *
+ * Measured over a window after a warm-up:
+ *   - completed rides per second (full lifecycles: request → … → completed);
+ *   - offer latency: from just before POST /rides to the ride.offered event reaching the
+ *     apps' side (here an observer Trigger in this process, where the notifier would sit);
+ *   - accept latency: from just before POST /accept to the ride.accepted event arriving.
+ * The platform runs in a child process (bench/rides-stack.ts); password hashing is cheap
+ * there (SCRYPT_LOG_N=10) so signing up 2N users does not eat the run.
+ *
+ * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (10), BENCH_RIDES_THINK_MS (500),
+ * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (5 / 10 / 3); BENCH_CPU_PROF=1 writes a CPU
+ * profile of the platform to /tmp/prof; BENCH_DEBUG=1 prints the platform's last output.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { HTTP } from 'cloudevents';
+import { median, percentile, type BenchResult } from './lib.js';
+
+const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
+const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 5);
+const WINDOW_S = Number(process.env.BENCH_RIDES_SECONDS ?? 10);
+const WINDOWS = Number(process.env.BENCH_RIDES_WINDOWS ?? 3);
+/** Mean pause of a rider between two rides (uniform 0..2×), so requests do not all wait on drivers still finishing the last trip. */
+const THINK_MS = Number(process.env.BENCH_RIDES_THINK_MS ?? 500);
+/** Riders active in the light-load phase, which measures latency when nothing queues. */
+const LIGHT = Number(process.env.BENCH_RIDES_LIGHT ?? 10);
+const CITY = { lat: 52.52, lon: 13.405 };
+/** Drivers and pickups spread over a square this wide (metres). */
+const SPREAD_M = 6_000;
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+
+const around = (dxM: number, dyM: number) => ({
+  lat: CITY.lat + dyM / 111_320,
+  lon: CITY.lon + dxM / (111_320 * Math.cos((CITY.lat * Math.PI) / 180)),
+});
+const randomPoint = () => around((Math.random() - 0.5) * SPREAD_M, (Math.random() - 0.5) * SPREAD_M);
+
+interface Api {
+  (method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+function apiOf(base: string): Api {
+  return async (method, path, token, body) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+}
+
+async function signUp(api: Api, role: 'rider' | 'driver', i: number, run: string): Promise<{ id: string; token: string }> {
+  const email = `bench-${run}-${role}-${i}@example.test`;
+  const password = 'benchmark password';
+  const reg = await api('POST', '/api/v1/auth/register', undefined, { email, password, name: `${role} ${i}`, role });
+  if (reg.status !== 201) throw new Error(`register ${role} ${i}: ${reg.status} ${JSON.stringify(reg.body)}`);
+  const login = await api('POST', '/api/v1/auth/login', undefined, { email, password });
+  if (login.status !== 200) throw new Error(`login ${role} ${i}: ${login.status}`);
+  return { id: (login.body.user as { id: string }).id, token: login.body.accessToken as string };
+}
+
+async function pool<T>(items: readonly T[], width: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      await work(items[i]!, i);
+    }
+  }));
+}
+
+interface Driver {
+  id: string;
+  token: string;
+  home: { lat: number; lon: number };
+  busy: boolean;
+  /** Offers received while busy: tried when the trip is over. */
+  waiting: { rideId: string; expiresAt: number }[];
+}
+
+export default async function ridesBench(): Promise<BenchResult> {
+  const run = randomBytes(3).toString('hex');
+  // ── the observer: where ride.offered / ride.accepted reach "the apps" ─────────────
+  const handlers = new Map<string, (data: Record<string, unknown>) => void>();
+  const observer = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(202).end();
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      try {
+        const e = HTTP.toEvent<unknown>({ headers, body: Buffer.concat(chunks).toString('utf8') }) as { type: string; data: unknown };
+        const data = (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>;
+        handlers.get(e.type)?.(data);
+      } catch {
+        // not ours
+      }
+    });
+  });
+  observer.keepAliveTimeout = 65_000;
+  await new Promise<void>((r) => observer.listen(0, '127.0.0.1', r));
+  const observerUrl = `http://127.0.0.1:${(observer.address() as AddressInfo).port}`;
+
+  // ── the platform, in its own process ──────────────────────────────────────────────
+  const id = `bench${run}`;
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'bench/rides-stack.ts'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PG_SCHEMA_PREFIX: `${id}_`,
+      REDIS_PREFIX: `${id}:`,
+      MONGO_DB: id,
+      BROKER_PREFIX: `${id}.`,
+      SCRYPT_LOG_N: '10',
+      LOGIN_RATE_LIMIT: '1000000',
+      PG_POOL_MAX: '20',
+      // Nobody near right now (every driver busy) is the normal case in a closed loop with
+      // as many riders as drivers: look again soon, on a tick every 0.5 s.
+      MATCHING_RETRY_SECONDS: '0.2',
+      BENCH_TICK_SCALE: '0.1',
+      // Drivers complete at once here, so there is never a trace to measure; the fallback
+      // to the quoted distance should not wait long on a tracking service behind on events.
+      TRACKING_TIMEOUT_MS: '200',
+      BENCH_OBSERVER_URL: observerUrl,
+      BENCH_OBSERVE_TYPES: 'microride.ride.offered,microride.ride.accepted',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      out += String(c);
+      const m = /rides stack up: (\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`rides stack exited (${code}) before it was up:\n${out}`)));
+  });
+  const api = apiOf(url);
+
+  try {
+    // ── actors ──────────────────────────────────────────────────────────────────────
+    log(`signing up ${N} drivers and ${N} riders`);
+    const drivers: Driver[] = [];
+    await pool(Array.from({ length: N }), 16, async (_x, i) => {
+      const u = await signUp(api, 'driver', i, run);
+      const plate = `B${run.toUpperCase()}${i}`.slice(0, 10);
+      const p = await api('POST', '/api/v1/drivers', u.token, { licenseNumber: `LIC-${i}-0000`, vehicle: { make: 'Toyota', model: 'Prius', plate, class: 'economy', seats: 4 } });
+      if (p.status !== 201) throw new Error(`driver profile ${i}: ${p.status} ${JSON.stringify(p.body)}`);
+      const on = await api('PUT', '/api/v1/drivers/me/availability', u.token, { status: 'online' });
+      if (on.status !== 200) throw new Error(`online ${i}: ${on.status}`);
+      drivers.push({ ...u, home: randomPoint(), busy: false, waiting: [] });
+    });
+    const riders: { id: string; token: string }[] = [];
+    await pool(Array.from({ length: N }), 16, async (_x, i) => {
+      riders.push(await signUp(api, 'rider', i, run));
+    });
+    const byId = new Map(drivers.map((d) => [d.id, d]));
+    await pool(drivers, 16, async (d) => {
+      await api('POST', '/api/v1/drivers/me/location', d.token, d.home);
+    });
+
+    // ── measurement state ───────────────────────────────────────────────────────────
+    let measuring = false;
+    let stopping = false;
+    const offerMs: number[] = [];
+    const acceptMs: number[] = [];
+    let completed = 0;
+    let failures = 0;
+    const requestedAt = new Map<string, number>(); // riderId → t before POST /rides
+    const offeredRides = new Set<string>();
+    const acceptSentAt = new Map<string, number>(); // rideId → t before POST /accept
+    const finished = new Map<string, () => void>(); // rideId → wake the rider
+
+    const drive = async (d: Driver, rideId: string): Promise<boolean> => {
+      acceptSentAt.set(rideId, now());
+      const acc = await api('POST', `/api/v1/rides/${rideId}/accept`, d.token);
+      if (acc.status !== 200) {
+        acceptSentAt.delete(rideId);
+        return false;
+      }
+      for (const step of ['arrived', 'start', 'complete']) {
+        const r = await api('POST', `/api/v1/rides/${rideId}/${step}`, d.token);
+        if (r.status !== 200) throw new Error(`${step}: ${r.status} ${JSON.stringify(r.body)}`);
+      }
+      if (measuring) completed += 1;
+      finished.get(rideId)?.();
+      return true;
+    };
+
+    const work = async (d: Driver, rideId: string) => {
+      d.busy = true;
+      try {
+        await drive(d, rideId);
+        // Offers that came in meanwhile, newest first, while they still stand.
+        while (!stopping) {
+          const next = d.waiting.pop();
+          if (!next) break;
+          if (next.expiresAt > Date.now()) await drive(d, next.rideId);
+        }
+      } catch (err) {
+        failures += 1;
+        log(`driver ${d.id}: ${(err as Error).message}`);
+      } finally {
+        d.busy = false;
+        d.waiting = [];
+      }
+    };
+
+    handlers.set('microride.ride.offered', (data) => {
+      const rideId = data.rideId as string;
+      const t = now();
+      if (!offeredRides.has(rideId)) {
+        offeredRides.add(rideId);
+        const sent = requestedAt.get(data.riderId as string);
+        if (sent !== undefined && measuring) offerMs.push(t - sent);
+      }
+      const ids = data.driverIds as string[];
+      const idle = ids.map((i) => byId.get(i)).find((d) => d && !d.busy);
+      if (idle) void work(idle, rideId);
+      else for (const i of ids) byId.get(i)?.waiting.push({ rideId, expiresAt: Date.parse(data.expiresAt as string) });
+    });
+    handlers.set('microride.ride.accepted', (data) => {
+      const sent = acceptSentAt.get(data.rideId as string);
+      if (sent !== undefined && measuring) acceptMs.push(now() - sent);
+    });
+
+    let activeRiders = LIGHT;
+    const riderLoop = async (r: { id: string; token: string }, i: number) => {
+      while (!stopping) {
+        if (i >= activeRiders) {
+          await sleep(50);
+          continue;
+        }
+        const pickup = randomPoint();
+        const dropoff = around((Math.random() - 0.5) * SPREAD_M, (Math.random() - 0.5) * SPREAD_M);
+        const q = await api('POST', '/api/v1/quotes', r.token, { pickup, dropoff, vehicleClass: 'economy' });
+        if (q.status !== 200) {
+          failures += 1;
+          await sleep(100);
+          continue;
+        }
+        requestedAt.set(r.id, now());
+        const ride = await api('POST', '/api/v1/rides', r.token, { quoteId: q.body.quoteId });
+        if (ride.status !== 201) {
+          failures += 1;
+          log(`request: ${ride.status} ${JSON.stringify(ride.body)}`);
+          await sleep(100);
+          continue;
+        }
+        const rideId = ride.body.id as string;
+        const done = new Promise<boolean>((resolve) => {
+          finished.set(rideId, () => resolve(true));
+          setTimeout(() => resolve(false), 30_000).unref();
+        });
+        if (!(await done)) {
+          failures += 1;
+          await api('POST', `/api/v1/rides/${rideId}/cancel`, r.token);
+        }
+        finished.delete(rideId);
+        await sleep(Math.random() * 2 * THINK_MS);
+      }
+    };
+
+    // Each driver reports its position every ~10 s, at its own phase (positions go stale after 30 s).
+    const refresher = setInterval(() => {
+      for (const d of drivers) if (Math.random() < 0.1) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
+    }, 1_000);
+    interface Window { perSec: number; offerP50: number; offerP99: number; acceptP50: number; acceptP99: number; n: number }
+    const measure = async (label: string): Promise<Window> => {
+      offerMs.length = 0;
+      acceptMs.length = 0;
+      completed = 0;
+      measuring = true;
+      await sleep(WINDOW_S * 1000);
+      measuring = false;
+      const win = {
+        perSec: completed / WINDOW_S,
+        offerP50: percentile(offerMs, 50),
+        offerP99: percentile(offerMs, 99),
+        acceptP50: percentile(acceptMs, 50),
+        acceptP99: percentile(acceptMs, 99),
+        n: completed,
+      };
+      log(`${label}: ${win.perSec.toFixed(1)} rides/s, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms`);
+      return win;
+    };
+    const loops = riders.map(riderLoop);
+    log(`light load: ${LIGHT} riders, ${WARMUP_S} s warm-up, ${WINDOW_S} s measured`);
+    await sleep(WARMUP_S * 1000);
+    const light = await measure('light');
+    activeRiders = N;
+    log(`full load: ${N} riders, ${WARMUP_S} s warm-up, then ${WINDOWS} × ${WINDOW_S} s`);
+    await sleep(WARMUP_S * 1000);
+    const windows: Window[] = [];
+    for (let w = 0; w < WINDOWS; w++) windows.push(await measure(`window ${w + 1}`));
+    stopping = true;
+    clearInterval(refresher);
+    for (const wake of finished.values()) wake();
+    await Promise.race([Promise.all(loops), sleep(35_000)]);
+
+    const round = (v: number) => Math.round(v * 10) / 10;
+    return {
+      name: 'rides',
+      figures: {
+        ridesPerSec: round(median(windows.map((w) => w.perSec))),
+        offerP50Ms: round(median(windows.map((w) => w.offerP50))),
+        offerP99Ms: round(median(windows.map((w) => w.offerP99))),
+        acceptToEventP50Ms: round(median(windows.map((w) => w.acceptP50))),
+        acceptToEventP99Ms: round(median(windows.map((w) => w.acceptP99))),
+        drivers: N,
+        riders: N,
+        windows: WINDOWS,
+        windowSeconds: WINDOW_S,
+        lightRiders: LIGHT,
+        lightRidesPerSec: round(light.perSec),
+        lightOfferP50Ms: round(light.offerP50),
+        lightOfferP99Ms: round(light.offerP99),
+        lightAcceptToEventP50Ms: round(light.acceptP50),
+        lightAcceptToEventP99Ms: round(light.acceptP99),
+        failures,
+      },
+      targets: { ridesPerSec: '>= 100', offerP99Ms: '< 50' },
+      notes:
+        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB; all functions and the broker in one Node process. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues. Latencies end at an observer Trigger in the load process (where the notifier would deliver).',
+    };
+  } finally {
+    if (process.env.BENCH_DEBUG) process.stderr.write(`--- platform output (last 6 KB) ---\n${out.slice(-6_000)}\n`);
+    child.kill('SIGTERM');
+    await Promise.race([once(child, 'exit'), sleep(20_000)]);
+    await new Promise<void>((r) => (observer.close(() => r()), observer.closeAllConnections()));
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * One offer round: claim it, find the nearest available drivers (radius widening, those
+ * not offered yet first), record the result. Returns the decision to announce, or null
+ * when there is nothing to say (nobody around, or someone else moved the ride on).
+ */
+import { nearestAvailable, type NearbyDriver, type VehicleClass } from '../tracking/live-index.js';
+import { matchingSettings } from './settings.js';
+import { claimRound, excludedDrivers, recordRound, rideState, type MatchRide } from './state.js';
+
+export interface OfferDecision {
+  rideId: string;
+  riderId: string;
+  driverIds: string[];
+  round: number;
+  expiresAt: string;
+}
+
+export async function findDrivers(
+  where: { vehicleClass: VehicleClass; lat: number; lon: number },
+  exclude: ReadonlySet<string>,
+): Promise<NearbyDriver[]> {
+  const { MATCHING_RADII_METERS, MATCHING_OFFER_FANOUT } = matchingSettings();
+  for (const radiusMeters of MATCHING_RADII_METERS) {
+    const found = await nearestAvailable({ ...where, radiusMeters, limit: MATCHING_OFFER_FANOUT, exclude });
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+/**
+ * Runs round `fromRound + 1`. `opened` = the caller just opened the ride, which claims the
+ * first search and means nobody was asked yet (two Redis round trips saved on the hot path).
+ */
+export async function runRound(rideId: string, fromRound: number, opened?: MatchRide): Promise<OfferDecision | null> {
+  if (!opened && (await claimRound(rideId, fromRound)) !== 'claimed') return null;
+  const state = opened ?? (await rideState(rideId));
+  if (!state || ('open' in state && !state.open)) return null;
+  const { offered, declined } = opened ? { offered: new Set<string>(), declined: new Set<string>() } : await excludedDrivers(rideId);
+  // Drivers not asked yet come first; when everyone near was asked, those whose offer
+  // merely lapsed get another chance (those who said no do not).
+  let drivers = await findDrivers(state, offered);
+  if (drivers.length === 0 && offered.size > declined.size) drivers = await findDrivers(state, declined);
+
+  const { MATCHING_OFFER_TTL_SECONDS, MATCHING_RETRY_SECONDS } = matchingSettings();
+  const now = Date.now();
+  const expiresAt = now + Math.round(MATCHING_OFFER_TTL_SECONDS * 1000);
+  const driverIds = drivers.map((d) => d.driverId);
+  const round = await recordRound(rideId, fromRound, driverIds, expiresAt, now + Math.round(MATCHING_RETRY_SECONDS * 1000));
+  if (round <= 0) return null;
+  return { rideId, riderId: state.riderId, driverIds, round, expiresAt: new Date(expiresAt).toISOString() };
+}

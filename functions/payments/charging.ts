@@ -1,0 +1,76 @@
+/**
+ * Charging, retrying and settling, each in the caller's transaction together with the
+ * event it announces (the outbox): a payment's state and its event never part.
+ */
+import type { Knex } from 'knex';
+import type { FunctionSpec } from '../catalog-types.js';
+import { conflict } from '../runtime/problem.js';
+import { enqueueEvent } from '../runtime/events/outbox.js';
+import { charge, type AttemptOutcome } from './gateway.js';
+import { attemptsTable, insertPayment, paymentsTable, type NewPayment, type PaymentRow } from './store.js';
+
+const eventOf = { succeeded: 'microride.payment.succeeded', failed: 'microride.payment.failed' } as const;
+
+export async function announce(trx: Knex.Transaction, spec: FunctionSpec, row: PaymentRow, type: (typeof eventOf)[keyof typeof eventOf] | 'microride.payment.refunded'): Promise<void> {
+  await enqueueEvent(trx, spec, {
+    type,
+    subject: row.id,
+    data: {
+      paymentId: row.id,
+      rideId: row.ride_id,
+      riderId: row.rider_id,
+      driverId: row.driver_id,
+      kind: row.kind,
+      amount: row.amount,
+      currency: row.currency,
+      ...(row.reason ? { reason: row.reason } : {}),
+    },
+  });
+}
+
+/** Creates and charges a payment; null when its idempotency key was seen before (nothing charged twice). */
+export async function chargeOnce(trx: Knex.Transaction, spec: FunctionSpec, p: NewPayment): Promise<PaymentRow | null> {
+  const row = await insertPayment(trx, p, 'pending');
+  return row ? attempt(trx, spec, row) : null;
+}
+
+/** One more attempt at the (simulated) gateway; CAS on the attempt count so two retries cannot both run. */
+export async function attempt(trx: Knex.Transaction, spec: FunctionSpec, row: PaymentRow): Promise<PaymentRow> {
+  const n = row.attempts + 1;
+  const answer = charge(row.idempotency_key, n);
+  const [updated] = await paymentsTable(trx)
+    .where({ id: row.id, attempts: row.attempts })
+    .whereIn('status', ['pending', 'failed'])
+    .update({ attempts: n, status: answer.outcome, last_message: answer.message, updated_at: trx.fn.now() })
+    .returning<PaymentRow[]>('*');
+  if (!updated) throw conflict('the payment changed meanwhile; reload it', { currentStatus: row.status });
+  await attemptsTable(trx).insert({
+    payment_id: row.id,
+    attempt: n,
+    outcome: answer.outcome,
+    decided_by: 'gateway',
+    message: answer.message,
+    settled_at: answer.outcome === 'pending' ? null : trx.fn.now(),
+  });
+  if (answer.outcome !== 'pending') await announce(trx, spec, updated, eventOf[answer.outcome]);
+  return updated;
+}
+
+/** Settles the pending attempt with a chosen outcome (the simulate endpoint). */
+export async function settle(trx: Knex.Transaction, spec: FunctionSpec, row: PaymentRow, outcome: Exclude<AttemptOutcome, 'pending'>): Promise<PaymentRow | null> {
+  const message = outcome === 'succeeded' ? 'approved (simulated outcome)' : 'declined (simulated outcome)';
+  const [updated] = await paymentsTable(trx)
+    .where({ id: row.id, status: 'pending', attempts: row.attempts })
+    .update({ status: outcome, last_message: message, updated_at: trx.fn.now() })
+    .returning<PaymentRow[]>('*');
+  if (!updated) return null;
+  const touched = await attemptsTable(trx)
+    .where({ payment_id: row.id, attempt: row.attempts, outcome: 'pending' })
+    .update({ outcome, decided_by: 'simulate', message, settled_at: trx.fn.now() });
+  // A payment inserted pending with no attempt yet cannot exist (chargeOnce attempts at once), but be exact anyway.
+  if (touched === 0) {
+    await attemptsTable(trx).insert({ payment_id: row.id, attempt: Math.max(1, row.attempts), outcome, decided_by: 'simulate', message, settled_at: trx.fn.now() }).onConflict(['payment_id', 'attempt']).merge();
+  }
+  await announce(trx, spec, updated, eventOf[outcome]);
+  return updated;
+}

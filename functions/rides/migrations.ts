@@ -1,0 +1,84 @@
+import type { Migration } from '../runtime/migrate.js';
+import { outboxMigration } from '../runtime/events/outbox.js';
+import { processedEventsMigration } from '../runtime/events/idempotency.js';
+
+export const rideStatuses = ['requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired'] as const;
+
+export const migrations: readonly Migration[] = [
+  {
+    name: '001_rides',
+    async up(knex, s) {
+      await knex.raw('create extension if not exists pgcrypto');
+      await knex.schema.withSchema(s).createTable('rides', (t) => {
+        t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
+        t.uuid('rider_id').notNullable();
+        t.uuid('driver_id'); // the driver's user id, set by the accept CAS
+        t.text('status').notNullable().checkIn([...rideStatuses]);
+        t.text('vehicle_class').notNullable().checkIn(['economy', 'comfort', 'xl']);
+        t.double('pickup_lat').notNullable();
+        t.double('pickup_lon').notNullable();
+        t.double('dropoff_lat').notNullable();
+        t.double('dropoff_lon').notNullable();
+        // The verified quote as issued (fare, tariff, surge, distance…): the final fare is computed from it.
+        t.jsonb('quote').notNullable();
+        t.text('currency').notNullable();
+        t.integer('quoted_amount').notNullable();
+        t.integer('final_amount');
+        t.integer('distance_meters');
+        t.integer('duration_seconds');
+        t.text('fare_basis').checkIn(['measured', 'quoted']);
+        t.text('cancelled_by').checkIn(['rider', 'driver', 'system']);
+        t.text('cancel_reason');
+        t.integer('cancel_fee');
+        t.smallint('rating_stars');
+        t.text('rating_comment');
+        t.text('idempotency_key').notNullable();
+        t.text('request_hash').notNullable();
+        t.timestamp('requested_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp('accepted_at', { useTz: true });
+        t.timestamp('arrived_at', { useTz: true });
+        t.timestamp('started_at', { useTz: true });
+        t.timestamp('completed_at', { useTz: true });
+        t.timestamp('cancelled_at', { useTz: true });
+        t.timestamp('expired_at', { useTz: true });
+        t.timestamp('rated_at', { useTz: true });
+        t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+      });
+      // The one-active-ride rules live here, not in a check-then-write: concurrent requests
+      // and accepts race on these indexes and the loser gets 23505 (→ 409).
+      await knex.raw(
+        `create unique index rides_one_active_per_rider on ??.rides (rider_id)
+         where status in ('requested', 'matching', 'accepted', 'arrived', 'in_progress')`,
+        [s],
+      );
+      await knex.raw(
+        `create unique index rides_one_active_per_driver on ??.rides (driver_id)
+         where status in ('accepted', 'arrived', 'in_progress')`,
+        [s],
+      );
+      await knex.raw('create unique index rides_idempotency_key on ??.rides (rider_id, idempotency_key)', [s]);
+      await knex.raw('create index rides_rider_history on ??.rides (rider_id, requested_at desc, id desc)', [s]);
+      await knex.raw('create index rides_driver_history on ??.rides (driver_id, requested_at desc, id desc) where driver_id is not null', [s]);
+      // The sweep looks for rides still waiting for a driver.
+      await knex.raw(`create index rides_waiting on ??.rides (requested_at) where status in ('requested', 'matching')`, [s]);
+
+      // Offers are rides' data (rides alone decides who may accept); matching only chooses whom.
+      await knex.schema.withSchema(s).createTable('offers', (t) => {
+        t.uuid('ride_id').notNullable().references('id').inTable(`${s}.rides`).onDelete('cascade');
+        t.uuid('driver_id').notNullable();
+        t.integer('round').notNullable();
+        t.timestamp('expires_at', { useTz: true }).notNullable();
+        t.timestamp('declined_at', { useTz: true });
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.primary(['ride_id', 'driver_id']);
+        t.index(['driver_id']);
+      });
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).dropTableIfExists('offers');
+      await knex.schema.withSchema(s).dropTableIfExists('rides');
+    },
+  },
+  outboxMigration('002_outbox'),
+  processedEventsMigration('003_processed_events'),
+];

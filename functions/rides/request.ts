@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { createFunctionApp } from '../runtime/app.js';
+import { httpSpec, routeOf } from '../runtime/route.js';
+import { db } from '../runtime/clients.js';
+import { HttpProblem, conflict, forbidden } from '../runtime/problem.js';
+import { enqueueEvent } from '../runtime/events/outbox.js';
+import { verifyQuote } from '../analysis/quote-token.js';
+import { idempotencyHeader, requestRideBody, ride } from './schemas.js';
+import { activeRideOf, findByIdempotencyKey, ridesTable, toRide, uniqueViolation, type RideRow, type StoredQuote } from './store.js';
+
+const spec = httpSpec('rides-request');
+
+const route = routeOf(spec, {
+  request: {
+    headers: idempotencyHeader,
+    body: { content: { 'application/json': { schema: requestRideBody } }, required: true },
+  },
+  responses: {
+    201: { description: 'Ride requested; matching starts at once', content: { 'application/json': { schema: ride } } },
+    200: { description: 'Replay: this Idempotency-Key already made this ride', content: { 'application/json': { schema: ride } } },
+    403: { description: 'The quote was issued to another rider' },
+    409: { description: 'You already have an active ride' },
+  },
+});
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
+
+export default createFunctionApp(spec).openapi(route, async (c) => {
+  const { quoteId } = c.req.valid('json');
+  const riderId = c.get('principal').userId;
+  const requestHash = sha256(quoteId);
+  // No header: the quote is the key, so a double tap on "request" still makes one ride.
+  const key = c.req.valid('header')['idempotency-key'] ?? `quote:${requestHash}`;
+
+  const replay = async () => {
+    const existing = await findByIdempotencyKey(riderId, key);
+    if (!existing) return null;
+    if (existing.request_hash !== requestHash) {
+      throw new HttpProblem(422, 'this Idempotency-Key was already used with a different request body', {
+        errors: [{ path: 'Idempotency-Key', message: 'reused with another quoteId' }],
+      });
+    }
+    return c.json(toRide(existing), 200);
+  };
+
+  const earlier = await replay();
+  if (earlier) return earlier;
+
+  const quote = await verifyQuote(quoteId);
+  if (quote.riderId !== riderId) throw forbidden('this quote was issued to another rider');
+  const stored: StoredQuote = {
+    fare: quote.fare,
+    tariff: quote.tariff,
+    surgeMultiplier: quote.surgeMultiplier,
+    distanceMeters: quote.distanceMeters,
+    durationSeconds: quote.durationSeconds,
+    pickupEtaSeconds: quote.pickupEtaSeconds,
+    expiresAt: quote.expiresAt,
+  };
+  try {
+    const row = await db().transaction(async (trx) => {
+      const [inserted] = await ridesTable(trx)
+        .insert({
+          rider_id: riderId,
+          status: 'requested',
+          vehicle_class: quote.vehicleClass,
+          pickup_lat: quote.pickup.lat,
+          pickup_lon: quote.pickup.lon,
+          dropoff_lat: quote.dropoff.lat,
+          dropoff_lon: quote.dropoff.lon,
+          quote: JSON.stringify(stored),
+          currency: quote.fare.currency,
+          quoted_amount: quote.fare.amount,
+          idempotency_key: key,
+          request_hash: requestHash,
+        })
+        .returning<RideRow[]>('*');
+      if (!inserted) throw new Error('insert returned no row');
+      await enqueueEvent(trx, spec, {
+        type: 'microride.ride.requested',
+        subject: inserted.id,
+        data: {
+          rideId: inserted.id,
+          riderId,
+          pickup: quote.pickup,
+          dropoff: quote.dropoff,
+          vehicleClass: quote.vehicleClass,
+          fare: { amount: quote.fare.amount, currency: quote.fare.currency },
+          requestedAt: inserted.requested_at.toISOString(),
+        },
+      });
+      return inserted;
+    });
+    c.get('log').info({ rideId: row.id, riderId }, 'ride requested');
+    return c.json(toRide(row), 201, { location: `/api/v1/rides/${row.id}` });
+  } catch (err) {
+    const clash = uniqueViolation(err);
+    if (!clash) throw err;
+    // A concurrent request with the same key won the insert: answer with its ride.
+    const again = await replay();
+    if (again) return again;
+    if (clash === 'rider_active') {
+      const active = await activeRideOf(riderId);
+      throw conflict('you already have an active ride; cancel or finish it first', { activeRideId: active?.id ?? null });
+    }
+    throw err;
+  }
+});

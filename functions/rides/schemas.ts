@@ -1,0 +1,80 @@
+import { z } from '@hono/zod-openapi';
+import { rideStatuses } from './migrations.js';
+
+export const rideStatus = z.enum(rideStatuses);
+export type RideStatus = z.infer<typeof rideStatus>;
+
+/** Rider-side states that still hold the rider's one active ride. */
+export const activeStatuses: readonly RideStatus[] = ['requested', 'matching', 'accepted', 'arrived', 'in_progress'];
+
+export const rideIdParam = z.object({
+  id: z.string().uuid('must be a ride id (uuid)').openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const requestRideBody = z
+  .object({ quoteId: z.string().min(16, 'must be a quoteId from POST /api/v1/quotes').max(4_096) })
+  .strict()
+  .openapi('RequestRideRequest');
+
+export const idempotencyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional()
+    .openapi({
+      param: { name: 'idempotency-key', in: 'header' },
+      description: 'Same key → same ride, never two. Without it the quote itself is the key (one ride per quote).',
+    }),
+});
+
+export const cancelBody = z.object({ reason: z.string().trim().min(1).max(500).optional() }).strict().openapi('CancelRideRequest');
+
+export const ratingBody = z
+  .object({ stars: z.number().int().min(1).max(5), comment: z.string().trim().max(1_000).optional() })
+  .strict()
+  .openapi('RateRideRequest');
+
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+  cursor: z.string().max(200).optional().openapi({ param: { name: 'cursor', in: 'query' }, description: 'nextCursor of the previous page' }),
+  status: rideStatus.optional().openapi({ param: { name: 'status', in: 'query' } }),
+});
+
+const point = z.object({ lat: z.number(), lon: z.number() });
+const money = z.object({ amount: z.number().int().openapi({ description: 'minor units (cents)' }), currency: z.string() });
+const time = z.string().nullable();
+
+export const ride = z
+  .object({
+    id: z.string().uuid(),
+    status: rideStatus,
+    riderId: z.string().uuid(),
+    driverId: z.string().uuid().nullable().openapi({ description: 'the assigned driver’s user id' }),
+    vehicleClass: z.enum(['economy', 'comfort', 'xl']),
+    pickup: point,
+    dropoff: point,
+    quote: z.object({ fare: money, surgeMultiplier: z.number(), distanceMeters: z.number().int(), durationSeconds: z.number().int() }),
+    fare: money.extend({ final: z.boolean(), basis: z.enum(['measured', 'quoted']).nullable() }),
+    distanceMeters: z.number().int().nullable(),
+    durationSeconds: z.number().int().nullable(),
+    cancellation: z.object({ by: z.enum(['rider', 'driver', 'system']), reason: z.string().nullable(), fee: money.nullable() }).nullable(),
+    rating: z.object({ stars: z.number().int(), comment: z.string().nullable() }).nullable(),
+    offer: z
+      .object({ round: z.number().int(), expiresAt: z.string() })
+      .optional()
+      .openapi({ description: 'present when a driver views a ride offered to them' }),
+    requestedAt: z.string(),
+    acceptedAt: time,
+    arrivedAt: time,
+    startedAt: time,
+    completedAt: time,
+    cancelledAt: time,
+    expiredAt: time,
+  })
+  .openapi('Ride');
+
+export const rideList = z.object({ items: z.array(ride), nextCursor: z.string().nullable() }).openapi('RideList');
+
+export type Ride = z.infer<typeof ride>;

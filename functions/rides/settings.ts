@@ -1,0 +1,20 @@
+/**
+ * The rides service's own knobs. They live here rather than in runtime/config.ts because
+ * only rides reads them.
+ */
+import { z } from 'zod';
+import { serviceSettings } from '../runtime/service-settings.js';
+
+export const rideSettings = serviceSettings(
+  z.object({
+    /** Base URL of the tracking service (GET /api/v1/rides/{id}/distance at completion). Unset = quoted distance. */
+    TRACKING_URL: z.string().url().optional(),
+    TRACKING_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(800),
+    /** Free cancellation window for the rider after a driver accepted. */
+    CANCEL_GRACE_SECONDS: z.coerce.number().int().min(0).max(3_600).default(120),
+    /** Fee (minor units) charged when the rider cancels after the grace or once the driver arrived. */
+    CANCEL_FEE_AMOUNT: z.coerce.number().int().min(0).max(100_000).default(500),
+    /** A ride nobody accepts within this time becomes `expired` (the sweep enforces it). */
+    RIDE_MATCHING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(120),
+  }),
+);

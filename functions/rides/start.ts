@@ -1,0 +1,24 @@
+import { createFunctionApp } from '../runtime/app.js';
+import { httpSpec, routeOf } from '../runtime/route.js';
+import { ride, rideIdParam } from './schemas.js';
+import { toRide } from './store.js';
+import { driverStep } from './progress.js';
+
+const spec = httpSpec('rides-start');
+
+const route = routeOf(spec, {
+  request: { params: rideIdParam },
+  responses: {
+    200: { description: 'The trip started (arrived → in_progress)', content: { 'application/json': { schema: ride } } },
+    403: { description: 'You are not the assigned driver' },
+    404: { description: 'No such ride' },
+    409: { description: 'The ride is not in the arrived state; currentStatus says which it is' },
+  },
+});
+
+export default createFunctionApp(spec).openapi(route, async (c) => {
+  const row = await driverStep(spec, c.req.valid('param').id, c.get('principal'), {
+    from: 'arrived', to: 'in_progress', stamp: 'started_at', type: 'microride.ride.started', verb: 'start',
+  });
+  return c.json(toRide(row), 200);
+});

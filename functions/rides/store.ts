@@ -1,0 +1,143 @@
+/** rides' PostgreSQL queries (schema `rides`). */
+import type { Knex } from 'knex';
+import { db, schemaName } from '../runtime/clients.js';
+import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
+
+export const ridesSchema = () => schemaName('rides');
+export const ridesTable = (k: Knex | Knex.Transaction = db()) => k.withSchema(ridesSchema()).table('rides');
+export const offersTable = (k: Knex | Knex.Transaction = db()) => k.withSchema(ridesSchema()).table('offers');
+
+/** What rides keeps of the verified quote: enough to price the trip again at the end. */
+export interface StoredQuote {
+  fare: { amount: number; currency: string; breakdown?: unknown };
+  tariff: { base: number; perKm: number; perMinute: number; minimum: number };
+  surgeMultiplier: number;
+  distanceMeters: number;
+  durationSeconds: number;
+  pickupEtaSeconds: number;
+  expiresAt: string;
+}
+
+export interface RideRow {
+  id: string;
+  rider_id: string;
+  driver_id: string | null;
+  status: RideStatus;
+  vehicle_class: 'economy' | 'comfort' | 'xl';
+  pickup_lat: number;
+  pickup_lon: number;
+  dropoff_lat: number;
+  dropoff_lon: number;
+  quote: StoredQuote;
+  currency: string;
+  quoted_amount: number;
+  final_amount: number | null;
+  distance_meters: number | null;
+  duration_seconds: number | null;
+  fare_basis: 'measured' | 'quoted' | null;
+  cancelled_by: 'rider' | 'driver' | 'system' | null;
+  cancel_reason: string | null;
+  cancel_fee: number | null;
+  rating_stars: number | null;
+  rating_comment: string | null;
+  idempotency_key: string;
+  request_hash: string;
+  requested_at: Date;
+  accepted_at: Date | null;
+  arrived_at: Date | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  cancelled_at: Date | null;
+  expired_at: Date | null;
+  rated_at: Date | null;
+  updated_at: Date;
+}
+
+export interface OfferRow {
+  ride_id: string;
+  driver_id: string;
+  round: number;
+  expires_at: Date;
+  declined_at: Date | null;
+  created_at: Date;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toRide(r: RideRow, offer?: OfferRow): Ride {
+  const money = (amount: number) => ({ amount, currency: r.currency });
+  return {
+    id: r.id,
+    status: r.status,
+    riderId: r.rider_id,
+    driverId: r.driver_id,
+    vehicleClass: r.vehicle_class,
+    pickup: { lat: r.pickup_lat, lon: r.pickup_lon },
+    dropoff: { lat: r.dropoff_lat, lon: r.dropoff_lon },
+    quote: {
+      fare: money(r.quoted_amount),
+      surgeMultiplier: r.quote.surgeMultiplier,
+      distanceMeters: r.quote.distanceMeters,
+      durationSeconds: r.quote.durationSeconds,
+    },
+    fare: { ...money(r.final_amount ?? r.quoted_amount), final: r.final_amount !== null, basis: r.fare_basis },
+    distanceMeters: r.distance_meters,
+    durationSeconds: r.duration_seconds,
+    cancellation: r.cancelled_by
+      ? { by: r.cancelled_by, reason: r.cancel_reason, fee: r.cancel_fee === null ? null : money(r.cancel_fee) }
+      : null,
+    rating: r.rating_stars === null ? null : { stars: r.rating_stars, comment: r.rating_comment },
+    ...(offer ? { offer: { round: offer.round, expiresAt: offer.expires_at.toISOString() } } : {}),
+    requestedAt: r.requested_at.toISOString(),
+    acceptedAt: iso(r.accepted_at),
+    arrivedAt: iso(r.arrived_at),
+    startedAt: iso(r.started_at),
+    completedAt: iso(r.completed_at),
+    cancelledAt: iso(r.cancelled_at),
+    expiredAt: iso(r.expired_at),
+  };
+}
+
+export const findRide = (id: string, k: Knex | Knex.Transaction = db()) => ridesTable(k).where({ id }).first<RideRow | undefined>();
+
+export const findOffer = (rideId: string, driverId: string, k: Knex | Knex.Transaction = db()) =>
+  offersTable(k).where({ ride_id: rideId, driver_id: driverId }).first<OfferRow | undefined>();
+
+export const findByIdempotencyKey = (riderId: string, key: string, k: Knex | Knex.Transaction = db()) =>
+  ridesTable(k).where({ rider_id: riderId, idempotency_key: key }).first<RideRow | undefined>();
+
+export interface Transition {
+  id: string;
+  from: readonly RideStatus[];
+  to: RideStatus;
+  /** Extra columns to set with the status. */
+  set?: Record<string, unknown>;
+  /** Further conditions of the compare (e.g. the assigned driver). */
+  where?: Record<string, unknown>;
+}
+
+/**
+ * The compare-and-set every transition goes through: one UPDATE guarded by the states it
+ * may leave. Zero rows back means someone else moved the ride first (or the guard failed).
+ */
+export async function transition(trx: Knex.Transaction, t: Transition): Promise<RideRow | undefined> {
+  const [row] = await ridesTable(trx)
+    .where({ id: t.id, ...t.where })
+    .whereIn('status', [...t.from])
+    .update({ ...t.set, status: t.to, updated_at: trx.fn.now() })
+    .returning<RideRow[]>('*');
+  return row;
+}
+
+/** Which unique index a 23505 hit. */
+export function uniqueViolation(err: unknown): 'rider_active' | 'driver_active' | 'idempotency_key' | 'offer' | null {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505') return null;
+  if (e.constraint === 'rides_one_active_per_rider') return 'rider_active';
+  if (e.constraint === 'rides_one_active_per_driver') return 'driver_active';
+  if (e.constraint === 'rides_idempotency_key') return 'idempotency_key';
+  return 'offer';
+}
+
+export const activeRideOf = (riderId: string) =>
+  ridesTable().where({ rider_id: riderId }).whereIn('status', [...activeStatuses]).first<RideRow | undefined>();
