@@ -1,0 +1,78 @@
+/**
+ * The notifier's CloudEvent endpoint, independent of uWS: raw headers + body in, an HTTP
+ * status out. Binary and structured mode both parse (cloudevents SDK HTTP.toEvent).
+ *
+ * Status choices follow the broker's retry rules (eventing/broker/retry.ts): 202 when the
+ * event is stored, a duplicate, or not one we push (retrying would not change that); 400
+ * for a malformed event or data (final: it goes to the dead-letter sink); 503 when Redis
+ * fails, so the broker retries — possibly on another replica.
+ */
+import { HTTP, type CloudEventV1 } from 'cloudevents';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../functions/runtime/logger.js';
+import type { Metrics } from './metrics.js';
+import { route } from './routing.js';
+import { appendAndPublish, type StreamLimits } from './streams.js';
+
+export interface EventDeps {
+  redis: Redis;
+  limits: StreamLimits;
+  metrics: Metrics;
+  log: Logger;
+}
+
+export interface EventResult {
+  status: number;
+  /** problem+json detail for non-2xx. */
+  detail?: string;
+}
+
+function parse(headers: Record<string, string>, body: string): CloudEventV1<unknown> | string {
+  try {
+    const parsed = HTTP.toEvent<unknown>({ headers, body });
+    if (Array.isArray(parsed)) return 'batched CloudEvents are not accepted; send one event per request';
+    return parsed;
+  } catch (err) {
+    return `not a valid CloudEvent: ${(err as Error).message}`;
+  }
+}
+
+export async function handleCloudEvent(headers: Record<string, string>, body: string, deps: EventDeps, receivedAt = Date.now()): Promise<EventResult> {
+  const event = parse(headers, body);
+  if (typeof event === 'string') {
+    deps.metrics.events.inc({ outcome: 'invalid' });
+    return { status: 400, detail: event };
+  }
+  const r = route(event.type, event.data);
+  try {
+    switch (r.kind) {
+      case 'ignore':
+        deps.metrics.events.inc({ outcome: 'ignored' });
+        return { status: 202 };
+      case 'invalid':
+        deps.metrics.events.inc({ outcome: 'invalid' });
+        deps.log.warn({ type: event.type, id: event.id, source: event.source, reason: r.reason }, 'rejected CloudEvent');
+        return { status: 400, detail: r.reason };
+      case 'notify': {
+        const users = r.userIds;
+        if (users.length === 0) {
+          deps.metrics.events.inc({ outcome: 'ignored' });
+          return { status: 202 };
+        }
+        const message = JSON.stringify({ type: event.type, rideId: r.rideId, data: r.data, at: event.time ?? new Date(receivedAt).toISOString() });
+        const appended = await appendAndPublish(deps.redis, { source: event.source, id: event.id }, users, message, deps.limits, receivedAt);
+        if (appended === null) {
+          deps.metrics.events.inc({ outcome: 'duplicate' });
+          return { status: 202 };
+        }
+        deps.metrics.events.inc({ outcome: 'stored' });
+        deps.metrics.stored.inc({}, appended.length);
+        return { status: 202 };
+      }
+    }
+  } catch (err) {
+    deps.metrics.events.inc({ outcome: 'failed' });
+    deps.log.error({ err, type: event.type, id: event.id }, 'could not store CloudEvent');
+    return { status: 503, detail: 'notification store unavailable; retry' };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * Notifier settings from the environment (zod), on top of the shared runtime config
+ * (Redis, JWT keys, log level). startNotifier() options override them (tests, the bench).
+ */
+import { z } from 'zod';
+import { ConfigError } from '../functions/runtime/config.js';
+
+const schema = z.object({
+  NOTIFIER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  NOTIFIER_HOST: z.string().min(1).default('0.0.0.0'),
+  /** Entries kept per user stream (XADD MAXLEN ~): what a reconnect can replay. */
+  NOTIFIER_STREAM_MAXLEN: z.coerce.number().int().min(10).max(10_000).default(100),
+  /** Stream entries older than this are trimmed and an idle stream expires. */
+  NOTIFIER_STREAM_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+  /** How long a CloudEvent source+id is remembered to drop broker redeliveries. */
+  NOTIFIER_DEDUPE_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86_400).default(86_400),
+  /** Bytes a socket may have buffered and unsent before it counts as a slow consumer. */
+  NOTIFIER_MAX_BACKPRESSURE: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  /** uWS idleTimeout; pings go out automatically before it runs out. */
+  NOTIFIER_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(8).max(960).default(60),
+  /** Fallback re-check of revoked sessions (pub/sub is the fast path). */
+  NOTIFIER_REVOCATION_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
+  NOTIFIER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(256 * 1024),
+});
+
+export type NotifierConfig = z.infer<typeof schema>;
+
+export function notifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
+  }
+  return parsed.data;
+}

@@ -1,0 +1,335 @@
+/**
+ * The uWS app: `GET /ws` (auth before upgrade), `POST /` (CloudEvents from the Trigger),
+ * `/health/liveness`, `/health/readiness`, `/metrics`. startNotifier() wires it to Redis
+ * (commands, one subscriber connection) and returns a handle with a graceful close().
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { redis as sharedRedis } from '../functions/runtime/clients.js';
+import { config } from '../functions/runtime/config.js';
+import { logger } from '../functions/runtime/logger.js';
+import { verificationKey } from '../functions/runtime/auth/keys.js';
+import { revocationsChannel } from '../functions/runtime/auth/session-cache.js';
+import { HttpProblem } from '../functions/runtime/problem.js';
+import { uWS, type HttpResponse, type TemplatedApp, type us_listen_socket } from './native.js';
+import { notifierConfig, type NotifierConfig } from './config.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { CloseCode, Hub, newConn, type Conn } from './connections.js';
+import { subscribe } from './fanout.js';
+import { authorizeUpgrade, parseUpgrade } from './upgrade-auth.js';
+import { handleCloudEvent } from './cloudevents.js';
+import { fanoutChannel, lastId, type StreamLimits } from './streams.js';
+
+export interface NotifierOptions {
+  /** 0 picks a free port. Default NOTIFIER_PORT (8081). */
+  port?: number;
+  /** Default NOTIFIER_HOST (0.0.0.0). */
+  host?: string;
+  /** Overrides of the NOTIFIER_* settings (tests, bench). */
+  settings?: Partial<NotifierConfig>;
+}
+
+export interface Notifier {
+  /** http://host:port — the CloudEvent endpoint is POST `${url}/`. */
+  url: string;
+  /** ws://host:port/ws */
+  wsUrl: string;
+  port: number;
+  metrics: Metrics;
+  connections(): number;
+  /** Graceful: stop accepting, finish in-flight CloudEvents, close sockets with 1001. */
+  close(): Promise<void>;
+}
+
+const STATUS_LINE: Record<number, string> = {
+  200: '200 OK',
+  202: '202 Accepted',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  404: '404 Not Found',
+  413: '413 Content Too Large',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+interface Reply {
+  status: number;
+  body?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  closeConnection?: boolean;
+}
+
+function send(res: HttpResponse, r: Reply): void {
+  res.writeStatus(STATUS_LINE[r.status] ?? `${r.status} Status`);
+  if (r.body !== undefined) res.writeHeader('content-type', r.contentType ?? 'application/json');
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.writeHeader(k, v);
+  res.end(r.body ?? '', r.closeConnection ?? false);
+}
+
+function problem(status: number, detail: string, headers: Record<string, string> = {}): Reply {
+  const body = new HttpProblem(status, detail).toJSON();
+  return { status, body: JSON.stringify(body), contentType: 'application/problem+json', headers };
+}
+
+function problemOf(err: unknown): Reply {
+  if (err instanceof HttpProblem) return problem(err.status, err.detail, err.extra.headers ?? {});
+  return problem(503, 'cannot verify the access token right now; retry');
+}
+
+// The native App has close() (all sockets, listen sockets included) since v20.26; this
+// package's index.d.ts predates it.
+type AppWithClose = TemplatedApp & { close(): void };
+
+export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifier> {
+  const cfg = { ...notifierConfig(), ...opts.settings };
+  const host = opts.host ?? cfg.NOTIFIER_HOST;
+  const log = logger().child({ fn: 'notifier' });
+  await verificationKey(); // fail at start, not at the first connection, if the key is missing
+
+  const redis: Redis = sharedRedis();
+  const sub = redis.duplicate();
+  sub.on('error', () => undefined); // reconnects are reported by readiness
+
+  let inflight = 0;
+  let draining = false;
+  // The gauges read the hub lazily (at scrape time), so it can be built after them.
+  const metrics = createMetrics({ connections: () => hub.connections, users: () => hub.users, inflightEvents: () => inflight });
+  const hub = new Hub({
+    redis,
+    metrics,
+    maxBackpressure: cfg.NOTIFIER_MAX_BACKPRESSURE,
+    streamTtlSeconds: cfg.NOTIFIER_STREAM_TTL_SECONDS,
+    log,
+  });
+  const limits: StreamLimits = {
+    maxLen: cfg.NOTIFIER_STREAM_MAXLEN,
+    ttlSeconds: cfg.NOTIFIER_STREAM_TTL_SECONDS,
+    dedupeTtlSeconds: cfg.NOTIFIER_DEDUPE_TTL_SECONDS,
+  };
+
+  await subscribe(
+    sub,
+    { fanout: fanoutChannel(), revocations: revocationsChannel() },
+    {
+      onPublication(p) {
+        metrics.fanout.inc();
+        for (const r of p.recipients) hub.deliver(r.userId, { id: r.id, prev: r.prev, ...p.message });
+      },
+      onRevoked(sessionId) {
+        const n = hub.closeSession(sessionId, CloseCode.TOKEN_REVOKED, 'token revoked');
+        if (n) metrics.revocations.inc({ path: 'pubsub' }, n);
+      },
+      onResubscribed() {
+        log.warn('fan-out subscription re-established; re-reading streams of local sockets');
+        hub.catchUpAll().catch((err: unknown) => log.error({ err }, 'catch-up after resubscribe failed'));
+      },
+    },
+  );
+
+  const app = uWS.App() as AppWithClose;
+
+  app.ws<Conn>('/ws', {
+    compression: uWS.DISABLED,
+    maxPayloadLength: 1024, // clients have nothing to say; a large frame is a misbehaving client
+    idleTimeout: cfg.NOTIFIER_IDLE_TIMEOUT_SECONDS,
+    sendPingsAutomatically: true,
+    // Hub.write enforces NOTIFIER_MAX_BACKPRESSURE itself (and closes with 4008); this
+    // hard limit sits above it so the close frame still fits behind a full buffer.
+    maxBackpressure: cfg.NOTIFIER_MAX_BACKPRESSURE * 2 + 4096,
+    closeOnBackpressureLimit: 0,
+
+    upgrade(res, req, context) {
+      // req is only valid until this function returns: copy everything first.
+      const request = { query: req.getQuery() ?? '', protocol: req.getHeader('sec-websocket-protocol') };
+      const key = req.getHeader('sec-websocket-key');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      if (draining) {
+        metrics.upgrades.inc({ outcome: 'unavailable' });
+        send(res, { ...problem(503, 'notifier shutting down; connect again'), closeConnection: true });
+        return;
+      }
+      let parsed: ReturnType<typeof parseUpgrade>;
+      try {
+        parsed = parseUpgrade(request); // syntax only: a missing token or bad `since` is answered at once
+      } catch (err) {
+        const r = problemOf(err);
+        metrics.upgrades.inc({ outcome: r.status === 401 ? 'unauthorized' : 'bad_request' });
+        send(res, { ...r, closeConnection: true });
+        return;
+      }
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+        metrics.upgrades.inc({ outcome: 'aborted' });
+      });
+      void (async (): Promise<{ conn: Conn; protocol: string } | Reply> => {
+        try {
+          const grant = await authorizeUpgrade(parsed);
+          const p = grant.principal;
+          // No `since`: the socket starts at the stream's current end, read here, before
+          // the upgrade; open() replays anything after it, so nothing falls in between.
+          const start = grant.since ?? (await lastId(redis, p.userId));
+          const conn = newConn({ userId: p.userId, sessionId: p.sessionId, expiresAt: p.expiresAt, lastId: start, resumeFrom: grant.since });
+          return { conn, protocol: grant.protocol };
+        } catch (err) {
+          if (!(err instanceof HttpProblem)) log.error({ err }, 'upgrade check failed');
+          return problemOf(err);
+        }
+      })().then((outcome) => {
+        if (aborted) return;
+        res.cork(() => {
+          if ('status' in outcome) {
+            metrics.upgrades.inc({ outcome: outcome.status === 401 ? 'unauthorized' : outcome.status === 503 ? 'unavailable' : 'bad_request' });
+            send(res, { ...outcome, closeConnection: true });
+          } else if (draining) {
+            metrics.upgrades.inc({ outcome: 'unavailable' });
+            send(res, { ...problem(503, 'notifier shutting down; connect again'), closeConnection: true });
+          } else {
+            metrics.upgrades.inc({ outcome: 'accepted' });
+            res.upgrade(outcome.conn, key, outcome.protocol, extensions, context);
+          }
+        });
+      });
+    },
+    open(ws) {
+      hub.attach(ws.getUserData(), ws);
+    },
+    message() {
+      // Nothing to receive: the channel is server → client. Pings/pongs are handled by uWS.
+    },
+    close(ws, code) {
+      metrics.closes.inc({ code: String(code) });
+      hub.detach(ws.getUserData());
+    },
+  });
+
+  app.post('/', (res, req) => {
+    const headers: Record<string, string> = {};
+    req.forEach((k, v) => {
+      headers[k] = v;
+    });
+    if (draining) {
+      metrics.events.inc({ outcome: 'unavailable' });
+      send(res, { ...problem(503, 'notifier shutting down; deliver to another replica'), closeConnection: true });
+      return;
+    }
+    const receivedAt = Date.now();
+    let aborted = false;
+    let settled = false;
+    inflight += 1;
+    const done = () => {
+      if (!settled) {
+        settled = true;
+        inflight -= 1;
+      }
+    };
+    res.onAborted(() => {
+      aborted = true;
+      done();
+    });
+    const finish = (r: Reply) => {
+      if (!aborted) res.cork(() => send(res, r));
+      done();
+    };
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const handle = (body: string) => {
+      handleCloudEvent(headers, body, { redis, limits, metrics, log }, receivedAt).then(
+        (r) => finish(r.status < 300 ? { status: r.status } : problem(r.status, r.detail ?? '')),
+        (err: unknown) => {
+          log.error({ err }, 'CloudEvent handler failed');
+          finish(problem(500, 'unexpected error'));
+        },
+      );
+    };
+    if (headers['content-length'] === '0' && !headers['transfer-encoding']) {
+      handle('');
+      return;
+    }
+    res.onData((chunk, isLast) => {
+      if (settled) return;
+      size += chunk.byteLength;
+      if (size > cfg.NOTIFIER_MAX_BODY_BYTES) {
+        finish({ ...problem(413, `CloudEvent larger than ${cfg.NOTIFIER_MAX_BODY_BYTES} bytes`), closeConnection: true });
+        return;
+      }
+      chunks.push(Buffer.from(new Uint8Array(chunk))); // copies: uWS neuters `chunk` on return
+      if (isLast) handle(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+
+  app.get('/health/liveness', (res) => {
+    send(res, { status: 200, body: '{"status":"ok"}' });
+  });
+
+  app.get('/health/readiness', (res) => {
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+    void (async () => {
+      const checks: Record<string, string> = {};
+      try {
+        await Promise.race([redis.ping(), sleep(1000).then(() => Promise.reject(new Error('no answer within 1000 ms')))]);
+        checks.redis = 'ok';
+      } catch (err) {
+        checks.redis = `down: ${(err as Error).message}`;
+      }
+      checks.fanout = sub.status === 'ready' ? 'ok' : `down: subscriber ${sub.status}`;
+      if (draining) checks.shutdown = 'draining';
+      const ready = !draining && checks.redis === 'ok' && checks.fanout === 'ok';
+      if (!aborted) res.cork(() => send(res, { status: ready ? 200 : 503, body: JSON.stringify({ status: ready ? 'ready' : 'not ready', checks }) }));
+    })();
+  });
+
+  app.get('/metrics', (res) => {
+    send(res, { status: 200, body: metrics.render(), contentType: 'text/plain; version=0.0.4; charset=utf-8' });
+  });
+
+  app.any('/*', (res) => {
+    send(res, problem(404, 'no such endpoint (GET /ws, POST /, /health/*, /metrics)'));
+  });
+
+  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
+    app.listen(host, opts.port ?? cfg.NOTIFIER_PORT, (token) => {
+      if (token) resolve(token);
+      else reject(new Error(`notifier could not listen on ${host}:${opts.port ?? cfg.NOTIFIER_PORT} (in use?)`));
+    });
+  });
+  const port = uWS.us_socket_local_port(listenSocket);
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+
+  const sweep = setInterval(() => {
+    hub.sweepRevoked().catch((err: unknown) => log.warn({ err }, 'revocation sweep failed'));
+  }, cfg.NOTIFIER_REVOCATION_SWEEP_SECONDS * 1000);
+  sweep.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      draining = true;
+      uWS.us_listen_socket_close(listenSocket);
+      clearInterval(sweep);
+      const deadline = Date.now() + config().SHUTDOWN_TIMEOUT_MS;
+      while (inflight > 0 && Date.now() < deadline) await sleep(10);
+      // The publications of those last events come back on `sub`; a PING answered on the
+      // same connection comes after them, so once it returns they have been delivered.
+      await Promise.race([sub.ping().catch(() => undefined), sleep(1000)]);
+      hub.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
+      await sleep(50); // let the close frames leave before every connection is cut
+      app.close();
+      await sub.quit().catch(() => sub.disconnect());
+      log.info('notifier stopped');
+    })());
+
+  log.info({ port }, 'notifier listening');
+  return {
+    url: `http://${shownHost}:${port}`,
+    wsUrl: `ws://${shownHost}:${port}/ws`,
+    port,
+    metrics,
+    connections: () => hub.connections,
+    close,
+  };
+}
