@@ -1,0 +1,39 @@
+/**
+ * The process entry of one function as a Knative pod runs it. `npm run build` generates
+ * one tiny entry per catalog function that calls `runFunction(name, () => import(module))`,
+ * and esbuild bundles it into dist/functions/<name>.mjs.
+ *
+ * Order matters for a clear failure: the environment is validated before the function's
+ * module is evaluated, so a missing or malformed variable ends the process with one line
+ * naming it (exit 78) instead of a stack trace from deep inside a handler.
+ */
+import { config, exitOnConfigError } from './config.js';
+import { logger } from './logger.js';
+import { listen, onShutdown } from './serve.js';
+
+type Fetch = (req: Request) => Response | Promise<Response>;
+type Loaded = { default?: { fetch: Fetch } };
+
+export async function runFunction(name: string, load: () => Promise<Loaded>): Promise<void> {
+  const started = performance.now();
+  try {
+    config();
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  let mod: Loaded;
+  try {
+    mod = await load();
+  } catch (err) {
+    exitOnConfigError(err);
+  }
+  const app = mod.default;
+  if (!app || typeof app.fetch !== 'function') {
+    process.stderr.write(`function ${name}: its module has no default export with a fetch() (the function's Hono app)\n`);
+    process.exit(1);
+  }
+  // Knative sets PORT (8080 unless the Service says otherwise).
+  const served = await listen((req) => app.fetch(req), config().PORT);
+  onShutdown(name, () => served.close());
+  logger().info({ fn: name, port: served.port, startMs: Math.round(performance.now() - started) }, 'listening');
+}

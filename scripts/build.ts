@@ -1,0 +1,303 @@
+/**
+ * `npm run build`: one small ESM bundle per catalog function (plus the notifier and the
+ * migration job), tree-shaken and minified by esbuild, with source maps.
+ *
+ *   dist/functions/<name>.mjs (+ .map)   one per entry of functions/catalog.ts
+ *   dist/notifier.mjs (+ .map)           notifier/main.ts, if present
+ *   dist/system/migrate.mjs (+ .map)     applies every service's migrations, then exits (a Job)
+ *   dist/system/tick-relay.mjs (+ .map)  turns PingSource pings into catalog tick events
+ *
+ * The container image holds all of them; a Knative Service picks its bundle with `args`
+ * (see knative/ and charts/microride). Each generated entry validates the environment,
+ * imports its function's module and serves it on PORT (functions/runtime/main.ts).
+ *
+ * Options: --only a,b   build only these functions (names from the catalog)
+ *          --outdir DIR (default dist)      --no-notifier   --no-system
+ *          --json       print the size table as JSON instead of text
+ *          --analyze    print the biggest packages in each bundle
+ * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
+ * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
+ */
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { catalog } from '../functions/catalog.js';
+import type { FunctionSpec, Store } from '../functions/catalog-types.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** DESIGN §9: uWebSockets.js is a native addon; ESM output needs a real `require`. */
+const banner = "import {createRequire as __mrCreateRequire} from 'node:module'; const require = __mrCreateRequire(import.meta.url);";
+
+/**
+ * Packages that must not be bundled: native addons and optional drivers that are
+ * require()d lazily (knex's other dialects, pg-native, mongodb's optional extras).
+ * None is installed or needed at run time; a code path that reached one would fail loudly.
+ */
+export const externals = [
+  'uWebSockets.js',
+  // knex dialect drivers we do not use (knex only require()s the configured one)
+  'pg-native', 'pg-query-stream', 'mysql', 'mysql2', 'sqlite3', 'better-sqlite3', 'oracledb', 'tedious',
+  // mongodb optional dependencies (loaded in try/catch)
+  'kerberos', 'snappy', '@mongodb-js/zstd', 'mongodb-client-encryption', '@aws-sdk/credential-providers', 'gcp-metadata', 'socks', 'aws4',
+  // pino transports run in worker threads from files; we log to stdout only
+  'pino-pretty',
+];
+
+/** knex's dialects other than PostgreSQL, replaced by a stub that fails loudly if ever loaded. */
+const unusedKnexDialects = ['better-sqlite3', 'cockroachdb', 'mssql', 'mysql', 'mariadb', 'mysql2', 'oracle', 'oracledb', 'pgnative', 'redshift', 'sqlite3'];
+
+/**
+ * Store client libraries a function does not declare in the catalog are replaced by a stub
+ * (functions/runtime/clients.ts imports all three statically). Using an undeclared store
+ * then fails at once with a message naming the catalog entry, instead of shipping a
+ * megabyte of unused driver code in every bundle.
+ */
+const storePackages: Record<Store, { pkg: string; stub: string }> = {
+  mongo: {
+    pkg: 'mongodb',
+    stub: 'export class MongoClient { constructor() { throw new Error(MSG); } }',
+  },
+  redis: {
+    pkg: 'ioredis',
+    stub: 'export class Redis { constructor() { throw new Error(MSG); } }',
+  },
+  postgres: {
+    pkg: 'knex',
+    stub: 'export default function knex() { throw new Error(MSG); }',
+  },
+};
+
+export interface BundleInfo {
+  name: string;
+  kind: 'function' | 'notifier' | 'system';
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  mapBytes: number;
+}
+
+export interface BuildOptions {
+  outdir?: string;
+  only?: readonly string[];
+  notifier?: boolean;
+  jobs?: boolean;
+  functions?: readonly FunctionSpec[];
+  log?: (line: string) => void;
+}
+
+export const BUDGET_BYTES = Number(process.env.MICRORIDE_BUNDLE_BUDGET ?? 1024 * 1024);
+export const LIMIT_BYTES = Number(process.env.MICRORIDE_BUNDLE_LIMIT ?? 2 * 1024 * 1024);
+
+const imp = (file: string) => JSON.stringify(join(root, file).split('\\').join('/'));
+
+function functionEntry(spec: FunctionSpec): string {
+  return [
+    `import { runFunction } from ${imp('functions/runtime/main.ts')};`,
+    `await runFunction(${JSON.stringify(spec.name)}, () => import(${imp(`functions/${spec.module}.ts`)}));`,
+    '',
+  ].join('\n');
+}
+
+const migrateEntry = [
+  `import { config, exitOnConfigError } from ${imp('functions/runtime/config.ts')};`,
+  `import { closeClients } from ${imp('functions/runtime/clients.ts')};`,
+  `try { config(); } catch (err) { exitOnConfigError(err); }`,
+  `const { migrateAll } = await import(${imp('functions/migrations.ts')});`,
+  `try {`,
+  `  await migrateAll((line) => process.stdout.write(JSON.stringify({ level: 30, msg: line, job: 'migrate' }) + '\\n'));`,
+  `  await closeClients();`,
+  `  process.exit(0);`,
+  `} catch (err) {`,
+  `  process.stderr.write('migration failed: ' + (err instanceof Error ? err.stack : String(err)) + '\\n');`,
+  `  await closeClients();`,
+  `  process.exit(1);`,
+  `}`,
+  '',
+].join('\n');
+
+function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
+  const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
+  return {
+    name: 'microride-entry',
+    setup(b) {
+      b.onResolve({ filter: /^microride-entry$/ }, () => ({ path: 'entry', namespace: 'microride-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'microride-entry' }, () => ({ contents, loader: 'ts', resolveDir: root }));
+
+      b.onResolve({ filter: /^\.\/[a-z0-9-]+$/ }, (args) => {
+        const dialect = args.path.slice(2);
+        if (!/knex[\\/]lib[\\/]dialects[\\/]index\.js$/.test(args.importer) || !unusedKnexDialects.includes(dialect)) return undefined;
+        return { path: dialect, namespace: 'microride-knex-stub' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'microride-knex-stub' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`knex dialect "${args.path}" is not bundled (MicroRide uses PostgreSQL only; see scripts/build.ts)`)});`,
+        loader: 'js',
+      }));
+
+      // zod's `z` namespace re-exports every locale (~200 KiB minified); only English is used.
+      b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => {
+        if (!/[\\/]zod[\\/]v4[\\/](?:classic|core|mini)[\\/]/.test(args.importer)) return undefined;
+        return { path: join(dirname(args.importer), '../locales/en.js'), namespace: 'microride-zod-locales' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'microride-zod-locales' }, (args) => ({
+        contents: `export { default as en } from ${JSON.stringify(args.path)};\n`,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+
+      // mongodb-connection-string-url imports a WHATWG URL polyfill (whatwg-url + tr46's
+      // Unicode tables, ~270 KiB); Node's own URL implements the same standard.
+      b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: 'whatwg-url', namespace: 'microride-whatwg-url' }));
+      b.onLoad({ filter: /.*/, namespace: 'microride-whatwg-url' }, () => ({
+        contents: 'export const URL = globalThis.URL;\nexport const URLSearchParams = globalThis.URLSearchParams;\n',
+        loader: 'js',
+      }));
+
+      for (const store of stubbed) {
+        const { pkg, stub } = storePackages[store];
+        const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+        b.onResolve({ filter }, () => ({ path: pkg, namespace: 'microride-store-stub' }));
+        b.onLoad({ filter, namespace: 'microride-store-stub' }, () => ({
+          contents: `const MSG = ${JSON.stringify(`${label} does not declare the "${store}" store in functions/catalog.ts, so ${pkg} is not in its bundle; add "${store}" to its stores`)};\n${stub}\n`,
+          loader: 'js',
+        }));
+      }
+    },
+  };
+}
+
+/** Output bytes per npm package (or source folder) of the last build of each bundle, for --analyze. */
+export const composition = new Map<string, Record<string, number>>();
+/** Source files (relative to the repo) in each bundle of the last build. */
+export const bundleInputs = new Map<string, string[]>();
+
+async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string): Promise<void> {
+  mkdirSync(dirname(outfile), { recursive: true });
+  const result = await esbuild.build({
+    metafile: true,
+    entryPoints: ['microride-entry'],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    treeShaking: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    legalComments: 'none',
+    banner: { js: banner },
+    external: externals,
+    // Prefer the ESM builds of dual packages (smaller after tree-shaking).
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+    logOverride: { 'empty-import-meta': 'silent' },
+    plugins: [entryPlugin(contents, stores, label)],
+    absWorkingDir: root,
+  });
+  const byPackage: Record<string, number> = {};
+  for (const out of Object.values(result.metafile.outputs)) {
+    for (const [path, input] of Object.entries(out.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+      byPackage[pkg] = (byPackage[pkg] ?? 0) + input.bytesInOutput;
+    }
+  }
+  composition.set(relative(root, outfile), byPackage);
+  bundleInputs.set(relative(root, outfile), Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
+}
+
+function sizeOf(name: string, kind: BundleInfo['kind'], file: string): BundleInfo {
+  const code = readFileSync(file);
+  const map = existsSync(`${file}.map`) ? readFileSync(`${file}.map`).length : 0;
+  return { name, kind, file: relative(root, file), bytes: code.length, gzipBytes: gzipSync(code).length, mapBytes: map };
+}
+
+export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
+  const outdir = resolve(root, opts.outdir ?? 'dist');
+  const all = opts.functions ?? catalog;
+  const unknown = (opts.only ?? []).filter((n) => !all.some((f) => f.name === n));
+  if (unknown.length) throw new Error(`not in functions/catalog.ts: ${unknown.join(', ')}`);
+  const specs = opts.only ? all.filter((f) => opts.only!.includes(f.name)) : all;
+  if (!opts.only) rmSync(join(outdir, 'functions'), { recursive: true, force: true });
+
+  const out: BundleInfo[] = [];
+  // Two cores: a few bundles at a time is as fast as all at once and lighter on memory.
+  const queue = [...specs];
+  const worker = async () => {
+    for (let spec = queue.shift(); spec; spec = queue.shift()) {
+      const file = join(outdir, 'functions', `${spec.name}.mjs`);
+      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`);
+      out.push(sizeOf(spec.name, 'function', file));
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+  out.sort((a, b) => a.name.localeCompare(b.name));
+
+  if (opts.notifier !== false && existsSync(join(root, 'notifier/main.ts'))) {
+    const file = join(outdir, 'notifier.mjs');
+    // The notifier keeps replay streams and fan-out in Redis and uses no other store.
+    await bundle(file, `import ${imp('notifier/main.ts')};\n`, ['redis'], 'the notifier');
+    out.push(sizeOf('notifier', 'notifier', file));
+  }
+  if (opts.jobs !== false) {
+    const migrate = join(outdir, 'system', 'migrate.mjs');
+    await bundle(migrate, migrateEntry, ['postgres'], 'the migrate job');
+    out.push(sizeOf('migrate', 'system', migrate));
+    const relay = join(outdir, 'system', 'tick-relay.mjs');
+    await bundle(relay, `import { runTickRelay } from ${imp('functions/runtime/tick-relay.ts')};\nawait runTickRelay();\n`, [], 'the tick relay');
+    out.push(sizeOf('tick-relay', 'system', relay));
+  }
+  return out;
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+
+export function sizeTable(bundles: readonly BundleInfo[]): string {
+  const rows = bundles.map((b) => [b.file, kb(b.bytes), kb(b.gzipBytes), kb(b.mapBytes), b.bytes > BUDGET_BYTES ? 'OVER BUDGET' : 'ok']);
+  const head = ['bundle', 'size', 'gzip', 'map', `< ${kb(BUDGET_BYTES)}`];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const only = value('--only')?.split(',').filter(Boolean);
+  const started = performance.now();
+  const bundles = await build({
+    outdir: value('--outdir'),
+    only,
+    notifier: !args.includes('--no-notifier'),
+    jobs: !args.includes('--no-system'),
+  });
+  if (args.includes('--analyze')) {
+    for (const b of bundles) {
+      const top = Object.entries(composition.get(b.file) ?? {}).sort((x, y) => y[1] - x[1]).slice(0, Number(process.env.ANALYZE_TOP ?? 12));
+      process.stdout.write(`${b.file}\n${top.map(([k, v]) => `  ${kb(v).padStart(10)}  ${k}`).join('\n')}\n`);
+    }
+  }
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(bundles, null, 2)}\n`);
+  else process.stdout.write(`${sizeTable(bundles)}\n\n${bundles.length} bundles in ${Math.round(performance.now() - started)} ms\n`);
+  const over = bundles.filter((b) => b.bytes > BUDGET_BYTES);
+  if (over.length) {
+    process.stderr.write(`warning: over the ${kb(BUDGET_BYTES)} target: ${over.map((b) => `${b.file} ${kb(b.bytes)}`).join(', ')} (see --analyze)\n`);
+  }
+  const tooBig = bundles.filter((b) => b.bytes > LIMIT_BYTES);
+  if (tooBig.length) {
+    process.stderr.write(`bundle size limit exceeded (${kb(LIMIT_BYTES)}): ${tooBig.map((b) => `${b.file} ${kb(b.bytes)}`).join(', ')}\n`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,164 @@
+/**
+ * The `kn` commands that deploy what knative/ and eventing/ describe, derived from the
+ * same model (scripts/deploy/model.ts). scripts/kn-deploy.sh runs them; CI runs the
+ * `kn service create … --target DIR` form offline and compares the result with knative/.
+ *
+ *   tsx scripts/deploy/kn-plan.ts [--image IMG] [--namespace NS]
+ *
+ * Output: one command per line, fields separated by U+001F: the step, then its arguments.
+ * Steps: apply (one JSON object for `kubectl apply -f -`: ConfigMap, RabbitmqBrokerConfig,
+ * notifier), migrate (the migration Job as JSON), service (argv after `kn service create|update`;
+ * the script picks the verb), broker, binding, trigger (argv after `kn <noun> create|update`),
+ * trigger-patch (name + JSON merge patch: delivery and parallelism, for which `kn trigger` has
+ * no flags), ping (argv after `kn source ping create|update`).
+ */
+import { pathToFileURL } from 'node:url';
+import { configMap, migrateJob, notifierManifests } from '../generate.js';
+import {
+  CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY, broker, defaultResources, functions,
+  partOf, probes, tickRelayBundle, ticks, triggers, type FunctionDeploy,
+} from './model.js';
+
+export type Step = 'apply' | 'migrate' | 'service' | 'binding' | 'broker' | 'trigger' | 'trigger-patch' | 'ping';
+export interface Command {
+  step: Step;
+  name: string;
+  args: string[];
+}
+
+const kv = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k}=${v}`).join(',');
+const probeOpts = (p: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
+  `PeriodSeconds=${p.periodSeconds},TimeoutSeconds=${p.timeoutSeconds},FailureThreshold=${p.failureThreshold}`;
+
+export function serviceArgs(fn: FunctionDeploy, image: string): string[] {
+  const s = fn.scaling;
+  return [
+    fn.name,
+    '--image', image,
+    ...fn.args.flatMap((a) => ['--arg', a]),
+    '--env-from', `config-map:${CONFIG_MAP}`,
+    ...fn.secretEnv.flatMap((k) => ['--env-value-from', `${k}=secret:${SECRET}:${k}`]),
+    '--scale-min', String(s.minScale),
+    '--scale-max', String(s.maxScale),
+    '--scale-target', String(s.target),
+    '--concurrency-limit', String(s.containerConcurrency),
+    '--timeout', String(s.timeoutSeconds),
+    '--request', kv(defaultResources.requests),
+    '--limit', kv(defaultResources.limits),
+    '--probe-readiness', `http:::${probes.readiness.httpGet.path}`,
+    '--probe-readiness-opts', probeOpts(probes.readiness),
+    '--probe-liveness', `http:::${probes.liveness.httpGet.path}`,
+    '--probe-liveness-opts', probeOpts(probes.liveness),
+    '--security-context', 'strict',
+    ...Object.entries({ ...partOf, 'app.kubernetes.io/component': fn.service, 'microride.dev/function': fn.name }).flatMap(([k, v]) => ['--label-service', `${k}=${v}`]),
+    ...Object.entries({ ...partOf, 'microride.dev/function': fn.name }).flatMap(([k, v]) => ['--label-revision', `${k}=${v}`]),
+    '--annotation-service', `microride.dev/description=${fn.description}`,
+    ...(fn.visibility === 'cluster-local' ? ['--cluster-local'] : []),
+  ];
+}
+
+export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
+  const ns = namespace ? ['--namespace', namespace] : [];
+  const out: Command[] = [];
+  const fns = functions();
+  const apply = (obj: Record<string, unknown>) => {
+    const meta = obj.metadata as { name: string };
+    out.push({ step: 'apply', name: `${String(obj.kind)}/${meta.name}`, args: [JSON.stringify(obj)] });
+  };
+  apply(configMap());
+  apply({
+    apiVersion: 'eventing.knative.dev/v1alpha1',
+    kind: 'RabbitmqBrokerConfig',
+    metadata: { name: `${broker.name}-config`, labels: { ...partOf, 'app.kubernetes.io/component': 'eventing' } },
+    spec: { rabbitmqClusterReference: { name: broker.rabbitmqCluster }, queueType: broker.queueType },
+  });
+  const job = migrateJob(image);
+  out.push({ step: 'migrate', name: 'microride-migrate', args: [JSON.stringify(job)] });
+  for (const fn of fns) out.push({ step: 'service', name: fn.name, args: [...serviceArgs(fn, image), ...ns] });
+
+  const tickList = ticks();
+  if (tickList.length) {
+    out.push({
+      step: 'service',
+      name: TICK_RELAY,
+      args: [
+        TICK_RELAY, '--image', image, '--arg', tickRelayBundle,
+        '--env', `TICK_TYPES=${[...new Set(tickList.map((t) => t.type))].join(',')}`,
+        '--scale-min', '0', '--scale-max', '1', '--scale-target', '100', '--concurrency-limit', '0', '--timeout', '10',
+        '--request', 'cpu=10m,memory=32Mi', '--limit', 'cpu=200m,memory=64Mi',
+        '--probe-readiness', `http:::${probes.readiness.httpGet.path}`, '--probe-liveness', `http:::${probes.liveness.httpGet.path}`,
+        '--security-context', 'strict', '--cluster-local',
+        '--label-service', 'app.kubernetes.io/part-of=microride', '--label-service', `microride.dev/function=${TICK_RELAY}`,
+        ...ns,
+      ],
+    });
+  }
+
+  out.push({
+    step: 'broker',
+    name: broker.name,
+    args: [
+      broker.name, '--class', 'RabbitMQBroker',
+      '--broker-config', `eventing.knative.dev/v1alpha1:RabbitmqBrokerConfig:${broker.name}-config${namespace ? `:${namespace}` : ''}`,
+      '--retry', String(broker.delivery.retry), '--backoff-policy', broker.delivery.backoffPolicy, '--backoff-delay', broker.delivery.backoffDelay,
+      '--dl-sink', `ksvc:${broker.deadLetterSink}`,
+      ...ns,
+    ],
+  });
+
+  for (const fn of fns.filter((f) => f.emits)) {
+    out.push({
+      step: 'binding',
+      name: `${fn.name}-sink`,
+      args: [`${fn.name}-sink`, '--subject', `Service:serving.knative.dev/v1:${fn.name}`, '--sink', `broker:${broker.name}`, ...ns],
+    });
+  }
+
+  for (const t of triggers()) {
+    const sink = t.subscriber === NOTIFIER ? `svc:${NOTIFIER}${namespace ? `:${namespace}` : ''}` : `ksvc:${t.subscriber}`;
+    out.push({
+      step: 'trigger',
+      name: t.name,
+      args: [t.name, '--broker', t.broker, ...Object.entries(t.filter).flatMap(([k, v]) => ['--filter', `${k}=${v}`]), '--sink', sink, ...ns],
+    });
+    const delivery = {
+      retry: t.delivery.retry,
+      backoffPolicy: t.delivery.backoffPolicy,
+      backoffDelay: t.delivery.backoffDelay,
+      ...(t.deadLetterSink ? { deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: t.deadLetterSink } } } : {}),
+    };
+    const patch = { metadata: { annotations: { 'rabbitmq.eventing.knative.dev/parallelism': String(t.parallelism) } }, spec: { delivery } };
+    out.push({ step: 'trigger-patch', name: t.name, args: [t.name, JSON.stringify(patch), ...ns] });
+  }
+
+  for (const obj of notifierManifests(image)) apply(obj);
+
+  if (tickList.length) {
+    out.push({
+      step: 'trigger',
+      name: TICK_RELAY,
+      args: [TICK_RELAY, '--broker', broker.name, '--filter', `type=${PING_TYPE}`, '--sink', `ksvc:${TICK_RELAY}`, ...ns],
+    });
+    for (const t of tickList) {
+      out.push({
+        step: 'ping',
+        name: t.name,
+        args: [t.name, '--schedule', t.cron, '--data', '{}', '--ce-override', `${TICK_EXTENSION}=${t.type}`, '--sink', `broker:${broker.name}`, ...ns],
+      });
+    }
+  }
+  return out;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const args = process.argv.slice(2);
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const SEP = '\u001f';
+  for (const c of plan(value('--image') || DEFAULT_IMAGE, value('--namespace') || undefined)) {
+    if (c.args.some((a) => a.includes(SEP) || a.includes('\n'))) throw new Error(`${c.name}: an argument contains a separator or newline`);
+    process.stdout.write(`${[c.step, ...c.args].join(SEP)}\n`);
+  }
+}

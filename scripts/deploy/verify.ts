@@ -1,0 +1,225 @@
+/**
+ * Consistency checks of the deployment artefacts against the catalog and each other
+ * (scripts/check-deploy.sh runs this after kubeconform has checked the schemas):
+ *
+ *   - knative/: every catalog function has exactly one Knative Service (named after it, its
+ *     bundle in args), every emitting function exactly one SinkBinding to the Broker, every
+ *     tick one PingSource; nothing extra.
+ *   - eventing/triggers.yaml: every subscription (eventing/triggers.ts) exactly one Trigger
+ *     with its filter and subscriber.
+ *   - --helm FILE (default values render): the chart renders the same Knative Services,
+ *     SinkBindings, Broker, Triggers, PingSources and notifier as the committed manifests
+ *     (spec equal; labels may add Helm's).
+ *   - --helm-prod FILE: the same set of objects (values may change scaling/resources).
+ *   - --kn DIR (kn service create --target output): per function the same image, args, env
+ *     names, envFrom, scaling annotations, concurrency, timeout, probe paths, resources.
+ *
+ *   tsx scripts/deploy/verify.ts [--helm FILE] [--helm-prod FILE] [--kn DIR]
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { parseAllDocuments } from 'yaml';
+import { DEFAULT_IMAGE, TICK_RELAY, functions, root, subscriberRef, ticks, triggers } from './model.js';
+
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [k: string]: unknown;
+};
+
+export function readObjects(path: string): K8sObject[] {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path, { recursive: true, encoding: 'utf8' }).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(path, f)).sort()
+    : [path];
+  const out: K8sObject[] = [];
+  for (const f of files) {
+    for (const doc of parseAllDocuments(readFileSync(f, 'utf8'))) {
+      if (doc.errors.length) throw new Error(`${f}: ${doc.errors[0]!.message}`);
+      const obj = doc.toJS() as K8sObject | null;
+      if (obj && typeof obj === 'object' && obj.kind) out.push(obj);
+    }
+  }
+  return out;
+}
+
+const isKsvc = (o: K8sObject) => o.kind === 'Service' && o.apiVersion === 'serving.knative.dev/v1';
+const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+
+export function check(errors: string[], ok: boolean, message: string): void {
+  if (!ok) errors.push(message);
+}
+
+/** `a` has every label of `b` with the same value. */
+const hasLabels = (a: K8sObject, b: K8sObject) => Object.entries(b.metadata.labels ?? {}).every(([k, v]) => a.metadata.labels?.[k] === v);
+
+function countBy<T>(items: readonly T[], f: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const i of items) m.set(f(i), (m.get(f(i)) ?? 0) + 1);
+  return m;
+}
+
+export function verifyCommitted(errors: string[]): { knative: K8sObject[]; eventing: K8sObject[] } {
+  const knative = readObjects(join(root, 'knative'));
+  const eventing = [...readObjects(join(root, 'eventing/broker.yaml')), ...readObjects(join(root, 'eventing/triggers.yaml'))];
+  const fns = functions();
+
+  const ksvcs = knative.filter(isKsvc);
+  const byName = countBy(ksvcs, (o) => o.metadata.name);
+  for (const fn of fns) {
+    check(errors, byName.get(fn.name) === 1, `knative/: function ${fn.name} has ${byName.get(fn.name) ?? 0} Knative Services (want exactly 1)`);
+    const svc = ksvcs.find((o) => o.metadata.name === fn.name);
+    const c = (svc?.spec as { template?: { spec?: { containers?: { args?: string[] }[] } } } | undefined)?.template?.spec?.containers?.[0];
+    if (svc) check(errors, isDeepStrictEqual(c?.args, fn.args), `knative/${fn.name}.yaml: args ${JSON.stringify(c?.args)} (want ${JSON.stringify(fn.args)})`);
+    const bindings = knative.filter((o) => o.kind === 'SinkBinding' && (o.spec?.subject as { name?: string } | undefined)?.name === fn.name);
+    check(errors, bindings.length === (fn.emits ? 1 : 0), `knative/: function ${fn.name} ${fn.emits ? 'emits events' : 'emits nothing'} but has ${bindings.length} SinkBindings`);
+  }
+  const known = new Set([...fns.map((f) => f.name), TICK_RELAY]);
+  for (const o of ksvcs) check(errors, known.has(o.metadata.name), `knative/: Knative Service ${o.metadata.name} is not in the catalog`);
+
+  const pings = knative.filter((o) => o.kind === 'PingSource');
+  for (const t of ticks()) {
+    const p = pings.filter((o) => o.metadata.name === t.name);
+    check(errors, p.length === 1, `knative/ticks.yaml: tick ${t.name} has ${p.length} PingSources (want 1)`);
+    check(errors, (p[0]?.spec as { schedule?: string } | undefined)?.schedule === t.cron, `knative/ticks.yaml: ${t.name} schedule is not ${t.cron}`);
+  }
+  check(errors, pings.length === ticks().length, `knative/ticks.yaml: ${pings.length} PingSources for ${ticks().length} ticks`);
+
+  const trig = eventing.filter((o) => o.kind === 'Trigger');
+  const trigCount = countBy(trig, (o) => o.metadata.name);
+  for (const t of triggers()) {
+    check(errors, trigCount.get(t.name) === 1, `eventing/triggers.yaml: subscription ${t.name} has ${trigCount.get(t.name) ?? 0} Triggers (want exactly 1)`);
+    const o = trig.find((x) => x.metadata.name === t.name);
+    if (!o) continue;
+    const spec = o.spec as { filter?: { attributes?: unknown }; subscriber?: { ref?: unknown } };
+    check(errors, isDeepStrictEqual(spec.filter?.attributes, t.filter), `eventing/triggers.yaml: ${t.name} filter differs from the catalog`);
+    check(errors, isDeepStrictEqual(spec.subscriber?.ref, subscriberRef(t.subscriber)), `eventing/triggers.yaml: ${t.name} subscriber differs from the catalog`);
+  }
+  check(errors, trig.length === triggers().length, `eventing/triggers.yaml: ${trig.length} Triggers for ${triggers().length} subscriptions`);
+  return { knative, eventing };
+}
+
+/** The chart with default values renders what knative/ and eventing/ hold. */
+export function verifyHelm(errors: string[], rendered: K8sObject[], committed: K8sObject[], label: string): void {
+  const byKey = countBy(rendered, key);
+  for (const [k, n] of byKey) check(errors, n === 1, `${label}: ${k} rendered ${n} times`);
+  const comparable = committed.filter((o) => ['Service', 'SinkBinding', 'Broker', 'Trigger', 'PingSource', 'RabbitmqBrokerConfig', 'Deployment', 'PodDisruptionBudget', 'ConfigMap'].includes(o.kind));
+  for (const want of comparable) {
+    const got = rendered.find((o) => key(o) === key(want) && o.apiVersion === want.apiVersion);
+    if (!got) {
+      errors.push(`${label}: missing ${want.apiVersion} ${key(want)} (it is in the committed manifests)`);
+      continue;
+    }
+    check(errors, hasLabels(got, want), `${label}: ${key(want)} lacks labels ${JSON.stringify(want.metadata.labels)}`);
+    check(errors, isDeepStrictEqual(got.metadata.annotations ?? {}, want.metadata.annotations ?? {}), `${label}: ${key(want)} annotations differ: ${JSON.stringify(got.metadata.annotations)} vs ${JSON.stringify(want.metadata.annotations)}`);
+    let gotSpec: unknown = got.spec ?? got.data;
+    const wantSpec: unknown = want.spec ?? want.data;
+    if (want.kind === 'Deployment') {
+      // The chart adds a config checksum to restart pods when the ConfigMap changes.
+      const copy = structuredClone(got.spec) as { template: { metadata: { annotations?: Record<string, string> } } };
+      delete copy.template.metadata.annotations;
+      gotSpec = copy;
+    }
+    check(errors, isDeepStrictEqual(gotSpec, wantSpec), `${label}: ${want.apiVersion} ${key(want)} differs from the committed manifest:\n    chart:     ${JSON.stringify(gotSpec)}\n    committed: ${JSON.stringify(wantSpec)}`);
+  }
+  const committedKeys = new Set(committed.map(key));
+  for (const o of rendered) {
+    if (['Service', 'SinkBinding', 'Trigger', 'PingSource'].includes(o.kind)) {
+      check(errors, committedKeys.has(key(o)), `${label}: renders ${key(o)}, which no committed manifest has`);
+    }
+  }
+}
+
+/** A differently-valued render still has one object per function / subscription. */
+export function verifyCounts(errors: string[], rendered: K8sObject[], label: string): void {
+  for (const fn of functions()) {
+    const n = rendered.filter((o) => isKsvc(o) && o.metadata.name === fn.name).length;
+    check(errors, n === 1, `${label}: function ${fn.name} has ${n} Knative Services`);
+  }
+  for (const t of triggers()) {
+    const n = rendered.filter((o) => o.kind === 'Trigger' && o.metadata.name === t.name).length;
+    check(errors, n === 1, `${label}: subscription ${t.name} has ${n} Triggers`);
+  }
+}
+
+interface Container {
+  image?: string;
+  args?: string[];
+  env?: { name: string }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  resources?: unknown;
+  readinessProbe?: { httpGet?: { path?: string } };
+  livenessProbe?: { httpGet?: { path?: string } };
+}
+interface KsvcSpec {
+  template: { metadata?: { annotations?: Record<string, string> }; spec: { containerConcurrency?: number; timeoutSeconds?: number; containers: Container[] } };
+}
+
+/** What matters of a Knative Service for "kn deploys the same thing". */
+export function essentials(o: K8sObject) {
+  const t = (o.spec as unknown as KsvcSpec).template;
+  const c = t.spec.containers[0]!;
+  const ann = t.metadata?.annotations ?? {};
+  return {
+    image: c.image,
+    args: c.args ?? [],
+    env: (c.env ?? []).map((e) => e.name).sort(),
+    envFrom: (c.envFrom ?? []).map((e) => (e.configMapRef ? `configmap:${e.configMapRef.name}` : `secret:${e.secretRef?.name}`)).sort(),
+    scaling: Object.fromEntries(['min-scale', 'max-scale', 'target'].map((k) => [k, ann[`autoscaling.knative.dev/${k}`]])),
+    containerConcurrency: t.spec.containerConcurrency,
+    timeoutSeconds: t.spec.timeoutSeconds,
+    probes: [c.readinessProbe?.httpGet?.path, c.livenessProbe?.httpGet?.path],
+    resources: c.resources,
+    visibility: o.metadata.labels?.['networking.knative.dev/visibility'] ?? 'public',
+  };
+}
+
+export function verifyKn(errors: string[], knObjects: K8sObject[], committed: K8sObject[], image = DEFAULT_IMAGE): void {
+  for (const fn of functions()) {
+    const got = knObjects.filter((o) => isKsvc(o) && o.metadata.name === fn.name);
+    const want = committed.find((o) => isKsvc(o) && o.metadata.name === fn.name);
+    if (got.length !== 1 || !want) {
+      errors.push(`kn: function ${fn.name}: ${got.length} Services from kn --target`);
+      continue;
+    }
+    const a = essentials(got[0]!);
+    const b = { ...essentials(want), image };
+    for (const k of Object.keys(b) as (keyof typeof b)[]) {
+      check(errors, isDeepStrictEqual(a[k], b[k]), `kn: ${fn.name}: ${k} ${JSON.stringify(a[k])} (knative/ has ${JSON.stringify(b[k])})`);
+    }
+  }
+}
+
+if (process.argv[1]?.endsWith('verify.ts')) {
+  const args = process.argv.slice(2);
+  const value = (flag: string) => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const errors: string[] = [];
+  const { knative, eventing } = verifyCommitted(errors);
+  const committed = [...knative, ...eventing];
+  const done: string[] = [`knative/ + eventing/: ${functions().length} functions, ${triggers().length} subscriptions, ${ticks().length} ticks`];
+  const helm = value('--helm');
+  if (helm) {
+    verifyHelm(errors, readObjects(helm), committed, 'helm template (default values)');
+    done.push('chart (default values) = committed manifests');
+  }
+  const prod = value('--helm-prod');
+  if (prod) {
+    verifyCounts(errors, readObjects(prod), 'helm template (prod values)');
+    done.push('chart (prod values): one Service per function, one Trigger per subscription');
+  }
+  const kn = value('--kn');
+  if (kn) {
+    verifyKn(errors, readObjects(kn), committed, value('--image') ?? DEFAULT_IMAGE);
+    done.push('kn service create --target = knative/ (image, args, env, scaling, probes, resources)');
+  }
+  if (errors.length) {
+    process.stderr.write(`${errors.length} problem(s):\n${errors.map((e) => `  - ${e}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`${done.map((d) => `ok  ${d}`).join('\n')}\n`);
+}

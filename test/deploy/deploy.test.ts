@@ -1,0 +1,185 @@
+/**
+ * Deployment artefacts, fast checks (the slow helm/kubeconform/kn ones are in
+ * scripts/check-deploy.sh): the committed manifests follow the catalog, the bundles build
+ * small and start as Knative starts them, the tick relay turns pings into ticks.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalog } from '../../functions/catalog.js';
+import { generateKeyPairPem } from '../../functions/runtime/auth/keys.js';
+import { startTickRelay, type TickRelay } from '../../functions/runtime/tick-relay.js';
+import { build, bundleInputs, BUDGET_BYTES, type BundleInfo } from '../../scripts/build.js';
+import { renderAll } from '../../scripts/generate.js';
+import { plan } from '../../scripts/deploy/kn-plan.js';
+import { functions, pathMatch, root, routeGroups, ticks, triggers, MAX_RULES_PER_ROUTE } from '../../scripts/deploy/model.js';
+import { http, startBundle } from '../../scripts/deploy/spawn-bundle.js';
+import { verifyCommitted, verifyKn, essentials, readObjects } from '../../scripts/deploy/verify.js';
+
+describe('manifests derived from the catalog', () => {
+  it('the committed generated files are up to date (npm run generate)', () => {
+    for (const [rel, text] of renderAll()) {
+      expect(readFileSync(join(root, rel), 'utf8'), `${rel} is stale: run npm run generate`).toBe(text);
+    }
+  });
+
+  it('every catalog function has exactly one Knative Service, every subscription exactly one Trigger', () => {
+    const errors: string[] = [];
+    verifyCommitted(errors);
+    expect(errors).toEqual([]);
+    expect(functions().map((f) => f.name).sort()).toEqual(catalog.map((f) => f.name).sort());
+  });
+
+  it('gives each function only the secrets its stores and keys need', () => {
+    for (const fn of functions()) {
+      const spec = catalog.find((c) => c.name === fn.name)!;
+      expect(fn.secretEnv.includes('DATABASE_URL')).toBe(spec.stores.includes('postgres'));
+      expect(fn.secretEnv.includes('REDIS_URL')).toBe(spec.stores.includes('redis'));
+      expect(fn.secretEnv.includes('MONGO_URL')).toBe(spec.stores.includes('mongo'));
+      expect(fn.secretEnv.includes('JWT_PRIVATE_KEY')).toBe(!!spec.signsTokens);
+      expect(fn.emits).toBe(spec.emits.length > 0);
+      expect(fn.visibility).toBe(spec.kind === 'http' ? 'public' : 'cluster-local');
+    }
+  });
+
+  it('one PingSource per tick type and schedule, reaching every scheduled function', () => {
+    const scheduled = catalog.filter((f) => f.kind === 'event' && f.schedule).map((f) => f.name).sort();
+    expect(ticks().flatMap((t) => t.functions).sort()).toEqual(scheduled);
+    for (const t of ticks()) {
+      for (const name of t.functions) expect(triggers().some((tr) => tr.subscriber === name && tr.filter.type === t.type)).toBe(true);
+    }
+  });
+
+  it('routes every public path to its function, at most 16 rules per HTTPRoute', () => {
+    expect(pathMatch('/api/v1/rides/{id}/accept')).toEqual({ pathType: 'RegularExpression', path: '/api/v1/rides/[^/]+/accept' });
+    expect(pathMatch('/.well-known/jwks.json')).toEqual({ pathType: 'Exact', path: '/.well-known/jwks.json' });
+    const rules = routeGroups().flatMap((g) => (expect(g.rules.length).toBeLessThanOrEqual(MAX_RULES_PER_ROUTE), g.rules));
+    expect(rules.map((r) => r.function).sort()).toEqual(catalog.filter((f) => f.kind === 'http').map((f) => f.name).sort());
+  });
+
+  it('kn commands: one service create per function with the same bundle, one trigger per subscription', () => {
+    const cmds = plan('reg.invalid/microride:1');
+    for (const fn of functions()) {
+      const svc = cmds.filter((c) => c.step === 'service' && c.name === fn.name);
+      expect(svc).toHaveLength(1);
+      const args = svc[0]!.args;
+      expect(args[args.indexOf('--arg') + 1]).toBe(fn.bundle);
+      expect(args[args.indexOf('--image') + 1]).toBe('reg.invalid/microride:1');
+      expect(args[args.indexOf('--scale-max') + 1]).toBe(String(fn.scaling.maxScale));
+    }
+    for (const t of triggers()) expect(cmds.filter((c) => c.step === 'trigger' && c.name === t.name)).toHaveLength(1);
+  });
+
+  it('the kn comparison notices a difference', () => {
+    const committed = readObjects(join(root, 'knative'));
+    const errors: string[] = [];
+    const altered = committed.map((o) => structuredClone(o));
+    const svc = altered.find((o) => o.kind === 'Service' && o.metadata.name === functions()[0]!.name)!;
+    (svc.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata.annotations['autoscaling.knative.dev/max-scale'] = '999';
+    verifyKn(errors, altered, committed);
+    expect(errors.join('\n')).toContain('scaling');
+    expect(essentials(svc).scaling['max-scale']).toBe('999');
+  });
+});
+
+describe('bundles', () => {
+  let out: string;
+  let bundles: BundleInfo[];
+  const keys = generateKeyPairPem();
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    JWT_PUBLIC_KEY: keys.publicKey,
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    PG_SCHEMA_PREFIX: process.env.PG_SCHEMA_PREFIX ?? '',
+  };
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), 'microride-bundles-'));
+    bundles = await build({ outdir: out, only: ['accounts-jwks', 'drivers-get', 'analysis-quote'], notifier: false });
+  }, 180_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('builds one small ESM bundle per function, with a source map', () => {
+    for (const b of bundles) {
+      expect(b.bytes, `${b.file} is ${Math.round(b.bytes / 1024)} KiB`).toBeLessThan(BUDGET_BYTES);
+      expect(b.mapBytes).toBeGreaterThan(0);
+    }
+    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-get', 'migrate', 'tick-relay']);
+  });
+
+  it('gives QUOTE_SECRET to every function whose bundle signs or verifies quotes', () => {
+    for (const b of bundles.filter((x) => x.kind === 'function')) {
+      const usesQuotes = (bundleInputs.get(b.file) ?? []).some((f) => f.endsWith('functions/analysis/quote-token.ts'));
+      const fn = functions().find((f) => f.name === b.name)!;
+      if (usesQuotes) expect(fn.secretEnv, b.name).toContain('QUOTE_SECRET');
+    }
+  });
+
+  it('a bundle starts as Knative starts it and answers readiness and requests', async () => {
+    const jwks = await startBundle(join(out, 'functions/accounts-jwks.mjs'), env);
+    try {
+      const r = await http(`${jwks.url}/.well-known/jwks.json`);
+      expect(r.status).toBe(200);
+      expect((JSON.parse(r.body) as { keys: unknown[] }).keys).toHaveLength(1);
+    } finally {
+      expect(await jwks.stop()).toBe(0);
+    }
+    const drivers = await startBundle(join(out, 'functions/drivers-get.mjs'), env);
+    try {
+      const r = await http(`${drivers.url}/health/readiness`);
+      expect(JSON.parse(r.body)).toMatchObject({ status: 'ready', checks: { postgres: 'ok' } });
+      expect((await http(`${drivers.url}/api/v1/drivers/not-a-uuid`)).status).toBe(401);
+    } finally {
+      expect(await drivers.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it('a bad environment stops the bundle with one line naming the variable (exit 78)', async () => {
+    await expect(startBundle(join(out, 'functions/drivers-get.mjs'), { ...env, DATABASE_URL: 'not a url' }, { timeoutMs: 10_000 })).rejects.toThrow(
+      /exited with 78[\s\S]*DATABASE_URL/,
+    );
+  }, 30_000);
+
+  it('a store a function does not declare is not in its bundle and fails loudly if used', () => {
+    const jwks = bundles.find((b) => b.name === 'accounts-jwks')!;
+    const text = readFileSync(join(root, jwks.file), 'utf8');
+    expect(text.includes('accounts-jwks does not declare the "postgres" store'), 'stub message in the bundle').toBe(true);
+    expect(text.includes('ECONNREFUSED') || text.length < 600 * 1024, 'no store driver in a store-less bundle').toBe(true);
+  });
+});
+
+describe('tick relay', () => {
+  let relay: TickRelay;
+  beforeAll(async () => {
+    relay = await startTickRelay({ port: 0, host: '127.0.0.1', types: ['microride.matching.tick'] });
+  });
+  afterAll(() => relay.close());
+
+  it('answers a binary-mode ping with the tick it names, id derived from the ping', async () => {
+    const r = await http(`${relay.url}/`, {
+      method: 'POST',
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'p1', 'ce-type': 'dev.knative.sources.ping', 'ce-source': '/apis/v1/pingsources/x', 'ce-microridetick': 'microride.matching.tick', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers['ce-type']).toBe('microride.matching.tick');
+    expect(r.headers['ce-id']).toBe('tick-p1');
+    expect(r.headers['ce-source']).toBe('/microride/tick');
+    expect(r.body).toBe('{}');
+  });
+
+  it('accepts structured mode and rejects a ping without an allowed tick type', async () => {
+    const ok = await http(`${relay.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ specversion: '1.0', id: 'p2', type: 'dev.knative.sources.ping', source: '/x', microridetick: 'microride.matching.tick' }),
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers['ce-id']).toBe('tick-p2');
+    const bad = await http(`${relay.url}/`, { method: 'POST', headers: { 'ce-id': 'p3', 'ce-microridetick': 'microride.ride.completed' }, body: '' });
+    expect(bad.status).toBe(400);
+    expect((await http(`${relay.url}/health/readiness`)).status).toBe(200);
+  });
+});
