@@ -92,7 +92,13 @@ start_service() {
       command -v rabbitmq-server >/dev/null 2>&1 || { log "rabbitmq-server not found (apt-get install rabbitmq-server)"; return 1; }
       as_root rabbitmq-server -detached </dev/null
       log "waiting for RabbitMQ: rabbitmqctl await_startup"
-      as_root timeout "$TIMEOUT" rabbitmqctl await_startup </dev/null >&2
+      # Right after -detached the node is not registered yet and await_startup fails at
+      # once ("unable to perform an operation"), so ask again until the deadline.
+      local deadline=$((SECONDS + TIMEOUT))
+      until as_root timeout "$TIMEOUT" rabbitmqctl await_startup </dev/null >/dev/null 2>&1; do
+        ((SECONDS < deadline)) || { log "RabbitMQ did not finish booting within ${TIMEOUT}s"; return 1; }
+        sleep 2
+      done
       ;;
     ferretdb)
       "$HERE/ferretdb.sh" start </dev/null

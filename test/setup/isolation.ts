@@ -13,3 +13,6 @@ process.env.PG_SCHEMA_PREFIX = `${id}_`;
 process.env.REDIS_PREFIX = `${id}:`;
 process.env.MONGO_DB = `${id}`;
 process.env.BROKER_PREFIX = `${id}.`;
+// Tests log in hundreds of times; production's deliberate 2^15 scrypt cost would only
+// measure the CPU. The algorithm and format are the same at 2^12.
+process.env.SCRYPT_LOG_N ??= '12';
