@@ -1,32 +1,43 @@
 /**
- * Eventing for `npm start`: the local broker with every Trigger of the catalog (each
- * subscriber is its function behind the local gateway, at /_fn/<name>), K_SINK pointed
- * at the broker ingress, the outbox relay for every PostgreSQL service, and a timer per
- * scheduled tick type (what the PingSources and the tick relay do in the cluster).
+ * Eventing for `npm start` and the integration tests: the local broker with every Trigger
+ * (each subscriber is its function behind the local gateway at /_fn/<name>, the notifier
+ * at its own URL), K_SINK pointed at the broker ingress (what the SinkBinding does in the
+ * cluster), the outbox relay for every PostgreSQL service, and the ticker (what the
+ * PingSources do).
  */
-import { randomUUID } from 'node:crypto';
-import { CloudEvent } from 'cloudevents';
 import { catalog } from '../functions/catalog.js';
 import type { FunctionSpec } from '../functions/catalog-types.js';
 import { config, resetConfig } from '../functions/runtime/config.js';
 import { logger, type Logger } from '../functions/runtime/logger.js';
-import { sendEvent } from '../functions/runtime/events/emit.js';
 import { startOutboxRelay, type OutboxRelay } from '../functions/runtime/events/outbox.js';
-import { parseEventData } from './catalog.js';
 import { startBroker, type RunningBroker } from './broker/index.js';
-import { DEAD_LETTER_FUNCTION, triggersFromCatalog } from './triggers.js';
+import { DEAD_LETTER_FUNCTION, allTriggers, triggersFromCatalog, broker as brokerDef, type TriggerDef } from './triggers.js';
+import { startTicker, type Ticker } from './ticker.js';
+
+/** A Trigger that is not in the catalog: tests and benchmarks observe events with these. */
+export interface ExtraTrigger {
+  name: string;
+  filter: Record<string, string>;
+  url: string;
+  parallelism?: number;
+}
 
 export interface LocalEventingOptions {
   /** Base URL of the local gateway: function <name> answers at <gatewayUrl>/_fn/<name>. */
   gatewayUrl: string;
+  /** Where the notifier takes its events; without it the notifier's Triggers are left out. */
+  notifierUrl?: string;
   /** Ingress port; defaults to BROKER_PORT (8082). 0 picks a free one. */
   port?: number;
   host?: string;
   functions?: readonly FunctionSpec[];
   /** Services whose outbox the relay drains; default: every service that uses PostgreSQL. */
   outboxServices?: readonly string[];
-  /** Emit scheduled ticks (default true). */
+  /** Emit scheduled ticks on timers (default true); `tick()` works either way. */
   ticks?: boolean;
+  /** Multiplies every tick interval (tests use a large one and tick by hand). */
+  tickScale?: number;
+  extraTriggers?: readonly ExtraTrigger[];
   log?: Logger;
 }
 
@@ -34,21 +45,23 @@ export interface LocalEventing {
   brokerUrl: string;
   broker: RunningBroker;
   relay: OutboxRelay;
+  triggers: readonly TriggerDef[];
+  /** Emits every scheduled tick type once, now. */
+  tick(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Tick type → seconds between ticks (the shortest any subscriber asks for). */
-export function tickSchedule(functions: readonly FunctionSpec[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const fn of functions) {
-    if (fn.kind !== 'event' || !fn.schedule) continue;
-    for (const sub of fn.subscriptions) {
-      const type = sub.filter.type;
-      if (!type) continue;
-      out.set(type, Math.min(out.get(type) ?? Infinity, fn.schedule.everySeconds));
-    }
-  }
-  return out;
+function extraTrigger(t: ExtraTrigger): TriggerDef {
+  return {
+    name: t.name,
+    broker: brokerDef.name,
+    filter: t.filter,
+    // An observer should see what happened, once; it is not a consumer to retry into.
+    delivery: { retry: 0, backoffPolicy: 'linear', backoffDelay: 'PT0.1S' },
+    parallelism: t.parallelism ?? 8,
+    subscriber: t.name,
+    deadLetterSink: undefined,
+  };
 }
 
 export async function startLocalEventing(opts: LocalEventingOptions): Promise<LocalEventing> {
@@ -56,43 +69,54 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
   const log = (opts.log ?? logger()).child({ component: 'local-eventing' });
   const gateway = opts.gatewayUrl.replace(/\/$/, '');
   const names = new Set(functions.map((f) => f.name));
+  const extras = new Map((opts.extraTriggers ?? []).map((t) => [t.name, t]));
+  const triggers = [
+    ...(opts.notifierUrl ? allTriggers(functions) : triggersFromCatalog(functions)),
+    ...[...extras.values()].map(extraTrigger),
+  ];
+  const subscriberUrl = (t: TriggerDef): string => {
+    const extra = extras.get(t.name);
+    if (extra) return extra.url;
+    if (!names.has(t.subscriber) && opts.notifierUrl) return `${opts.notifierUrl.replace(/\/$/, '')}/`;
+    return `${gateway}/_fn/${t.subscriber}`;
+  };
   const broker = await startBroker({
     amqpUrl: config().RABBITMQ_URL,
     prefix: config().BROKER_PREFIX,
     port: opts.port ?? config().BROKER_PORT,
     ...(opts.host ? { host: opts.host } : {}),
-    triggers: triggersFromCatalog(functions),
-    subscriberUrl: (t) => `${gateway}/_fn/${t.subscriber}`,
+    triggers,
+    queueType: config().BROKER_QUEUE_TYPE,
+    subscriberUrl,
     ...(names.has(DEAD_LETTER_FUNCTION) ? { deadLetterUrl: `${gateway}/_fn/${DEAD_LETTER_FUNCTION}` } : {}),
     log,
   });
-  // What the SinkBinding does in the cluster; config() is re-read with it.
   process.env.K_SINK = broker.url;
   resetConfig();
 
-  const services = opts.outboxServices ?? [...new Set(functions.filter((f) => f.stores.includes('postgres')).map((f) => f.service))];
-  const relay = await startOutboxRelay({ services, sink: broker.url, log });
-
-  const timers: NodeJS.Timeout[] = [];
-  if (opts.ticks !== false) {
-    for (const [type, seconds] of tickSchedule(functions)) {
-      const tick = () => {
-        const event = new CloudEvent({ id: randomUUID(), source: '/microride/tick', type, subject: type, datacontenttype: 'application/json', data: parseEventData(type, {}) });
-        sendEvent(event, { sink: broker.url }).catch((err: unknown) => log.warn({ type, err: (err as Error).message }, 'tick not delivered'));
-      };
-      const t = setInterval(tick, seconds * 1000);
-      t.unref();
-      timers.push(t);
-    }
+  let relay: OutboxRelay;
+  try {
+    const services = opts.outboxServices ?? [...new Set(functions.filter((f) => f.stores.includes('postgres')).map((f) => f.service))];
+    relay = await startOutboxRelay({ services, sink: broker.url, log });
+  } catch (err) {
+    await broker.close();
+    throw err;
   }
-  log.info({ ingress: broker.url, triggers: triggersFromCatalog(functions).length, outbox: services }, 'local eventing up');
+  const ticker: Ticker = startTicker({
+    sink: broker.url,
+    functions,
+    intervalScale: opts.ticks === false ? Number.POSITIVE_INFINITY : (opts.tickScale ?? 1),
+  });
+  log.info({ ingress: broker.url, triggers: triggers.length }, 'local eventing up');
 
   return {
     brokerUrl: broker.url,
     broker,
     relay,
+    triggers,
+    tick: () => ticker.tick(),
     async close() {
-      for (const t of timers) clearInterval(t);
+      ticker.stop();
       await relay.close();
       await broker.close();
     },

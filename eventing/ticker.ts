@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudEvent } from 'cloudevents';
-import { catalog } from '../catalog.js';
-import type { FunctionSpec } from '../catalog-types.js';
-import { sendEvent } from '../runtime/events/emit.js';
-import { logger } from '../runtime/logger.js';
+import { catalog } from '../functions/catalog.js';
+import type { FunctionSpec } from '../functions/catalog-types.js';
+import { sendEvent } from '../functions/runtime/events/emit.js';
+import { logger } from '../functions/runtime/logger.js';
 
 export const TICK_SOURCE = '/microride/ticker';
 
@@ -47,10 +47,13 @@ export function startTicker(opts: { sink: string; functions?: readonly FunctionS
       log.warn({ type, err: (err as Error).message }, 'tick not delivered');
     }
   };
-  const timers = [...types].map(([type, seconds]) => {
-    const t = setInterval(() => void emit(type), seconds * 1000 * (opts.intervalScale ?? 1));
+  const timers = [...types].flatMap(([type, seconds]) => {
+    const ms = seconds * 1000 * (opts.intervalScale ?? 1);
+    // Timers beyond 2^31 ms fire at once in Node: "never" must mean no timer at all.
+    if (!Number.isFinite(ms) || ms > 2 ** 31 - 1) return [];
+    const t = setInterval(() => void emit(type), ms);
     t.unref();
-    return t;
+    return [t];
   });
   return {
     tick: async () => {

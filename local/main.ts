@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { config, exitOnConfigError } from '../functions/runtime/config.js';
 import { closeClients } from '../functions/runtime/clients.js';
 import { markDraining } from '../functions/runtime/health.js';
+import { notifierConfig } from '../notifier/config.js';
 import { startPlatform } from './platform.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     host: process.env.HOST ?? '127.0.0.1',
     keysDir: join(process.cwd(), '.local', 'keys'),
     log: (l) => say(`  ${l}`),
+    eventing: { port: config().BROKER_PORT },
+    notifier: { port: notifierConfig().NOTIFIER_PORT },
   });
   say('');
   say(`MicroRide is up:`);
@@ -28,6 +31,8 @@ async function main(): Promise<void> {
   say(`  OpenAPI       ${platform.url}/openapi.json`);
   say(`  Swagger UI    ${platform.url}/docs`);
   say(`  Health        ${platform.url}/health/readiness`);
+  if (platform.notifier) say(`  Websocket     ${platform.notifier.wsUrl}?token=<access token>   (npm run watch -- --token …)`);
+  if (platform.eventing) say(`  Broker        ${platform.eventing.brokerUrl}   (K_SINK of every function)`);
   say('Ctrl-C stops it.');
 
   let stopping = false;

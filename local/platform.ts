@@ -1,12 +1,16 @@
 /**
  * The one-machine platform behind `npm start` and the integration tests: every function
- * of the catalog behind one gateway port, migrations applied first.
+ * of the catalog behind one gateway port, the local broker with its Triggers, the outbox
+ * relays and ticks (eventing/local.ts), and the notifier — migrations applied first.
  */
 import { catalog } from '../functions/catalog.js';
 import type { FunctionSpec } from '../functions/catalog-types.js';
 import { loadFunction } from '../functions/registry.js';
 import { migrateAll } from '../functions/migrations.js';
 import { listen, type Served } from '../functions/runtime/serve.js';
+import { resetConfig } from '../functions/runtime/config.js';
+import { startLocalEventing, type ExtraTrigger, type LocalEventing } from '../eventing/local.js';
+import { startNotifier, type Notifier } from '../notifier/server.js';
 import { createGateway, type LoadedFunction } from './gateway.js';
 import { ensureKeys } from './keys.js';
 
@@ -19,12 +23,18 @@ export interface PlatformOptions {
   migrate?: boolean;
   log?: (line: string) => void;
   functions?: readonly FunctionSpec[];
+  /** Broker, outbox relays and ticks; false = HTTP only (faster for tests that emit nothing). */
+  eventing?: false | { port?: number; extraTriggers?: readonly ExtraTrigger[]; tickScale?: number };
+  /** The websocket notifier; false = none. */
+  notifier?: false | { port?: number };
 }
 
 export interface Platform {
   url: string;
   port: number;
   functions: readonly LoadedFunction[];
+  eventing: LocalEventing | undefined;
+  notifier: Notifier | undefined;
   close(): Promise<void>;
 }
 
@@ -35,12 +45,49 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const functions = await Promise.all(specs.map(async (spec) => ({ spec, app: await loadFunction(spec) })));
   if (opts.migrate !== false) await migrateAll(log);
   const gateway = createGateway(functions);
-  const served: Served = await listen(gateway.fetch, opts.port, opts.host ?? '127.0.0.1');
+  const host = opts.host ?? '127.0.0.1';
+  const served: Served = await listen(gateway.fetch, opts.port, host);
   log(`gateway listening on ${served.url} (${functions.length} functions)`);
+  // rides asks tracking for the distance driven; here tracking sits behind the gateway.
+  process.env.TRACKING_URL ??= served.url;
+  resetConfig();
+
+  let notifier: Notifier | undefined;
+  let eventing: LocalEventing | undefined;
+  try {
+    if (opts.notifier !== false) {
+      notifier = await startNotifier({ port: opts.notifier?.port ?? 0, host });
+      log(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl})`);
+    }
+    if (opts.eventing !== false) {
+      eventing = await startLocalEventing({
+        gatewayUrl: served.url,
+        ...(notifier ? { notifierUrl: notifier.url } : {}),
+        port: opts.eventing?.port ?? 0,
+        host,
+        functions: specs,
+        ...(opts.eventing?.extraTriggers ? { extraTriggers: opts.eventing.extraTriggers } : {}),
+        ...(opts.eventing?.tickScale !== undefined ? { tickScale: opts.eventing.tickScale } : {}),
+      });
+      log(`broker ingress on ${eventing.brokerUrl} (${eventing.triggers.length} triggers on RabbitMQ)`);
+    }
+  } catch (err) {
+    await notifier?.close();
+    await served.close();
+    throw err;
+  }
+
   return {
     url: served.url,
     port: served.port,
     functions,
-    close: () => served.close(),
+    eventing,
+    notifier,
+    async close() {
+      // Stop the sources of new work first, then the receivers.
+      await eventing?.close();
+      await notifier?.close();
+      await served.close();
+    },
   };
 }

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { findFunction } from '../../functions/catalog.js';
 import type { FunctionSpec } from '../../functions/catalog-types.js';
 import { config, resetConfig } from '../../functions/runtime/config.js';
-import { startLocalEventing, tickSchedule } from '../../eventing/local.js';
+import { startLocalEventing } from '../../eventing/local.js';
+import { scheduledTypes, TICK_SOURCE } from '../../eventing/ticker.js';
 import { startSubscriber } from './helpers.js';
 
 const fn = (name: string, everySeconds?: number): FunctionSpec => ({
@@ -19,7 +20,7 @@ afterAll(() => {
 
 describe('local eventing', () => {
   it('one timer per tick type, at the shortest interval asked for', () => {
-    expect([...tickSchedule([fn('a', 5), fn('b', 2), fn('c')])]).toEqual([['microride.matching.tick', 2]]);
+    expect([...scheduledTypes([fn('a', 5), fn('b', 2), fn('c')])]).toEqual([['microride.matching.tick', 2]]);
   });
 
   it('delivers scheduled ticks through the broker to /_fn/<function> and points K_SINK at the ingress', async () => {
@@ -31,7 +32,7 @@ describe('local eventing', () => {
       expect(config().K_SINK).toBe(local.brokerUrl);
       const [tick] = await gateway.waitFor(1, 5_000, '/_fn/ticker');
       expect(tick!.event.type).toBe('microride.matching.tick');
-      expect(tick!.event.source).toBe('/microride/tick');
+      expect(tick!.event.source).toBe(TICK_SOURCE);
       expect(tick!.headers.prefer).toBe('reply');
     } finally {
       await local.close();

@@ -12,7 +12,8 @@ import { config } from '../../functions/runtime/config.js';
 export function usePlatform(): { readonly url: string; readonly platform: Platform } {
   let platform: Platform | undefined;
   beforeAll(async () => {
-    platform = await startPlatform({ port: 0 });
+    // HTTP-only: these tests check request handling; the event path has its own tests.
+    platform = await startPlatform({ port: 0, eventing: false, notifier: false });
   });
   afterAll(async () => {
     await platform?.close();

@@ -21,7 +21,7 @@ export function useServices(services: readonly Service[] = SERVICES): { readonly
       const list = serviceMigrations[s];
       if (list) await migrate(s, list);
     }
-    platform = await startPlatform({ port: 0, migrate: false, functions: catalog.filter((f) => services.includes(f.service)) });
+    platform = await startPlatform({ port: 0, migrate: false, eventing: false, notifier: false, functions: catalog.filter((f) => services.includes(f.service)) });
   });
   afterAll(async () => {
     await platform?.close();
