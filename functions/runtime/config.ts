@@ -44,6 +44,12 @@ export const configSchema = z.object({
   BROKER_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]*$/, 'letters, digits, _ . : - only').max(64).default('microride.'),
   /** Port of the local broker's ingress (what K_SINK points at under `npm start`). */
   BROKER_PORT: port.default(8082),
+  /**
+   * Queue type of the local broker's Trigger queues. The cluster declares quorum
+   * (eventing/broker.yaml); on one node classic durable queues keep the same guarantees
+   * at a fraction of the cost, so they are the local default.
+   */
+  BROKER_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
   /** Dev mode enables /api/v1/payments/{id}/simulate for any user, not only admins. */
   MICRORIDE_DEV_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
