@@ -1,4 +1,5 @@
 import type { Migration } from '../runtime/migrate.js';
+import { outboxMigration } from '../runtime/events/outbox.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
       await knex.schema.withSchema(s).dropTableIfExists('users');
     },
   },
+  outboxMigration('002_outbox'),
 ];

@@ -6,6 +6,7 @@ import { cacheUser } from '../runtime/auth/session-cache.js';
 import { registerBody, user } from './schemas.js';
 import { hashPassword } from './passwords.js';
 import { insertUser, toUser } from './store.js';
+import { enqueueEvent } from '../runtime/events/outbox.js';
 
 const spec = httpSpec('accounts-register');
 
@@ -22,7 +23,10 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   const passwordHash = await hashPassword(body.password);
   const created = await db().transaction(async (trx) => {
     const row = await insertUser(trx, { email: body.email, name: body.name, role: body.role, passwordHash });
-    return row ? toUser(row) : null;
+    if (!row) return null;
+    const user = toUser(row);
+    await enqueueEvent(trx, spec, { type: 'microride.user.registered', subject: user.id, data: { userId: user.id, role: user.role, email: user.email } });
+    return user;
   });
   if (!created) throw conflict('an account with this email already exists', { errors: [{ path: 'email', message: 'already registered' }] });
   await cacheUser(created);

@@ -5,6 +5,7 @@ import { HttpProblem, conflict } from '../runtime/problem.js';
 import { availabilityBody, ownDriver } from './schemas.js';
 import { driversTable, toOwn, type DriverRow } from './store.js';
 import { syncLiveStatus } from './live.js';
+import { enqueueEvent } from '../runtime/events/outbox.js';
 
 const spec = httpSpec('drivers-availability');
 
@@ -26,6 +27,11 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
     if (current.status === 'on_trip') throw conflict('you are on a trip; availability changes when it ends', { currentStatus: current.status });
     if (current.status === status) return current;
     const [updated] = await driversTable(trx).where({ id: current.id }).update({ status, updated_at: trx.fn.now() }).returning<DriverRow[]>('*');
+    await enqueueEvent(trx, spec, {
+      type: 'microride.driver.availability_changed',
+      subject: current.id,
+      data: { driverId: current.id, userId, status, vehicleClass: current.vehicle_class },
+    });
     return updated ?? current;
   });
   // After the commit, and also when nothing changed: a retry repairs a failed index write.

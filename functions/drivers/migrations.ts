@@ -1,4 +1,5 @@
 import type { Migration } from '../runtime/migrate.js';
+import { outboxMigration } from '../runtime/events/outbox.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -53,4 +54,5 @@ export const migrations: readonly Migration[] = [
       await knex.schema.withSchema(s).alterTable('drivers', (t) => t.dropColumn('current_ride_id'));
     },
   },
+  outboxMigration('003_outbox'),
 ];

@@ -4,6 +4,7 @@ import { db } from '../runtime/clients.js';
 import { conflict } from '../runtime/problem.js';
 import { normalisePlate, ownDriver, registerDriverBody } from './schemas.js';
 import { driversTable, toOwn, uniqueViolation, type DriverRow } from './store.js';
+import { enqueueEvent } from '../runtime/events/outbox.js';
 
 const spec = httpSpec('drivers-register');
 
@@ -19,8 +20,8 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   const { licenseNumber, vehicle } = c.req.valid('json');
   const principal = c.get('principal');
   try {
-    const [row] = await db().transaction((trx) =>
-      driversTable(trx)
+    const [row] = await db().transaction(async (trx) => {
+      const rows = await driversTable(trx)
         .insert({
           user_id: principal.userId,
           display_name: principal.user?.name ?? 'Driver',
@@ -31,8 +32,17 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
           vehicle_class: vehicle.class,
           vehicle_seats: vehicle.seats,
         })
-        .returning<DriverRow[]>('*'),
-    );
+        .returning<DriverRow[]>('*');
+      const created = rows[0];
+      if (created) {
+        await enqueueEvent(trx, spec, {
+          type: 'microride.driver.registered',
+          subject: created.id,
+          data: { driverId: created.id, userId: created.user_id, vehicleClass: created.vehicle_class },
+        });
+      }
+      return rows;
+    });
     if (!row) throw new Error('insert returned no row');
     return c.json(toOwn(row), 201, { location: '/api/v1/drivers/me' });
   } catch (err) {
