@@ -4,16 +4,26 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startPlatform, type Platform } from '../../local/platform.js';
+import { catalog } from '../../functions/catalog.js';
+import type { Service } from '../../functions/catalog-types.js';
 import { closeClients, redis, mongoClient, mongoInUse } from '../../functions/runtime/clients.js';
 import { dropSchema } from '../../functions/runtime/migrate.js';
 import { serviceMigrations } from '../../functions/migrations.js';
 import { config } from '../../functions/runtime/config.js';
 
-export function usePlatform(): { readonly url: string; readonly platform: Platform } {
+/**
+ * HTTP-only (no broker, no notifier): for tests of request handling; the event path has
+ * its own tests. `services` limits the gateway to those services' functions.
+ */
+export function usePlatform(services?: readonly Service[]): { readonly url: string; readonly platform: Platform } {
   let platform: Platform | undefined;
   beforeAll(async () => {
-    // HTTP-only: these tests check request handling; the event path has its own tests.
-    platform = await startPlatform({ port: 0, eventing: false, notifier: false });
+    platform = await startPlatform({
+      port: 0,
+      eventing: false,
+      notifier: false,
+      ...(services ? { functions: catalog.filter((f) => services.includes(f.service)) } : {}),
+    });
   });
   afterAll(async () => {
     await platform?.close();
