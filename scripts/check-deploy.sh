@@ -91,7 +91,7 @@ mkdir -p "$R"
 helm template microride charts/microride -n "$NAMESPACE" >"$R/default.yaml"
 helm template microride charts/microride -n "$NAMESPACE" -f charts/microride/values-prod.yaml >"$R/prod.yaml"
 # helmfile computes each release's values from its environment (offline: no chart is fetched).
-export BITNAMI_CHARTS_URL=https://charts.invalid/bitnami MICRORIDE_IMAGE=registry.invalid/microride:0.1.0 MICRORIDE_DB_PASSWORD=check MICRORIDE_MONGO_PASSWORD=check \
+export MICRORIDE_IMAGE=registry.invalid/microride:0.1.0 MICRORIDE_DB_PASSWORD=check MICRORIDE_MONGO_PASSWORD=check \
   MICRORIDE_REDIS_PASSWORD=check MICRORIDE_QUOTE_SECRET=0123456789abcdef0123456789abcdef \
   MICRORIDE_JWT_PRIVATE_KEY=$'-----BEGIN PRIVATE KEY-----\ncheck\n-----END PRIVATE KEY-----' \
   MICRORIDE_JWT_PUBLIC_KEY=$'-----BEGIN PUBLIC KEY-----\ncheck\n-----END PUBLIC KEY-----'
