@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { consumersOf, eventCatalog, eventTypes, producersOf } from './catalog.js';
 import { eventingDir } from './generate-yaml.js';
-import { triggersFromCatalog } from './triggers.js';
+import { allTriggers } from './triggers.js';
 
 interface JsonSchema {
   type?: string | string[];
@@ -68,7 +68,7 @@ export function renderEventTable(): string {
 }
 
 export function renderTriggerTable(): string {
-  const triggers = triggersFromCatalog();
+  const triggers = allTriggers();
   if (!triggers.length) return '_No event function subscribes to anything yet._';
   const rows = triggers.map((t) => {
     const filter = Object.entries(t.filter).map(([k, v]) => `${k}=${v}`).join(', ') || '(all events)';

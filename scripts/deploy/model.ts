@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { catalog, scalingOf } from '../../functions/catalog.js';
 import type { FunctionSpec, HttpFunction, Scaling, Store } from '../../functions/catalog-types.js';
-import { broker, triggersFromCatalog, type TriggerDef } from '../../eventing/triggers.js';
+import { broker, allTriggers, type TriggerDef } from '../../eventing/triggers.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -113,7 +113,7 @@ export const functions = (specs: readonly FunctionSpec[] = catalog): FunctionDep
 
 /** Every Trigger (catalog subscriptions and the notifier's), as eventing/triggers.ts defines them. */
 export function triggers(specs: readonly FunctionSpec[] = catalog): TriggerDef[] {
-  return triggersFromCatalog(specs);
+  return allTriggers(specs);
 }
 
 /** Subscriber of a Trigger: a function's Knative Service, or the notifier's v1 Service. */
