@@ -1,21 +1,23 @@
 /**
  * The local broker end to end: HTTP ingress → RabbitMQ (publisher confirms, durable
- * queue) → dispatcher → subscriber, at parallelism 1 and 16, with quorum queues (the
- * cluster's RabbitmqBrokerConfig) and classic ones (BENCH_QUEUE_TYPES=quorum,classic).
+ * queue, persistent messages) → dispatcher → subscriber, at parallelism 1 and 16, with
+ * quorum queues (the cluster's RabbitmqBrokerConfig) and classic ones.
  *  - throughput: 64 senders in a closed loop push N events; events/s = N / (last
  *    delivered − first sent).
- *  - latency: events paced at a fixed rate; publish-to-handler = arrival at the
- *    subscriber − just before the POST to the ingress (one clock: same process).
- * The broker runs in a child process (this file, started with BROKER_BENCH_CHILD=1), the
- * load generator and the subscriber in this one. Medians of BENCH_RUNS runs (default 3).
+ *  - latency: events paced at fixed rates; publish-to-handler = arrival at the
+ *    subscriber − just before the POST to the ingress. The send time travels in the
+ *    event (extension benchsent, epoch ms); all processes share the machine's clock.
+ * Three processes, as in a deployment: the broker and the subscriber (standing in for a
+ * function) are children (this file with BENCH_ROLE=broker|subscriber); this process
+ * only generates load. Medians of BENCH_RUNS runs (default 3).
  */
 import http from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { median, percentile, type BenchResult } from './lib.js';
 
@@ -32,11 +34,18 @@ const rates = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Numb
 const PACED_RATES: Record<number, number[]> = { 1: rates(process.env.BENCH_RATES_P1, [500]), 16: rates(process.env.BENCH_RATES_P16, [3_000, 1_500]) };
 const pacedRates = (parallelism: number) => PACED_RATES[parallelism] ?? [500];
 
+type QueueType = 'quorum' | 'classic';
+/** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
+const now = () => performance.timeOrigin + performance.now();
+
+/** parent → subscriber: forget what you saw; report once `count` events arrived. */
+type SubscriberCommand = { cmd: 'reset' } | { cmd: 'report'; count: number; timeoutMs: number };
+type SubscriberReport = { latencies: number[]; lastAt: number; error?: string };
+
 // ── child: the broker ───────────────────────────────────────────────────────
 
-async function runBrokerChild(): Promise<void> {
+async function runBroker(): Promise<void> {
   const { startBroker } = await import('../eventing/broker/index.js');
-  const parallelism = Number(process.env.BENCH_PARALLELISM);
   const broker = await startBroker({
     amqpUrl: AMQP_URL,
     prefix: process.env.BROKER_PREFIX!,
@@ -47,7 +56,7 @@ async function runBrokerChild(): Promise<void> {
         broker: 'microride',
         filter: { type: 'bench.ping' },
         delivery: { retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.1S' },
-        parallelism,
+        parallelism: Number(process.env.BENCH_PARALLELISM),
         subscriber: 'bench',
         deadLetterSink: undefined,
       },
@@ -55,155 +64,137 @@ async function runBrokerChild(): Promise<void> {
     subscriberUrl: () => process.env.BENCH_SUBSCRIBER_URL!,
     queueType: process.env.BENCH_QUEUE_TYPE === 'classic' ? 'classic' : 'quorum',
   });
-  process.stdout.write(`READY ${broker.url}\n`);
-  const stop = async () => {
-    await broker.close();
-    await broker.deleteTopology();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-}
-
-// ── parent: load and measurement ───────────────────────────────────────────
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS * 2 });
-
-const urls = new Map<string, URL>();
-
-function post(url: string, headers: Record<string, string>, body: string): Promise<number> {
-  let u = urls.get(url);
-  if (!u) urls.set(url, (u = new URL(url)));
-  return new Promise((resolve, reject) => {
-    const req = http.request({ hostname: u!.hostname, port: u!.port, path: '/', method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
+  process.send!({ url: broker.url });
+  process.once('SIGTERM', () => {
+    void broker
+      .close()
+      .then(() => broker.deleteTopology())
+      .finally(() => process.exit(0));
   });
 }
 
-interface Recorder {
-  url: string;
-  sentAt: Map<string, number>;
-  latencies: number[];
-  delivered: number;
-  lastAt: number;
-  waitDelivered(n: number, timeoutMs: number): Promise<void>;
-  close(): Promise<void>;
-}
+// ── child: the subscriber (a function that does nothing but answer 202) ──────
 
-async function startRecorder(): Promise<Recorder> {
-  let waiter: { n: number; resolve: () => void } | undefined;
-  const rec: Omit<Recorder, 'url' | 'waitDelivered' | 'close'> = { sentAt: new Map(), latencies: [], delivered: 0, lastAt: 0 };
+async function runSubscriber(): Promise<void> {
+  let latencies: number[] = [];
+  let lastAt = 0;
+  let waiter: { count: number; resolve: () => void } | undefined;
   const server = http.createServer((req, res) => {
-    const at = performance.now();
-    const id = req.headers['ce-id'] as string;
+    const at = now();
+    const sent = Number(req.headers['ce-benchsent']);
     req.resume();
     req.on('end', () => {
-      const sent = rec.sentAt.get(id);
-      if (sent !== undefined) {
-        rec.sentAt.delete(id);
-        rec.latencies.push(at - sent);
-        rec.delivered++;
-        rec.lastAt = at;
-        if (waiter && rec.delivered >= waiter.n) waiter.resolve();
-      }
       res.writeHead(202, { 'content-length': '0' });
       res.end();
+      latencies.push(at - sent);
+      lastAt = at;
+      if (waiter && latencies.length >= waiter.count) waiter.resolve();
     });
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return Object.assign(rec, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    waitDelivered(n: number, timeoutMs: number) {
-      if (rec.delivered >= n) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`only ${rec.delivered}/${n} delivered in ${timeoutMs} ms`)), timeoutMs);
-        waiter = { n, resolve: () => (clearTimeout(t), resolve()) };
-      });
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
+  process.on('message', (m: SubscriberCommand) => {
+    if (m.cmd === 'reset') {
+      latencies = [];
+      lastAt = 0;
+      return;
+    }
+    const report = (error?: string) => process.send!({ latencies, lastAt, ...(error ? { error } : {}) } satisfies SubscriberReport);
+    if (latencies.length >= m.count) return report();
+    const t = setTimeout(() => {
+      waiter = undefined;
+      report(`only ${latencies.length}/${m.count} delivered in ${m.timeoutMs} ms`);
+    }, m.timeoutMs);
+    waiter = {
+      count: m.count,
+      resolve: () => {
+        clearTimeout(t);
+        waiter = undefined;
+        report();
+      },
+    };
+  });
+  process.send!({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
+}
+
+// ── parent: load and measurement ───────────────────────────────────────────
+
+async function startChild(role: 'broker' | 'subscriber', env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean)],
+    env: { ...process.env, BENCH_ROLE: role, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [first] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => Promise.reject(new Error(`${role} exited`)))])) as [{ url: string }];
+  return { child, url: first.url };
+}
+
+function ask(subscriber: ChildProcess, count: number, timeoutMs: number): Promise<SubscriberReport> {
+  subscriber.send({ cmd: 'report', count, timeoutMs } satisfies SubscriberCommand);
+  return once(subscriber, 'message').then(([r]) => {
+    const report = r as SubscriberReport;
+    if (report.error) throw new Error(report.error);
+    return report;
   });
 }
 
-// One event rendered by the SDK; each message only gets a fresh id, so the load
-// generator spends its (shared) CPU on sending, not on building events.
+// Enough sockets that a paced send never waits in the agent for a free one: the ingress
+// answers only after RabbitMQ's confirm, and that wait must not be charged to delivery.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Number(process.env.BENCH_MAX_SOCKETS ?? 1024) });
+/** Ingress answer times (202 = confirmed) of the current phase. */
+let ackMs: number[] = [];
+
+// One event rendered by the SDK; each message only gets a fresh id and send time, so the
+// load generator spends its (shared) CPU on sending, not on building events.
 const template = (() => {
   const e = new CloudEvent({ id: randomUUID(), source: '/microride/bench', type: 'bench.ping', subject: 'bench', datacontenttype: 'application/json', data: { hello: 'world', n: 42 } });
   const m = HTTP.binary(e);
-  return { headers: m.headers as Record<string, string>, body: m.body as string };
+  const body = m.body as string;
+  return { headers: { ...(m.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)) }, body };
 })();
 
-function message(): { id: string; headers: Record<string, string>; body: string } {
-  const id = randomUUID();
-  return { id, headers: { ...template.headers, 'ce-id': id }, body: template.body };
-}
-
-async function startBrokerProcess(parallelism: number, queueType: QueueType, subscriberUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  // BENCH_CHILD_NODE_ARGS: extra node flags for the broker process, e.g. --cpu-prof.
-  const extra = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: {
-      ...process.env,
-      BROKER_BENCH_CHILD: '1',
-      BENCH_PARALLELISM: String(parallelism),
-      BENCH_QUEUE_TYPE: queueType,
-      BENCH_SUBSCRIBER_URL: subscriberUrl,
-      BROKER_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      out += String(c);
-      const m = /READY (\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
+function post(target: URL): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const sent = now();
+    const headers = { ...template.headers, 'ce-id': randomUUID(), 'ce-benchsent': sent.toFixed(3) };
+    const req = http.request({ hostname: target.hostname, port: target.port, path: '/', method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        ackMs.push(now() - sent);
+        if (res.statusCode === 202) resolve();
+        else reject(new Error(`ingress answered ${res.statusCode}`));
+      });
     });
-    child.once('exit', (code) => reject(new Error(`broker exited (${code}):\n${out}`)));
+    req.on('error', reject);
+    req.end(template.body);
   });
-  return { url, child };
 }
 
 /** Closed loop: SENDERS concurrent senders until n events are acknowledged. */
-async function closedLoop(ingress: string, rec: Recorder, n: number): Promise<void> {
+async function closedLoop(target: URL, n: number): Promise<void> {
   let next = 0;
   const sender = async () => {
     while (next < n) {
       next++;
-      const m = message();
-      rec.sentAt.set(m.id, performance.now());
-      const status = await post(ingress, m.headers, m.body);
-      if (status !== 202) throw new Error(`ingress answered ${status}`);
+      await post(target);
     }
   };
   await Promise.all(Array.from({ length: SENDERS }, sender));
 }
 
 /** Open loop: `rate` events per second for `seconds`, whatever the answers take. */
-async function pace(ingress: string, rec: Recorder, rate: number, seconds: number): Promise<number> {
+async function pace(target: URL, rate: number, seconds: number): Promise<number> {
   const total = Math.round(rate * seconds);
   const start = performance.now();
   let sent = 0;
-  const inflight = new Set<Promise<unknown>>();
+  const inflight = new Set<Promise<void>>();
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * rate));
     while (sent < due) {
       sent++;
-      const m = message();
-      rec.sentAt.set(m.id, performance.now());
-      const p = post(ingress, m.headers, m.body).then((s) => {
-        if (s !== 202) throw new Error(`ingress answered ${s}`);
-      });
+      const p = post(target);
       inflight.add(p);
-      void p.finally(() => inflight.delete(p));
+      void p.finally(() => inflight.delete(p)).catch(() => undefined);
     }
     await new Promise((r) => setTimeout(r, 1));
   }
@@ -215,6 +206,8 @@ interface Paced {
   rate: number;
   p50Ms: number;
   p99Ms: number;
+  /** Ingress 202 (publisher confirm) p99. */
+  ackP99Ms: number;
   achieved: number;
 }
 
@@ -226,48 +219,52 @@ interface RunFigures {
 }
 
 async function oneRun(parallelism: number, queueType: QueueType): Promise<RunFigures> {
-  const rec = await startRecorder();
-  const { url, child } = await startBrokerProcess(parallelism, queueType, rec.url);
-  const reset = () => {
-    rec.delivered = 0;
-    rec.latencies = [];
-  };
+  const sub = await startChild('subscriber', {});
+  let broker: { child: ChildProcess; url: string } | undefined;
   try {
+    broker = await startChild('broker', {
+      BENCH_PARALLELISM: String(parallelism),
+      BENCH_QUEUE_TYPE: queueType,
+      BENCH_SUBSCRIBER_URL: sub.url,
+      BROKER_PREFIX: `bench${randomBytes(3).toString('hex')}.`,
+    });
+    const target = new URL(broker.url);
+    const phase = async (n: number, run: () => Promise<void>) => {
+      sub.child.send({ cmd: 'reset' } satisfies SubscriberCommand);
+      ackMs = [];
+      const t0 = now();
+      await run();
+      const r = await ask(sub.child, n, 120_000);
+      return { ...r, seconds: (r.lastAt - t0) / 1000 };
+    };
+
     // Warm-up: JIT, connection pools, the queue's first segment.
-    await closedLoop(url, rec, 2_000);
-    await rec.waitDelivered(2_000, 60_000);
-
-    reset();
-    const t0 = performance.now();
-    await closedLoop(url, rec, THROUGHPUT_EVENTS);
-    await rec.waitDelivered(THROUGHPUT_EVENTS, 120_000);
-    const eventsPerSec = THROUGHPUT_EVENTS / ((rec.lastAt - t0) / 1000);
-    const tLat = [...rec.latencies];
-
+    await phase(2_000, () => closedLoop(target, 2_000));
+    const t = await phase(THROUGHPUT_EVENTS, () => closedLoop(target, THROUGHPUT_EVENTS));
     const paced: Paced[] = [];
     for (const rate of pacedRates(parallelism)) {
-      reset();
-      const p0 = performance.now();
-      const total = await pace(url, rec, rate, PACED_SECONDS);
-      await rec.waitDelivered(total, 60_000);
-      paced.push({ rate, p50Ms: percentile(rec.latencies, 50), p99Ms: percentile(rec.latencies, 99), achieved: total / ((rec.lastAt - p0) / 1000) });
+      let total = 0;
+      const p = await phase(Math.round(rate * PACED_SECONDS), async () => {
+        total = await pace(target, rate, PACED_SECONDS);
+      });
+      paced.push({ rate, p50Ms: percentile(p.latencies, 50), p99Ms: percentile(p.latencies, 99), ackP99Ms: percentile(ackMs, 99), achieved: total / p.seconds });
     }
-    return { eventsPerSec, throughputP50Ms: percentile(tLat, 50), throughputP99Ms: percentile(tLat, 99), paced };
+    return { eventsPerSec: THROUGHPUT_EVENTS / t.seconds, throughputP50Ms: percentile(t.latencies, 50), throughputP99Ms: percentile(t.latencies, 99), paced };
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-    await rec.close();
+    for (const c of [broker?.child, sub.child]) {
+      if (!c || c.exitCode !== null) continue;
+      c.kill('SIGTERM');
+      await once(c, 'exit');
+    }
   }
 }
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-type QueueType = 'quorum' | 'classic';
-
 export default async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   // quorum: what the cluster's RabbitmqBrokerConfig declares (and startBroker's default);
-  // classic: durable classic queues, the cheaper choice on a single node.
+  // classic: what `npm start` uses (BROKER_QUEUE_TYPE), the cheaper choice on one node.
   const queueTypes = (process.env.BENCH_QUEUE_TYPES ?? 'quorum,classic').split(',') as QueueType[];
   for (const queueType of queueTypes) {
     for (const parallelism of (process.env.BENCH_PARALLELISMS ?? '1,16').split(',').map(Number)) {
@@ -277,7 +274,7 @@ export default async function run(): Promise<BenchResult[]> {
       for (let i = 0; i < RUNS; i++) {
         process.stderr.write(`  ${queueType} queue, parallelism ${parallelism}: run ${i + 1}/${RUNS}\n`);
         const r = await oneRun(parallelism, queueType);
-        const pacedText = r.paced.map((p) => `paced ${p.rate}/s: p50 ${round(p.p50Ms, 2)} ms, p99 ${round(p.p99Ms, 2)} ms`).join('; ');
+        const pacedText = r.paced.map((p) => `paced ${p.rate}/s: p50 ${round(p.p50Ms, 2)} ms, p99 ${round(p.p99Ms, 2)} ms (202 p99 ${round(p.ackP99Ms)} ms)`).join('; ');
         process.stderr.write(`    ${Math.round(r.eventsPerSec)} ev/s (p99 ${round(r.throughputP99Ms)} ms); ${pacedText}\n`);
         runs.push(r);
       }
@@ -291,6 +288,7 @@ export default async function run(): Promise<BenchResult[]> {
         pacedAchievedPerSec: Math.round(med((r) => r.paced[0]!.achieved)),
         p50Ms: round(med((r) => r.paced[0]!.p50Ms), 2),
         p99Ms: round(med((r) => r.paced[0]!.p99Ms), 2),
+        ingressAckP99Ms: round(med((r) => r.paced[0]!.ackP99Ms), 2),
       };
       others.forEach((rate, i) => {
         figures[`p50MsAt${rate}PerSec`] = round(med((r) => r.paced[i + 1]!.p50Ms), 2);
@@ -305,7 +303,7 @@ export default async function run(): Promise<BenchResult[]> {
           `ingress → RabbitMQ (confirms, durable ${queueType} queue, persistent messages) → dispatcher (prefetch = parallelism) → subscriber; ` +
           `eventsPerSec: ${THROUGHPUT_EVENTS} events from ${SENDERS} closed-loop senders (saturated* = latency under that overload); ` +
           `p50/p99: publish-to-handler at ${first} events/s paced for ${PACED_SECONDS} s${others.length ? ` (…At<rate>: the same at ${others.join(', ')}/s)` : ''}. ` +
-          `Broker in a child process; load + subscriber in the bench process; ` +
+          `Broker, subscriber and load generator in three processes; ` +
           `medians of ${RUNS} runs; 1-min load average at start ${load} (2 cores, shared with other work).`,
       });
     }
@@ -313,6 +311,7 @@ export default async function run(): Promise<BenchResult[]> {
   return results;
 }
 
-if (process.env.BROKER_BENCH_CHILD === '1' && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  void runBrokerChild();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  if (process.env.BENCH_ROLE === 'broker') void runBroker();
+  else if (process.env.BENCH_ROLE === 'subscriber') void runSubscriber();
 }

@@ -5,12 +5,14 @@ import { migrations as accounts } from './accounts/migrations.js';
 import { migrations as drivers } from './drivers/migrations.js';
 import { migrations as rides } from './rides/migrations.js';
 import { migrations as payments } from './payments/migrations.js';
+import { migrations as eventing } from './eventing/migrations.js';
 
 export const serviceMigrations: Record<string, readonly Migration[]> = {
   accounts,
   drivers,
   rides,
   payments,
+  eventing,
 };
 
 export async function migrateAll(log: (line: string) => void = () => undefined): Promise<void> {

@@ -86,8 +86,10 @@ export function openAmqpLink(opts: AmqpLinkOptions): AmqpLink {
   let connecting = false;
   let attempt = 0;
   let closed = false;
+  let lastError: Error | undefined; // why we are not connected, for ready()'s message
 
   const schedule = (err: Error) => {
+    lastError = err;
     if (closed || timer || connecting) return;
     attempt++;
     const base = Math.min(maxDelay, minDelay * 2 ** (attempt - 1));
@@ -132,6 +134,7 @@ export function openAmqpLink(opts: AmqpLinkOptions): AmqpLink {
       // By index: a setup registered while these run is picked up too.
       for (let i = 0; i < setups.length; i++) await setups[i]!(conn);
     } catch (err) {
+      lastError = err as Error;
       log.warn({ err: (err as Error).message }, 'setup after connect failed; reconnecting');
       if (current === conn) conn.close().catch(() => undefined);
       return;
@@ -182,7 +185,7 @@ export function openAmqpLink(opts: AmqpLinkOptions): AmqpLink {
         };
         const t = setTimeout(() => {
           waiters = waiters.filter((w) => w !== waiter);
-          reject(new Error(`no RabbitMQ connection (${opts.name}) within ${timeoutMs} ms`));
+          reject(new Error(`no RabbitMQ connection (${opts.name}) within ${timeoutMs} ms${lastError ? `: ${lastError.message}` : ''}`));
         }, timeoutMs);
         waiters.push(waiter);
       });

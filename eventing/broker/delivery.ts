@@ -5,7 +5,7 @@
  */
 import type { CloudEvent } from 'cloudevents';
 import { postEvent, replyOf, type SendResult } from './http-send.js';
-import { backoffMs, isRetryable, isSuccess, type AttemptResult, type RetryPolicy } from './retry.js';
+import { backoffMs, isRetryable, isSuccess, type RetryPolicy } from './retry.js';
 
 export type Outcome =
   | { kind: 'delivered'; status: number; attempts: number; reply: CloudEvent<unknown> | undefined; replyError?: string }
@@ -22,8 +22,6 @@ export interface DeliverOptions {
    */
   signal: AbortSignal;
   headers?: Record<string, string>;
-  /** Called after every attempt (tests and metrics). */
-  onAttempt?: (attempt: number, result: AttemptResult) => void;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
@@ -51,13 +49,11 @@ export async function deliver(url: string, event: CloudEvent<unknown>, opts: Del
       res = await postEvent(url, event, { timeoutMs: opts.timeoutMs, ...(opts.headers ? { headers: opts.headers } : {}) });
     } catch (err) {
       if (opts.signal.aborted) return { kind: 'aborted', attempts: attempt };
-      opts.onAttempt?.(attempt, { networkError: err as Error });
       // Knative reports a failed dispatch as 500 with "dispatch error: …" as the data.
       last = { status: 500, body: Buffer.from(`dispatch error: ${(err as Error).message}`) };
       continue;
     }
     if (opts.signal.aborted) return { kind: 'aborted', attempts: attempt };
-    opts.onAttempt?.(attempt, { status: res.status });
     if (isSuccess(res.status)) {
       try {
         return { kind: 'delivered', status: res.status, attempts: attempt, reply: replyOf(res) };

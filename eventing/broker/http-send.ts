@@ -25,8 +25,10 @@ export interface SendOptions {
 
 export function postEvent(url: string, event: CloudEvent<unknown>, opts: SendOptions): Promise<SendResult> {
   const message = HTTP.binary(event);
-  const headers: Record<string, string> = { ...opts.headers };
-  for (const [k, v] of Object.entries(message.headers)) headers[k] = String(v);
+  // The SDK hands back a fresh object: add to it rather than copy it (hot path).
+  const headers = message.headers as Record<string, string>;
+  for (const k in headers) if (typeof headers[k] !== 'string') headers[k] = String(headers[k]);
+  if (opts.headers) Object.assign(headers, opts.headers);
   const raw: unknown = message.body;
   const body = raw === undefined || raw === null ? undefined : Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? raw : Buffer.from(raw as Uint8Array);
   return send(url, headers, body, opts);
@@ -46,6 +48,7 @@ function target(url: string) {
 }
 
 function send(url: string, headers: Record<string, string>, body: string | Buffer | undefined, opts: SendOptions): Promise<SendResult> {
+  headers['content-length'] = String(body === undefined ? 0 : Buffer.byteLength(body));
   return new Promise((resolve, reject) => {
     const { secure, hostname, port, path } = target(url);
     const req = (secure ? https : http).request(
@@ -55,7 +58,7 @@ function send(url: string, headers: Record<string, string>, body: string | Buffe
         path,
         method: 'POST',
         agent: secure ? agents.https : agents.http,
-        headers: { ...headers, 'content-length': String(body === undefined ? 0 : Buffer.byteLength(body)) },
+        headers,
         timeout: opts.timeoutMs,
       },
       (res) => {

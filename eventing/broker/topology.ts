@@ -42,13 +42,26 @@ export async function declareExchanges(ch: Channel, names: TopologyNames): Promi
   await ch.assertExchange(names.deadLetterExchange, 'direct', { durable: true, autoDelete: false });
 }
 
+async function assertQueue(ch: Channel, queue: string, queueType: QueueType): Promise<void> {
+  try {
+    await ch.assertQueue(queue, { durable: true, exclusive: false, autoDelete: false, arguments: queueArguments(queueType) });
+  } catch (err) {
+    // 406 PRECONDITION_FAILED: the queue exists with other arguments. Say how to fix it
+    // instead of leaving a bare AMQP error in a reconnect loop.
+    if ((err as { code?: number }).code === 406) {
+      throw new Error(`queue ${queue} already exists with other arguments (not a ${queueType} queue?); delete it (rabbitmqctl delete_queue ${queue}) or declare it with its current type`);
+    }
+    throw err;
+  }
+}
+
 export async function declareTrigger(ch: Channel, names: TopologyNames, trigger: TriggerDef, queueType: QueueType): Promise<void> {
   const queue = names.queue(trigger);
-  await ch.assertQueue(queue, { durable: true, exclusive: false, autoDelete: false, arguments: queueArguments(queueType) });
+  await assertQueue(ch, queue, queueType);
   await ch.bindQueue(queue, names.exchange, '', bindingArguments(trigger));
   if (trigger.deadLetterSink !== undefined) {
     const dlq = names.deadLetterQueue(trigger);
-    await ch.assertQueue(dlq, { durable: true, exclusive: false, autoDelete: false, arguments: queueArguments(queueType) });
+    await assertQueue(ch, dlq, queueType);
     await ch.bindQueue(dlq, names.deadLetterExchange, trigger.name);
   }
 }

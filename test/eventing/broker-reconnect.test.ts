@@ -4,6 +4,7 @@
  * themselves and nothing acknowledged is lost.
  */
 import { describe, expect, it } from 'vitest';
+import { connect } from 'amqplib';
 import { startBroker } from '../../eventing/broker/index.js';
 import { AMQP_URL, dropConnections, sendBinary, sleep, startSubscriber, testEvent, trigger, uniquePrefix } from './helpers.js';
 
@@ -38,6 +39,24 @@ describe('reconnect', () => {
       await broker.close();
       await broker.deleteTopology();
       await sub.close();
+    }
+  });
+
+  it('fails start-up with a clear message when a Trigger queue exists with another type', async () => {
+    const prefix = uniquePrefix('qtype');
+    const conn = await connect(AMQP_URL);
+    const ch = await conn.createChannel();
+    const queue = `${prefix}trigger.t`;
+    await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
+    try {
+      await expect(
+        startBroker({ amqpUrl: AMQP_URL, prefix, port: 0, triggers: [trigger('t', { type: 'test.t' }, { deadLetterSink: undefined })], subscriberUrl: () => 'http://127.0.0.1:9', queueType: 'quorum', connectTimeoutMs: 1_500 }),
+      ).rejects.toThrow(/already exists with other arguments/);
+    } finally {
+      await ch.deleteQueue(queue);
+      await ch.deleteExchange(`${prefix}broker.microride`);
+      await ch.deleteExchange(`${prefix}broker.microride.dlx`);
+      await conn.close();
     }
   });
 });
