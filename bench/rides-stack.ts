@@ -6,24 +6,8 @@
  * schemas, keys and queues.
  */
 import { startEventStack } from '../test/helpers/event-stack.js';
-import { dropSchema } from '../functions/runtime/migrate.js';
-import { serviceMigrations } from '../functions/migrations.js';
-import { closeClients, mongo, redis } from '../functions/runtime/clients.js';
-import { config } from '../functions/runtime/config.js';
-
-/** Everything this run made: its schemas, its Redis keys, its MongoDB database (names are per run). */
-async function cleanup(): Promise<void> {
-  for (const service of Object.keys(serviceMigrations)) await dropSchema(service);
-  const prefix = config().REDIS_PREFIX;
-  if (!prefix.startsWith('bench')) return; // never sweep a shared namespace
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis().scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis().unlink(...keys);
-  } while (cursor !== '0');
-  await mongo().dropDatabase();
-}
+import { cleanupStores as cleanup } from '../test/helpers/cleanup.js';
+import { closeClients } from '../functions/runtime/clients.js';
 
 const observer = process.env.BENCH_OBSERVER_URL;
 const types = (process.env.BENCH_OBSERVE_TYPES ?? '').split(',').filter(Boolean);
