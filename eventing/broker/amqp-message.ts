@@ -5,6 +5,7 @@
  */
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { Message, Options } from 'amqplib';
+import type { Logger } from '../../functions/runtime/logger.js';
 
 type AnyEvent = CloudEvent<unknown>;
 
@@ -68,4 +69,17 @@ export function fromDelivery(msg: Pick<Message, 'content' | 'properties'>): Clou
   const ct = attrs.datacontenttype;
   const data = ct === undefined || textual.test(ct) ? msg.content.toString('utf8') : msg.content;
   return new CloudEvent<Buffer | string>({ ...attrs, data }, false);
+}
+
+/**
+ * The event in a delivered message, or null (logged) when the message is not a
+ * CloudEvent: such a message can never be delivered, so consumers drop it.
+ */
+export function eventOrDrop(msg: Pick<Message, 'content' | 'properties'>, log: Pick<Logger, 'error'>, what: string): CloudEvent<Buffer | string> | null {
+  try {
+    return fromDelivery(msg);
+  } catch (err) {
+    log.error({ err: (err as Error).message }, `dropping ${what} that is not a CloudEvent`);
+    return null;
+  }
 }

@@ -7,7 +7,7 @@
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from '../../functions/runtime/logger.js';
 import type { TriggerDef } from '../triggers.js';
-import { fromDelivery, toPublish } from './amqp-message.js';
+import { eventOrDrop, toPublish } from './amqp-message.js';
 import type { AmqpLink } from './connection.js';
 import { startConsumer, type Consumer } from './consumer.js';
 import { deliver } from './delivery.js';
@@ -73,13 +73,8 @@ export function startDeadLetterDispatcher(opts: DeadLetterDispatcherOptions): Pr
     prefetch: Math.min(opts.trigger.parallelism, 16),
     log,
     async handle(msg, signal) {
-      let event: CloudEvent<Buffer | string>;
-      try {
-        event = fromDelivery(msg);
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'dropping a dead letter that is not a CloudEvent');
-        return 'drop';
-      }
+      const event = eventOrDrop(msg, log, 'a dead letter');
+      if (!event) return 'drop';
       const outcome = await deliver(opts.sinkUrl, event, { policy: opts.policy, timeoutMs: opts.timeoutMs, signal });
       if (outcome.kind === 'delivered') return 'ack';
       if (outcome.kind === 'failed') {

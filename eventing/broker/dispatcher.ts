@@ -9,7 +9,7 @@ import type { ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from 'cloudevents';
 import type { Logger } from '../../functions/runtime/logger.js';
 import type { TriggerDef } from '../triggers.js';
-import { fromDelivery } from './amqp-message.js';
+import { eventOrDrop } from './amqp-message.js';
 import type { AmqpLink } from './connection.js';
 import { startConsumer, type Consumer, type Verdict } from './consumer.js';
 import { parkDeadLetter, type DeliveryFailure } from './deadletter.js';
@@ -58,13 +58,8 @@ export function startDispatcher(opts: DispatcherOptions): Promise<Consumer> {
     prefetch: trigger.parallelism,
     log,
     async handle(msg, signal) {
-      let event: CloudEvent<Buffer | string>;
-      try {
-        event = fromDelivery(msg);
-      } catch (err) {
-        log.error({ err: (err as Error).message }, 'dropping a message that is not a CloudEvent');
-        return 'drop';
-      }
+      const event = eventOrDrop(msg, log, 'a message');
+      if (!event) return 'drop';
       const outcome = await deliver(opts.subscriberUrl, event, { policy: opts.policy, timeoutMs: opts.timeoutMs, signal, headers: { prefer: 'reply' } });
       if (outcome.kind === 'aborted') return 'requeue';
       if (outcome.kind === 'failed') {
