@@ -9,7 +9,7 @@ import { catalog } from '../functions/catalog.js';
 import type { FunctionSpec } from '../functions/catalog-types.js';
 import { config, resetConfig } from '../functions/runtime/config.js';
 import { logger, type Logger } from '../functions/runtime/logger.js';
-import { startOutboxRelay, type OutboxRelay } from '../functions/runtime/events/outbox.js';
+import { settlePublishes, startOutboxRelay, type OutboxRelay } from '../functions/runtime/events/outbox.js';
 import { startBroker, type RunningBroker } from './broker/index.js';
 import { DEAD_LETTER_FUNCTION, allTriggers, triggersFromCatalog, broker as brokerDef, type TriggerDef } from './triggers.js';
 import { startTicker, type Ticker } from './ticker.js';
@@ -117,6 +117,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
     tick: () => ticker.tick(),
     async close() {
       ticker.stop();
+      await settlePublishes();
       await relay.close();
       await broker.close();
     },

@@ -1,5 +1,5 @@
 import type { Migration } from '../runtime/migrate.js';
-import { outboxMigration } from '../runtime/events/outbox.js';
+import { outboxMigration, outboxPublishOnCommitMigration } from '../runtime/events/outbox.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -42,4 +42,5 @@ export const migrations: readonly Migration[] = [
     },
   },
   outboxMigration('002_outbox'),
+  outboxPublishOnCommitMigration('003_outbox_publish_on_commit'),
 ];

@@ -1,5 +1,5 @@
 import type { Migration } from '../runtime/migrate.js';
-import { outboxMigration } from '../runtime/events/outbox.js';
+import { outboxMigration, outboxPublishOnCommitMigration } from '../runtime/events/outbox.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -55,4 +55,5 @@ export const migrations: readonly Migration[] = [
     },
   },
   outboxMigration('003_outbox'),
+  outboxPublishOnCommitMigration('004_outbox_publish_on_commit'),
 ];

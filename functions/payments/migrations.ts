@@ -1,5 +1,5 @@
 import type { Migration } from '../runtime/migrate.js';
-import { outboxMigration } from '../runtime/events/outbox.js';
+import { outboxMigration, outboxPublishOnCommitMigration } from '../runtime/events/outbox.js';
 import { processedEventsMigration } from '../runtime/events/idempotency.js';
 
 export const migrations: readonly Migration[] = [
@@ -48,4 +48,5 @@ export const migrations: readonly Migration[] = [
   },
   outboxMigration('002_outbox'),
   processedEventsMigration('003_processed_events'),
+  outboxPublishOnCommitMigration('004_outbox_publish_on_commit'),
 ];

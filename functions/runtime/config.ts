@@ -22,6 +22,10 @@ export const configSchema = z.object({
   MONGO_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('microride'),
   /** Where emitted CloudEvents go: the Broker ingress (SinkBinding sets it in the cluster). */
   K_SINK: z.string().url().optional(),
+  /** How long a publish-on-commit waits for the broker before leaving the event to the outbox relay. */
+  OUTBOX_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** The outbox relay leaves rows younger than this to the process that committed them (publish on commit). */
+  OUTBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
   JWT_ISSUER: z.string().min(1).default('microride'),
   JWT_AUDIENCE: z.string().min(1).default('microride-api'),
   /** SPKI PEM of the access-token key (every function that verifies tokens). */

@@ -10,6 +10,8 @@
 import { config, exitOnConfigError } from './config.js';
 import { logger } from './logger.js';
 import { listen, onShutdown } from './serve.js';
+import { catalog } from '../catalog.js';
+import { settlePublishes, startOutboxRelay, type OutboxRelay } from './events/outbox.js';
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 type Loaded = { default?: { fetch: Fetch } };
@@ -34,6 +36,18 @@ export async function runFunction(name: string, load: () => Promise<Loaded>): Pr
   }
   // Knative sets PORT (8080 unless the Service says otherwise).
   const served = await listen((req) => app.fetch(req), config().PORT);
-  onShutdown(name, () => served.close());
+  // A function that writes events into its service's outbox publishes them itself on
+  // commit; its relay re-sends what that did not get through (broker down, a pod that died
+  // mid-publish). While a service has no pod running, its stragglers wait for the next one.
+  const spec = catalog.find((f) => f.name === name);
+  let relay: OutboxRelay | undefined;
+  if (spec && spec.emits.length > 0 && spec.stores.includes('postgres') && config().K_SINK) {
+    relay = await startOutboxRelay({ services: [spec.service] });
+  }
+  onShutdown(name, async () => {
+    await served.close();
+    await settlePublishes();
+    await relay?.close();
+  });
   logger().info({ fn: name, port: served.port, startMs: Math.round(performance.now() - started) }, 'listening');
 }

@@ -1,15 +1,17 @@
 /**
- * Transactional outbox: events commit (or vanish) with the state change, the relay
- * publishes right after the commit (NOTIFY / in-process nudge, not the poll), backs off
- * per row while the sink fails, survives a restart, and two relays never send a row twice.
+ * Transactional outbox: events commit (or vanish) with the state change; the committing
+ * process publishes them at once and deletes the rows; what it could not publish, the
+ * relay does after the grace period, backing off per row while the sink fails, surviving a
+ * restart, and two relays never send a row twice.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
+import { resetConfig } from '../../functions/runtime/config.js';
 import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
-import { enqueueEvent, outboxMigration, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
+import { enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
 import { sleep, startSubscriber, type Subscriber } from './helpers.js';
 
 const SERVICE = 'evoutbox';
@@ -30,7 +32,14 @@ async function commitEvents(n = 1): Promise<string[]> {
 }
 
 const rowOf = async (id: string) =>
-  (await db()(table()).where({ id }).first()) as { sent_at: Date | null; attempts: number; next_attempt_at: Date; last_error: string | null } | undefined;
+  (await db()(table()).where({ id }).first()) as { attempts: number; next_attempt_at: Date; last_error: string | null } | undefined;
+
+/** Where publish on commit sends (K_SINK); undefined = nowhere, so only a relay publishes. */
+function publishOnCommitTo(url: string | undefined): void {
+  if (url) process.env.K_SINK = url;
+  else delete process.env.K_SINK;
+  resetConfig();
+}
 
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -55,75 +64,78 @@ let failing = false;
 const rejectedSubject = randomUUID();
 
 beforeAll(async () => {
-  await migrate(SERVICE, [outboxMigration('001_outbox')]);
+  await migrate(SERVICE, [outboxMigration('001_outbox'), outboxPublishOnCommitMigration('002_outbox_publish_on_commit')]);
   sink = await startSubscriber((r) => (r.event.subject === rejectedSubject ? { status: 400, body: 'bad event' } : failing ? { status: 503 } : { status: 202 }));
 });
 
 afterAll(async () => {
+  publishOnCommitTo(undefined);
+  await settlePublishes();
   await sink.close();
   await dropSchema(SERVICE);
   await closeClients();
 });
 
 describe('outbox', () => {
-  it('a rolled-back transaction leaves no event; a committed one is published at once and marked sent', async () => {
-    // Poll every 30 s: anything faster than that came from the commit nudge.
-    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, pollIntervalMs: 30_000 });
-    try {
-      let rolledBack = '';
-      await db()
-        .transaction(async (trx) => {
-          rolledBack = (await enqueueEvent(trx, spec, decline())).id;
-          throw new Error('rollback');
-        })
-        .catch(() => undefined);
-      const t0 = performance.now();
-      const [id] = await commitEvents();
-      await sink.waitFor(1, 5_000);
-      const latency = performance.now() - t0;
-      const got = sink.received.find((r) => r.event.id === id)!;
-      expect(got.event.source).toBe('/microride/rides-decline');
-      expect(got.event.type).toBe('microride.ride.declined');
-      expect(latency).toBeLessThan(1_000);
-      const row = await until('sent_at', async () => {
-        const r = await rowOf(id!);
-        return r?.sent_at ? r : undefined;
-      });
-      expect(row.attempts).toBe(1);
-      expect(await rowOf(rolledBack)).toBeUndefined();
-      expect(sink.received.some((r) => r.event.id === rolledBack)).toBe(false);
-    } finally {
-      await relay.close();
-    }
+  it('a rolled-back transaction leaves no event; a committed one is published on commit and its row deleted', async () => {
+    publishOnCommitTo(sink.url);
+    let rolledBack = '';
+    await db()
+      .transaction(async (trx) => {
+        rolledBack = (await enqueueEvent(trx, spec, decline())).id;
+        throw new Error('rollback');
+      })
+      .catch(() => undefined);
+    const t0 = performance.now();
+    const [id] = await commitEvents();
+    await until('delivery', async () => sink.received.some((r) => r.event.id === id), 5_000);
+    const latency = performance.now() - t0;
+    const got = sink.received.find((r) => r.event.id === id)!;
+    expect(got.event.source).toBe('/microride/rides-decline');
+    expect(got.event.type).toBe('microride.ride.declined');
+    // No relay runs here: only publish on commit can have sent it.
+    expect(latency).toBeLessThan(1_000);
+    await settlePublishes();
+    expect(await rowOf(id!)).toBeUndefined();
+    expect(await rowOf(rolledBack)).toBeUndefined();
+    expect(sink.received.some((r) => r.event.id === rolledBack)).toBe(false);
   });
 
-  it('wakes on NOTIFY from another connection (a commit in another process)', async () => {
-    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, pollIntervalMs: 30_000 });
+  it('the relay publishes what the committing process did not, after the grace period, and deletes it', async () => {
+    publishOnCommitTo(undefined);
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 300, pollIntervalMs: 50 });
     try {
-      await sleep(200); // LISTEN established
-      const id = randomUUID();
-      // Plain SQL: no in-process nudge, only the trigger's NOTIFY.
-      await db()(table()).insert({ id, source: '/microride/rides-decline', type: 'microride.ride.declined', subject: id, time: new Date(), data: JSON.stringify({ rideId: id, driverId: randomUUID() }) });
+      const [id] = await commitEvents();
+      await sleep(150);
+      expect(sink.received.some((r) => r.event.id === id)).toBe(false);
       await until('delivery', async () => sink.received.some((r) => r.event.id === id), 3_000);
+      await until('row deleted', async () => (await rowOf(id!)) === undefined);
     } finally {
       await relay.close();
     }
   });
 
-  it('backs off per row while the sink fails, then delivers', async () => {
+  it('a failed publish on commit is recorded on the row; the relay backs off per row while the sink fails, then delivers', async () => {
     failing = true;
-    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, baseBackoffMs: 100, maxBackoffMs: 400, pollIntervalMs: 30_000 });
+    publishOnCommitTo(sink.url);
+    const [id] = await commitEvents();
+    await settlePublishes();
+    const first = (await rowOf(id!))!;
+    expect(first.attempts).toBe(1);
+    expect(first.last_error).toMatch(/503/);
+    expect(new Date(first.next_attempt_at).getTime()).toBeGreaterThan(Date.now());
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 0, baseBackoffMs: 100, maxBackoffMs: 400, pollIntervalMs: 50 });
     try {
-      const [id] = await commitEvents();
       const row = await until('a few failed attempts', async () => {
         const r = await rowOf(id!);
         return r && r.attempts >= 3 && r;
       });
-      expect(row.sent_at).toBeNull();
       expect(row.last_error).toMatch(/503/);
       expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now() - 50);
       failing = false;
-      await until('sent', async () => (await rowOf(id!))?.sent_at);
+      await until('delivered and deleted', async () => (await rowOf(id!)) === undefined);
+      // Three or more tries reached the sink; the row is gone only after one was accepted.
+      expect(sink.received.filter((r) => r.event.id === id).length).toBeGreaterThanOrEqual(4);
     } finally {
       failing = false;
       await relay.close();
@@ -133,17 +145,18 @@ describe('outbox', () => {
   it('keeps rows while the sink is unreachable (also across a relay restart) and delivers when it is back', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    let relay: OutboxRelay = await startOutboxRelay({ services: [SERVICE], sink: url, baseBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 200 });
+    publishOnCommitTo(undefined);
+    let relay: OutboxRelay = await startOutboxRelay({ services: [SERVICE], sink: url, graceMs: 0, baseBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 200 });
     const ids = await commitEvents(5);
     await until('failed attempts', async () => ((await rowOf(ids[0]!))?.attempts ?? 0) >= 2);
     await relay.close(); // "crash"
-    expect(await rowOf(ids[0]!)).toMatchObject({ sent_at: null });
+    expect(await rowOf(ids[0]!)).toBeDefined();
     // The sink comes up on the port the relay knows; a fresh relay picks up the rows.
     const late = await startSubscriber(undefined, port);
     try {
-      relay = await startOutboxRelay({ services: [SERVICE], sink: url, baseBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 200 });
+      relay = await startOutboxRelay({ services: [SERVICE], sink: url, graceMs: 0, baseBackoffMs: 50, maxBackoffMs: 200, pollIntervalMs: 200 });
       await until('all delivered', async () => ids.every((id) => late.received.some((r) => r.event.id === id)));
-      await until('all marked sent', async () => (await Promise.all(ids.map(rowOf))).every((r) => r?.sent_at));
+      await until('all deleted', async () => (await Promise.all(ids.map(rowOf))).every((r) => r === undefined));
     } finally {
       await relay.close();
       await late.close();
@@ -151,7 +164,8 @@ describe('outbox', () => {
   });
 
   it('parks an event the broker rejects outright (400) instead of retrying it for ever', async () => {
-    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, pollIntervalMs: 100 });
+    publishOnCommitTo(sink.url);
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 0, pollIntervalMs: 100 });
     try {
       const id = await db().transaction(async (trx) => {
         const e = decline();
@@ -171,12 +185,13 @@ describe('outbox', () => {
   });
 
   it('two relays on one outbox (FOR UPDATE SKIP LOCKED) publish each row once', async () => {
+    publishOnCommitTo(undefined);
     const counting = await startSubscriber(async () => {
       await sleep(2);
       return { status: 202 };
     });
-    const a = await startOutboxRelay({ services: [SERVICE], sink: counting.url, batchSize: 20, pollIntervalMs: 50 });
-    const b = await startOutboxRelay({ services: [SERVICE], sink: counting.url, batchSize: 20, pollIntervalMs: 50 });
+    const a = await startOutboxRelay({ services: [SERVICE], sink: counting.url, graceMs: 0, batchSize: 20, pollIntervalMs: 50 });
+    const b = await startOutboxRelay({ services: [SERVICE], sink: counting.url, graceMs: 0, batchSize: 20, pollIntervalMs: 50 });
     try {
       const ids = (await Promise.all(Array.from({ length: 10 }, () => commitEvents(20)))).flat();
       await until('200 deliveries', async () => new Set(counting.received.map((r) => r.event.id)).size >= ids.length || undefined, 20_000);

@@ -1,30 +1,22 @@
 /**
- * The outbox relay: publishes unsent outbox rows to K_SINK and marks them sent. A row
- * that fails waits with exponential backoff kept in the row (so a restart resumes where
- * it stopped); when nothing gets through, the whole relay backs off. A broker outage
- * delays events; it never loses them.
+ * The outbox relay: the safety net behind publish-on-commit (outbox-publisher.ts). It
+ * polls for rows that are older than the grace period — the committing process did not
+ * get them to the broker (it was down, or the process died between commit and publish)
+ * — publishes them to K_SINK and deletes them. A row that fails waits with exponential
+ * backoff kept in the row (so a restart resumes where it stopped); when nothing gets
+ * through, the whole relay backs off. A broker outage delays events; it never loses them.
  *
- * Latency: a statement trigger NOTIFYs on insert and the relay LISTENs, so it publishes
- * right after the commit (enqueueEvent also nudges relays in the same process); polling
- * is only the safety net. Delivery is at least once: a crash between publishing and
- * marking sent re-publishes the row, with the same event id, which consumers dedupe.
- * Several relays may share an outbox: rows are claimed FOR UPDATE SKIP LOCKED.
+ * Delivery is at least once: a crash between publishing and deleting, or a publish on
+ * commit slower than the grace period, re-publishes a row with the same event id, which
+ * consumers dedupe. Several relays may share an outbox: rows are claimed FOR UPDATE SKIP
+ * LOCKED.
  */
 import { CloudEvent } from 'cloudevents';
 import { db, schemaName } from '../clients.js';
+import { config } from '../config.js';
 import { logger, type Logger } from '../logger.js';
 import { EmitError, sendEvent } from './emit.js';
-import { listenForCommits } from './commit-listener.js';
-
-export const OUTBOX_TABLE = 'outbox';
-export const OUTBOX_CHANNEL = 'microride_outbox';
-
-// Relays running in this process, nudged after a commit that enqueued events.
-const localRelays = new Set<{ nudge(service?: string): void }>();
-
-export function nudgeLocalRelays(service: string): void {
-  for (const r of localRelays) r.nudge(service);
-}
+import { backoffMs, DEFAULT_BACKOFF, OUTBOX_TABLE } from './outbox-row.js';
 
 interface OutboxRow {
   id: string;
@@ -44,16 +36,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Publishes in flight at once per service. */
   concurrency?: number;
-  /** Safety-net poll when no NOTIFY arrives. */
   pollIntervalMs?: number;
+  /** Rows younger than this are left to publish on commit (default OUTBOX_GRACE_MS). */
+  graceMs?: number;
   /** Backoff of a failing row: base·2^(attempts-1), capped, ±20 % jitter. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   timeoutMs?: number;
-  /** Sent rows are deleted after this long. */
-  retentionMs?: number;
-  /** LISTEN for NOTIFY from other processes' commits (default true). */
-  listen?: boolean;
   log?: Logger;
 }
 
@@ -65,12 +54,13 @@ export interface OutboxRelay {
   close(): Promise<void>;
 }
 
+type Settings = Required<Omit<OutboxRelayOptions, 'services' | 'sink' | 'log'>> & { sink: string | undefined };
+
 class ServiceWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private lastPrune = 0;
   private failing = false;
   private sinkDownUntil = 0;
   private sinkFailures = 0;
@@ -78,7 +68,7 @@ class ServiceWorker {
 
   constructor(
     private readonly service: string,
-    private readonly opts: Required<Omit<OutboxRelayOptions, 'services' | 'sink' | 'log' | 'listen'>> & { sink: string | undefined },
+    private readonly opts: Settings,
     private readonly log: Logger,
   ) {
     this.table = `${schemaName(service)}.${OUTBOX_TABLE}`;
@@ -111,7 +101,6 @@ class ServiceWorker {
   }
 
   private async loop(): Promise<void> {
-    let nextDueMs: number | undefined;
     do {
       this.again = false;
       try {
@@ -128,8 +117,6 @@ class ServiceWorker {
           this.sinkFailures = 0;
           if (r.locked < this.opts.batchSize || r.failed > 0 || this.closed) break;
         }
-        nextDueMs = await this.nextDue();
-        await this.prune();
         if (this.failing) this.log.info({ service: this.service }, 'outbox relay recovered');
         this.failing = false;
       } catch (err) {
@@ -138,31 +125,29 @@ class ServiceWorker {
         const missing = (err as { code?: string }).code === '42P01';
         if (!this.failing && !missing) this.log.warn({ err: (err as Error).message, service: this.service }, 'outbox relay pass failed');
         this.failing = !missing;
-        nextDueMs = undefined;
       }
     } while (this.again && !this.closed);
     if (this.closed) return;
-    // Next look: when the sink's backoff ends; else when the next row is due or at the poll.
     const down = this.sinkDownUntil - Date.now();
-    const delay = down > 0 ? down : Math.min(this.opts.pollIntervalMs, nextDueMs ?? Infinity);
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.nudge();
-    }, Math.max(10, delay));
+    }, Math.max(10, down > 0 ? down : this.opts.pollIntervalMs));
     this.timer.unref();
   }
 
   /**
-   * One batch: lock due rows (other relays skip them), publish, record the outcome. The
-   * first retryable failure stops the batch (the rest stay due, unattempted); a row the
-   * broker rejects outright (non-retryable, e.g. 400) is parked with its error.
+   * One batch: lock due rows past the grace period (other relays skip them), publish,
+   * delete the sent ones. The first retryable failure stops the batch (the rest stay due,
+   * unattempted); a row the broker rejects outright (non-retryable, e.g. 400) is parked
+   * with its error (next_attempt_at = infinity) for someone to look at.
    */
   private async pass(): Promise<{ locked: number; sent: number; failed: number }> {
     return db().transaction(async (trx) => {
       const rows = (await trx(this.table)
         .select('id', 'source', 'type', 'subject', 'time', 'data', 'attempts')
-        .whereNull('sent_at')
-        .andWhere('next_attempt_at', '<=', trx.fn.now())
+        .where('next_attempt_at', '<=', trx.fn.now())
+        .andWhere('created_at', '<=', trx.raw(`now() - (? * interval '1 millisecond')`, [this.opts.graceMs]))
         .orderBy('created_at')
         .limit(this.opts.batchSize)
         .forUpdate()
@@ -186,7 +171,7 @@ class ServiceWorker {
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, rows.length) }, worker));
-      if (sent.length) await trx(this.table).whereIn('id', sent).update({ sent_at: trx.fn.now(), attempts: trx.raw('attempts + 1'), last_error: null });
+      if (sent.length) await trx(this.table).whereIn('id', sent).delete();
       for (const f of failed) {
         const next_attempt_at = f.park ? trx.raw(`'infinity'::timestamptz`) : trx.raw(`now() + (? * interval '1 millisecond')`, [this.backoff(f.attempts)]);
         await trx(this.table).where({ id: f.id }).update({ attempts: f.attempts, last_error: f.error, next_attempt_at });
@@ -201,27 +186,7 @@ class ServiceWorker {
   }
 
   private backoff(attempts: number): number {
-    const base = Math.min(this.opts.maxBackoffMs, this.opts.baseBackoffMs * 2 ** (attempts - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
-  }
-
-  /** Milliseconds until the earliest unsent row is due (undefined = none pending). */
-  private async nextDue(): Promise<number | undefined> {
-    const row = (await db()(this.table)
-      .whereNull('sent_at')
-      .min({ due: 'next_attempt_at' })
-      .first()) as { due: Date | null } | undefined;
-    if (!row?.due) return undefined;
-    return Math.max(0, new Date(row.due).getTime() - Date.now());
-  }
-
-  private async prune(): Promise<void> {
-    if (Date.now() - this.lastPrune < 60_000) return;
-    this.lastPrune = Date.now();
-    await db()(this.table)
-      .whereNotNull('sent_at')
-      .andWhere('sent_at', '<', new Date(Date.now() - this.opts.retentionMs))
-      .delete();
+    return backoffMs(attempts, this.opts.baseBackoffMs, this.opts.maxBackoffMs);
   }
 }
 
@@ -242,31 +207,21 @@ function toEvent(row: OutboxRow): CloudEvent<unknown> {
 
 export async function startOutboxRelay(opts: OutboxRelayOptions): Promise<OutboxRelay> {
   const log = (opts.log ?? logger()).child({ component: 'outbox-relay' });
-  const settings = {
+  const settings: Settings = {
     sink: opts.sink,
     batchSize: opts.batchSize ?? 100,
     concurrency: opts.concurrency ?? 16,
     pollIntervalMs: opts.pollIntervalMs ?? 1_000,
-    baseBackoffMs: opts.baseBackoffMs ?? 200,
-    maxBackoffMs: opts.maxBackoffMs ?? 30_000,
+    graceMs: opts.graceMs ?? config().OUTBOX_GRACE_MS,
+    baseBackoffMs: opts.baseBackoffMs ?? DEFAULT_BACKOFF.baseMs,
+    maxBackoffMs: opts.maxBackoffMs ?? DEFAULT_BACKOFF.maxMs,
     timeoutMs: opts.timeoutMs ?? 10_000,
-    retentionMs: opts.retentionMs ?? 86_400_000,
   };
   const workers = new Map(opts.services.map((s) => [s, new ServiceWorker(s, settings, log)]));
-  const bySchema = new Map(opts.services.map((s) => [schemaName(s), workers.get(s)!]));
   const nudge = (service?: string) => {
     if (service === undefined) for (const w of workers.values()) w.nudge();
     else workers.get(service)?.nudge();
   };
-  const listener =
-    opts.listen === false
-      ? undefined
-      : listenForCommits(OUTBOX_CHANNEL, (schema) => {
-          if (schema === '*') nudge();
-          else bySchema.get(schema)?.nudge();
-        }, log);
-  const handle = { nudge };
-  localRelays.add(handle);
   nudge(); // rows left unsent by a previous run
   return {
     nudge,
@@ -274,8 +229,6 @@ export async function startOutboxRelay(opts: OutboxRelayOptions): Promise<Outbox
       await Promise.all([...workers.values()].map((w) => w.flush()));
     },
     async close() {
-      localRelays.delete(handle);
-      await listener?.close();
       await Promise.all([...workers.values()].map((w) => w.close()));
     },
   };

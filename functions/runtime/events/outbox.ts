@@ -1,8 +1,10 @@
 /**
  * Transactional outbox. A function that changes state writes its events into its own
  * schema's `outbox` table in the same transaction (enqueueEvent), so the change and its
- * events commit or vanish together; the relay (outbox-relay.ts) publishes them.
- * Services append outboxMigration() to their migrations.
+ * events commit or vanish together. Right after the commit the same process publishes
+ * them (outbox-publisher.ts) and deletes the rows; the relay (outbox-relay.ts) picks up
+ * whatever that did not get through. Services append outboxMigration() and
+ * outboxPublishOnCommitMigration() to their migrations.
  */
 import type { Knex } from 'knex';
 import type { EventType } from '../../../eventing/catalog.js';
@@ -10,9 +12,15 @@ import type { FunctionSpec } from '../../catalog-types.js';
 import { schemaName } from '../clients.js';
 import type { Migration } from '../migrate.js';
 import { buildEvent, type EventInput, type MicroRideEvent } from './emit.js';
-import { nudgeLocalRelays, OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-relay.js';
+import { OUTBOX_TABLE } from './outbox-row.js';
+import { publishCommitted } from './outbox-publisher.js';
 
-export { OUTBOX_CHANNEL, OUTBOX_TABLE, startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+export { OUTBOX_TABLE } from './outbox-row.js';
+export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
+export { settlePublishes } from './outbox-publisher.js';
+
+/** The NOTIFY channel of the first outbox version (dropped by outboxPublishOnCommitMigration). */
+const LEGACY_CHANNEL = 'microride_outbox';
 
 /** Append to a service's migrations list (functions/<service>/migrations.ts). */
 export function outboxMigration(name = 'outbox'): Migration {
@@ -38,7 +46,7 @@ export function outboxMigration(name = 'outbox'): Migration {
       // NOTIFY is delivered at commit, and coalesced per transaction: one wake-up per commit.
       await knex.raw(
         `create function ??.outbox_notify() returns trigger language plpgsql as $$
-         begin perform pg_notify('${OUTBOX_CHANNEL}', tg_table_schema); return null; end $$`,
+         begin perform pg_notify('${LEGACY_CHANNEL}', tg_table_schema); return null; end $$`,
         [s],
       );
       await knex.raw(`create trigger outbox_notify after insert on ??.?? for each statement execute function ??.outbox_notify()`, [s, OUTBOX_TABLE, s]);
@@ -46,6 +54,39 @@ export function outboxMigration(name = 'outbox'): Migration {
     async down(knex, s) {
       await knex.schema.withSchema(s).dropTableIfExists(OUTBOX_TABLE);
       await knex.raw('drop function if exists ??.outbox_notify()', [s]);
+    },
+  };
+}
+
+/**
+ * Second version of the outbox: events are published by the process that commits them, so
+ * the NOTIFY that woke a relay goes, and a sent row is deleted rather than kept with a
+ * `sent_at` (at hundreds of events a second, a day of sent rows is tens of millions of
+ * rows nobody reads). The relay only looks at rows due for a retry, by next_attempt_at.
+ */
+export function outboxPublishOnCommitMigration(name = 'outbox_publish_on_commit'): Migration {
+  return {
+    name,
+    async up(knex, s) {
+      await knex.raw('drop trigger if exists outbox_notify on ??.??', [s, OUTBOX_TABLE]);
+      await knex.raw('drop function if exists ??.outbox_notify()', [s]);
+      await knex(`${s}.${OUTBOX_TABLE}`).whereNotNull('sent_at').delete();
+      await knex.raw('drop index if exists ??.outbox_sent', [s]);
+      await knex.raw('drop index if exists ??.outbox_due', [s]);
+      await knex.schema.withSchema(s).alterTable(OUTBOX_TABLE, (t) => t.dropColumn('sent_at'));
+      await knex.raw('create index outbox_due on ??.?? (next_attempt_at)', [s, OUTBOX_TABLE]);
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).alterTable(OUTBOX_TABLE, (t) => t.timestamp('sent_at', { useTz: true }));
+      await knex.raw('drop index if exists ??.outbox_due', [s]);
+      await knex.raw(`create index outbox_due on ??.?? (next_attempt_at) where sent_at is null`, [s, OUTBOX_TABLE]);
+      await knex.raw(`create index outbox_sent on ??.?? (sent_at) where sent_at is not null`, [s, OUTBOX_TABLE]);
+      await knex.raw(
+        `create function ??.outbox_notify() returns trigger language plpgsql as $$
+         begin perform pg_notify('${LEGACY_CHANNEL}', tg_table_schema); return null; end $$`,
+        [s],
+      );
+      await knex.raw(`create trigger outbox_notify after insert on ??.?? for each statement execute function ??.outbox_notify()`, [s, OUTBOX_TABLE, s]);
     },
   };
 }
@@ -68,6 +109,6 @@ export async function enqueueEvent<T extends EventType>(
     time: event.time,
     data: JSON.stringify(event.data),
   });
-  trx.executionPromise.then(() => nudgeLocalRelays(spec.service)).catch(() => undefined); // rolled back: nothing to send
+  trx.executionPromise.then(() => publishCommitted(spec.service, event)).catch(() => undefined); // rolled back: nothing to send
   return event;
 }
