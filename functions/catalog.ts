@@ -115,7 +115,8 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'tracking-distance', service: 'tracking', module: 'tracking/distance', kind: 'http',
     method: 'get', path: '/api/v1/rides/{id}/distance', auth: 'user',
     description: 'Distance actually driven on a ride (called by rides at completion to price the trip)',
-    stores: ['mongo'], emits: [],
+    // Redis: the ride's live summary and trace; MongoDB: the fallback once they expired.
+    stores: ['redis', 'mongo'], emits: [],
   },
   {
     name: 'tracking-timeline', service: 'tracking', module: 'tracking/timeline', kind: 'event',

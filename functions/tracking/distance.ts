@@ -1,9 +1,12 @@
 import { createFunctionApp } from '../runtime/app.js';
 import { httpSpec, routeOf } from '../runtime/route.js';
 import { distance, rideIdParam } from './schemas.js';
-import { rideFor } from './access.js';
+import { readableRide } from './access.js';
+import { rideSummary } from './ride-state.js';
+import { traceBetween } from './trip-trace.js';
+import { summaryFromStore } from './summary.js';
 import { samplesBetween } from './store.js';
-import { drivenDistance } from './odometer.js';
+import { drivenDistance, type Sample } from './odometer.js';
 
 const spec = httpSpec('tracking-distance');
 
@@ -18,18 +21,25 @@ const route = routeOf(spec, {
 /**
  * Called by rides when the driver completes a trip (with the driver's bearer token), to
  * price it on the distance actually driven; "none" tells it to fall back to the quote.
+ * Hot: answered from Redis (the ride's summary and trace). Only a ride whose Redis keys
+ * are gone (expired, or never seen) is looked up in MongoDB, which scans on FerretDB.
  */
 export default createFunctionApp(spec).openapi(route, async (c) => {
-  const doc = await rideFor(c.get('principal'), c.req.valid('param').id);
-  if (!doc.driverId || !doc.startedAt) return c.json({ distanceMeters: 0, samples: 0, durationSeconds: 0, basis: 'none' as const }, 200);
-  const end = doc.endedAt ?? new Date();
-  const samples = await samplesBetween(doc.driverId, doc.startedAt, end);
+  const principal = c.get('principal');
+  const rideId = c.req.valid('param').id;
+  const live = await rideSummary(rideId);
+  const ride = readableRide(principal, live ?? (await summaryFromStore(rideId)).summary);
+  if (!ride.driverId || !ride.startedAt) return c.json({ distanceMeters: 0, samples: 0, durationSeconds: 0, basis: 'none' as const }, 200);
+  const end = ride.endedAt ?? new Date();
+  const samples: Sample[] = live
+    ? await traceBetween(rideId, ride.startedAt, end)
+    : await samplesBetween(ride.driverId, ride.startedAt, end);
   const odo = drivenDistance(samples);
   return c.json(
     {
       distanceMeters: odo.meters,
       samples: odo.used,
-      durationSeconds: Math.max(0, Math.round((end.getTime() - doc.startedAt.getTime()) / 1000)),
+      durationSeconds: Math.max(0, Math.round((end.getTime() - ride.startedAt.getTime()) / 1000)),
       basis: odo.used >= 2 ? ('measured' as const) : ('none' as const),
     },
     200,

@@ -1,36 +1,37 @@
 /**
  * tracking's MongoDB documents (FerretDB 1.24 locally; MongoDB in the cluster).
- *   rides      one document per ride: participants, status, timeline of every state change
+ *   timeline   one document per applied ride event, _id = "<source> <id>"; index {rideId}
  *   locations  driver position samples (the trace); index {driverId, at}
- * Only plain CRUD, $push/$addToSet/$max/$min and range queries: FerretDB has no geospatial
- * queries and pushes few filters down to SQLite, so nothing here relies on either.
+ *
+ * Both are INSERT-ONLY. FerretDB 1.24 runs every find/update/findAndModify as a full scan
+ * of the collection, even by _id (measured: an upsert by _id 35 ms at 1k documents, 880 ms
+ * at 30k), while insertOne stays flat (~1 ms). So the hot paths (every ride event, every
+ * position) only insert here; the live state they need lives in Redis (ride-state.ts,
+ * trip-trace.ts, active-ride.ts). MongoDB is READ only by the rare GET /rides/{id}/track
+ * and as the fallback of /distance once a ride's Redis keys have expired; real MongoDB
+ * serves those reads from the indexes, FerretDB scans but stays correct.
+ * The _id of a timeline document is the event's key, so a redelivered event fails with
+ * E11000 instead of being recorded twice. No geospatial queries: FerretDB has none.
  */
-import type { Collection } from 'mongodb';
+import { MongoServerError, type Collection } from 'mongodb';
 import { mongo } from '../runtime/clients.js';
 import { config } from '../runtime/config.js';
 
-export interface TimelineEntry {
+export interface TimelineDoc {
+  /** `<source> <id>` of the CloudEvent. */
+  _id: string;
+  rideId: string;
+  riderId?: string;
+  /** The ride's assigned driver, when this event names one (see ASSIGNED_DRIVER_TYPES). */
+  driverId?: string;
   /** CloudEvent type, e.g. microride.ride.accepted */
   type: string;
-  at: Date;
-  location?: { lat: number; lon: number };
-}
-
-export interface RideDoc {
-  _id: string;
-  riderId?: string;
-  driverId?: string;
-  pickup?: { lat: number; lon: number };
-  dropoff?: { lat: number; lon: number };
-  /** Highest lifecycle rank seen; the status is derived from it (see ride-log.ts). */
+  /** Lifecycle rank of the type (lifecycle.ts). */
   rank: number;
-  timeline: TimelineEntry[];
-  /** `source id` of every event applied, so a redelivered event is not applied twice. */
-  events: string[];
-  acceptedAt?: Date;
-  startedAt?: Date;
-  endedAt?: Date;
-  updatedAt: Date;
+  /** When it happened (CloudEvent `time`, else when it was received). */
+  at: Date;
+  /** Where it happened: the pickup for a request, else the driver's position then. */
+  location?: { lat: number; lon: number };
 }
 
 export interface LocationDoc {
@@ -43,20 +44,22 @@ export interface LocationDoc {
   speedKmh: number | null;
 }
 
-export const ridesCollection = (): Collection<RideDoc> => mongo().collection<RideDoc>('rides');
+export const timelineCollection = (): Collection<TimelineDoc> => mongo().collection<TimelineDoc>('timeline');
 export const locationsCollection = (): Collection<LocationDoc> => mongo().collection<LocationDoc>('locations');
 
 const ensured = new Map<string, Promise<void>>();
 
-/** Creates the indexes once per process and database (createIndex is idempotent anyway). */
+/**
+ * Creates the indexes once per process and database (createIndex is idempotent anyway).
+ * FerretDB ignores them for speed; real MongoDB uses them for the reads of track/fallback.
+ */
 export function ensureIndexes(): Promise<void> {
   const dbName = config().MONGO_DB;
   let p = ensured.get(dbName);
   if (!p) {
     p = (async () => {
       await locationsCollection().createIndex({ driverId: 1, at: 1 }, { name: 'driver_time' });
-      await ridesCollection().createIndex({ driverId: 1 }, { name: 'driver' });
-      await ridesCollection().createIndex({ riderId: 1 }, { name: 'rider' });
+      await timelineCollection().createIndex({ rideId: 1 }, { name: 'ride' });
     })();
     // A failed attempt (store down) must be retried by the next caller, not cached.
     p.catch(() => ensured.delete(dbName));
@@ -65,12 +68,30 @@ export function ensureIndexes(): Promise<void> {
   return p;
 }
 
+/** Records one ride event; 'duplicate' when an event with the same key is already there. */
+export async function insertTimelineDoc(doc: TimelineDoc): Promise<'inserted' | 'duplicate'> {
+  await ensureIndexes();
+  try {
+    await timelineCollection().insertOne(doc);
+    return 'inserted';
+  } catch (err) {
+    if (err instanceof MongoServerError && err.code === 11000) return 'duplicate';
+    throw err;
+  }
+}
+
+/** Every recorded event of a ride, in no particular order (a scan on FerretDB: rare reads only). */
+export async function timelineOf(rideId: string): Promise<TimelineDoc[]> {
+  await ensureIndexes();
+  return timelineCollection().find({ rideId }).toArray();
+}
+
 export async function insertSample(sample: LocationDoc): Promise<void> {
   await ensureIndexes();
   await locationsCollection().insertOne(sample);
 }
 
-/** A driver's samples in [from, to], oldest first. */
+/** A driver's samples in [from, to], oldest first (a scan on FerretDB: rare reads only). */
 export async function samplesBetween(driverId: string, from: Date, to: Date, limit = 20_000): Promise<LocationDoc[]> {
   await ensureIndexes();
   return locationsCollection()
@@ -78,17 +99,4 @@ export async function samplesBetween(driverId: string, from: Date, to: Date, lim
     .sort({ at: 1 })
     .limit(limit)
     .toArray();
-}
-
-/** The driver's last sample at or before `at`, if it is at most `maxAgeMs` older. */
-export async function sampleNear(driverId: string, at: Date, maxAgeMs: number): Promise<LocationDoc | null> {
-  await ensureIndexes();
-  return locationsCollection().findOne(
-    { driverId, at: { $gte: new Date(at.getTime() - maxAgeMs), $lte: at } },
-    { projection: { _id: 0 }, sort: { at: -1 } },
-  );
-}
-
-export async function findRide(rideId: string): Promise<RideDoc | null> {
-  return ridesCollection().findOne({ _id: rideId });
 }

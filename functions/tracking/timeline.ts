@@ -3,13 +3,15 @@ import type { EventType } from '../../eventing/catalog.js';
 import { eventSpec } from '../runtime/route.js';
 import { createEventApp, type EventHandlers } from '../runtime/events/receive.js';
 import { noDedupe } from '../runtime/events/idempotency.js';
-import { applyRideEvent, RIDE_EVENT_TYPES } from './ride-log.js';
+import { applyRideEvent } from './ride-log.js';
+import { RIDE_EVENT_TYPES } from './lifecycle.js';
 
 const spec = eventSpec('tracking-timeline');
 
 /**
- * Every ride event lands in the ride's MongoDB document. No Dedupe store: the document
- * records the ids of the events applied, in the same atomic update as their effect.
+ * Every ride event lands in the ride's timeline (MongoDB, insert-only) and its live state
+ * (Redis). No Dedupe store: the timeline document's _id is the event key and the live
+ * state keeps a seen-set, so both steps recognise a redelivery themselves (ride-log.ts).
  */
 async function record(event: CloudEvent<unknown>): Promise<void> {
   await applyRideEvent({ id: event.id, source: event.source, type: event.type, time: event.time, data: event.data as Record<string, unknown> });

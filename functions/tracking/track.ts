@@ -1,9 +1,10 @@
 import { createFunctionApp } from '../runtime/app.js';
 import { httpSpec, routeOf } from '../runtime/route.js';
 import { rideIdParam, track } from './schemas.js';
-import { rideFor } from './access.js';
+import { readableRide } from './access.js';
 import { samplesBetween } from './store.js';
-import { sortedTimeline, statusOf } from './ride-log.js';
+import { byEventTime, summaryFromStore } from './summary.js';
+import { statusOf } from './lifecycle.js';
 
 const spec = httpSpec('tracking-track');
 
@@ -15,15 +16,20 @@ const route = routeOf(spec, {
   },
 });
 
+/**
+ * The rare read (a rider or driver looking back at a ride): everything from MongoDB, the
+ * store of record, at the price of scans on FerretDB. The hot paths never come here.
+ */
 export default createFunctionApp(spec).openapi(route, async (c) => {
-  const doc = await rideFor(c.get('principal'), c.req.valid('param').id);
+  const { summary, timeline } = await summaryFromStore(c.req.valid('param').id);
+  const ride = readableRide(c.get('principal'), summary);
   const trace =
-    doc.driverId && doc.acceptedAt ? await samplesBetween(doc.driverId, doc.acceptedAt, doc.endedAt ?? new Date()) : [];
+    ride.driverId && ride.acceptedAt ? await samplesBetween(ride.driverId, ride.acceptedAt, ride.endedAt ?? new Date()) : [];
   return c.json(
     {
-      rideId: doc._id,
-      status: statusOf(doc.rank),
-      timeline: sortedTimeline(doc).map((e) => ({ type: e.type, at: e.at.toISOString(), ...(e.location ? { location: e.location } : {}) })),
+      rideId: ride.rideId,
+      status: statusOf(ride.rank),
+      timeline: [...timeline].sort(byEventTime).map((e) => ({ type: e.type, at: e.at.toISOString(), ...(e.location ? { location: e.location } : {}) })),
       trace: trace.map((s) => ({ lat: s.lat, lon: s.lon, at: s.at.toISOString(), heading: s.heading, speedKmh: s.speedKmh })),
     },
     200,

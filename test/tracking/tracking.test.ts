@@ -4,7 +4,9 @@ import { useServices } from './support.js';
 import { deliver } from './events.js';
 import { json, post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
 import { liveDriver, nearestAvailable } from '../../functions/tracking/live-index.js';
-import { insertSample, ridesCollection } from '../../functions/tracking/store.js';
+import { insertSample, timelineCollection } from '../../functions/tracking/store.js';
+import { appendTrace } from '../../functions/tracking/trip-trace.js';
+import { rideSummary } from '../../functions/tracking/ride-state.js';
 import { drivenDistance } from '../../functions/tracking/odometer.js';
 
 const ctx = useServices();
@@ -95,11 +97,16 @@ describe('ride timeline, trace and distance', () => {
     const tagged = await locate(driver, north(pickup, 1_200));
     expect(await tagged.json()).toMatchObject({ rideId });
 
-    // A drive north at 36 km/h between start (t=60 s) and now: 100 m every 10 s.
+    // A drive north at 36 km/h between start (t=60 s) and now: 100 m every 10 s. Stored as
+    // POST /location stores a sample of a ride: in MongoDB and in the ride's trace in Redis.
+    const record = async (s: { lat: number; lon: number; at: Date }, heading: number | null, speedKmh: number | null) => {
+      await insertSample({ driverId: driver.user.id, rideId, lat: s.lat, lon: s.lon, at: s.at, heading, speedKmh });
+      await appendTrace(rideId, s);
+    };
     const samples = Array.from({ length: 13 }, (_, i) => ({ ...north(pickup, i * 100), at: at(60 + i * 10) }));
-    for (const s of samples) await insertSample({ driverId: driver.user.id, rideId, lat: s.lat, lon: s.lon, at: s.at, heading: 0, speedKmh: 36 });
+    for (const s of samples) await record(s, 0, 36);
     // A GPS jump in the middle of it is not driven distance.
-    await insertSample({ driverId: driver.user.id, rideId, lat: 0, lon: 0, at: at(95), heading: null, speedKmh: null });
+    await record({ lat: 0, lon: 0, at: at(95) }, null, null);
 
     const before = (await (await get(`/api/v1/rides/${rideId}/distance`, driver)).json()) as { basis: string };
     expect(before.basis).toBe('none'); // not started yet
@@ -117,8 +124,11 @@ describe('ride timeline, trace and distance', () => {
     expect(d.durationSeconds).toBeGreaterThanOrEqual(539);
     expect((await get(`/api/v1/rides/${rideId}/distance`, stranger)).status).toBe(404);
 
-    // Completed arrives; a late duplicate of "started" must not move the status back.
-    await timeline('rides-complete', 'microride.ride.completed', { ...parties, distanceMeters: d.distanceMeters, durationSeconds: 120, fare }, at(190));
+    // Completed arrives (now: where it happened is the driver's live position, which is
+    // at most 60 s older than the event); a late duplicate of "started" must not move the
+    // status back.
+    const end = new Date();
+    await timeline('rides-complete', 'microride.ride.completed', { ...parties, distanceMeters: d.distanceMeters, durationSeconds: 120, fare }, end);
     await timeline('rides-start', 'microride.ride.started', parties, at(60));
 
     const res = await get(`/api/v1/rides/${rideId}/track`, rider);
@@ -130,20 +140,23 @@ describe('ride timeline, trace and distance', () => {
       'microride.ride.started', 'microride.ride.completed',
     ]);
     expect(track.timeline[0]!.location).toEqual(pickup);
-    expect(track.timeline.find((e) => e.type === 'microride.ride.completed')?.location).toEqual(samples[12] && { lat: samples[12].lat, lon: samples[12].lon });
-    // The trace runs from acceptance to completion, oldest first.
-    expect(track.trace.length).toBe(14);
+    expect(track.timeline.find((e) => e.type === 'microride.ride.completed')?.location).toEqual(north(pickup, 1_200));
+    // The trace runs from acceptance to completion, oldest first: 13 + the jump + the live one.
+    expect(track.trace.length).toBe(15);
     expect(track.trace.map((s) => s.at)).toEqual([...track.trace.map((s) => s.at)].sort());
     expect((await get(`/api/v1/rides/${rideId}/track`, driver)).status).toBe(200);
     expect((await get(`/api/v1/rides/${rideId}/track`, stranger)).status).toBe(404);
     expect((await get(`/api/v1/rides/${randomUUID()}/track`, rider)).status).toBe(404);
     expect((await get(`/api/v1/rides/not-a-uuid/track`, rider)).status).toBe(422);
 
-    // The document in MongoDB, as stored.
-    const doc = await ridesCollection().findOne({ _id: rideId });
-    expect(doc).toMatchObject({ riderId: rider.user.id, driverId: driver.user.id, rank: 90 });
-    expect(doc?.timeline).toHaveLength(6);
-    expect(doc?.startedAt?.toISOString()).toBe(at(60).toISOString());
+    // As stored: one MongoDB document per event applied, the summary in Redis.
+    const docs = await timelineCollection().find({ rideId }).toArray();
+    expect(docs).toHaveLength(6);
+    expect(docs.find((e) => e._id === '/microride/rides-accept acc-1')).toMatchObject({ rideId, driverId: driver.user.id, rank: 30 });
+    const summary = await rideSummary(rideId);
+    expect(summary).toMatchObject({ riderId: rider.user.id, driverId: driver.user.id, rank: 90 });
+    expect(summary?.startedAt?.toISOString()).toBe(at(60).toISOString());
+    expect(summary?.endedAt?.toISOString()).toBe(end.toISOString());
 
     // After the ride the driver's samples are no longer tagged.
     expect(await (await locate(driver, pickup)).json()).toMatchObject({ rideId: null });
