@@ -6,10 +6,11 @@
  * transaction, and the relay sends.
  */
 import { randomUUID } from 'node:crypto';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
 import { parseEventData, type EventData, type EventDataInput, type EventType } from '../../../eventing/catalog.js';
 import type { FunctionSpec } from '../../catalog-types.js';
 import { requireConfig } from '../config.js';
+import { postEvent, type SendResult } from './http-send.js';
 
 export interface EventInput<T extends EventType> {
   type: T;
@@ -70,25 +71,14 @@ export interface SendOptions {
 /** POSTs the event in binary mode; resolves on 2xx, throws EmitError otherwise. */
 export async function sendEvent(event: CloudEvent<unknown>, opts: SendOptions = {}): Promise<void> {
   const sink = opts.sink ?? requireConfig('K_SINK', 'the broker ingress that emitted events are sent to');
-  const message = HTTP.binary(event);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers)) headers[k] = String(v);
-  let res: Response;
+  let res: SendResult;
   try {
-    res = await fetch(sink, {
-      method: 'POST',
-      headers,
-      body: message.body as string | Uint8Array,
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
-    });
+    res = await postEvent(sink, event, { timeoutMs: opts.timeoutMs ?? 10_000 });
   } catch (err) {
     throw new EmitError(`could not reach ${sink}: ${(err as Error).message}`, undefined);
   }
-  if (res.ok) {
-    await res.body?.cancel();
-    return;
-  }
-  const detail = (await res.text().catch(() => '')).slice(0, 500);
+  if (res.status >= 200 && res.status < 300) return;
+  const detail = res.body.toString('utf8').slice(0, 500);
   throw new EmitError(`${sink} answered ${res.status} to ${event.type} ${event.id}: ${detail}`, res.status);
 }
 
