@@ -23,7 +23,8 @@ function routeOrder(a: FunctionSpec, b: FunctionSpec): number {
 }
 
 export function createGateway(functions: readonly LoadedFunction[]): Hono {
-  const gw = new Hono();
+  // Not strict: a dispatcher may post to /_fn/<name> or /_fn/<name>/ (the function's "/").
+  const gw = new Hono({ strict: false });
   const stores = new Set<Store>(functions.flatMap((f) => f.spec.stores));
 
   gw.get('/health/liveness', (c) => c.json({ status: 'ok' }));
@@ -37,12 +38,12 @@ export function createGateway(functions: readonly LoadedFunction[]): Hono {
   gw.get('/docs', swaggerUI({ url: '/openapi.json', title: 'MicroRide API' }));
 
   // Event functions (and every function's own health) under /_fn/<name>/…, which is
-  // what the broker's dispatchers call; the function sees the path it has in its pod.
-  for (const { spec, app } of functions) {
-    const prefix = `/_fn/${spec.name}`;
-    gw.all(`${prefix}/*`, (c) => app.fetch(rewrite(c.req.raw, prefix), c.env));
-    gw.all(prefix, (c) => app.fetch(rewrite(c.req.raw, prefix), c.env));
-  }
+  // what the broker's dispatchers call. route() merges each function's routes under the
+  // prefix into the gateway's router (keeping the function's error handler), so a
+  // delivery is routed once and its request is not rebuilt to strip the prefix — that
+  // rebuild turned @hono/node-server's lazy request into a full WHATWG Request with a body
+  // stream, on every event.
+  for (const { spec, app } of functions) gw.route(`/_fn/${spec.name}`, app);
 
   const allowed = new Map<string, Set<string>>();
   for (const { spec, app } of [...functions].sort((a, b) => routeOrder(a.spec, b.spec))) {
@@ -60,10 +61,4 @@ export function createGateway(functions: readonly LoadedFunction[]): Hono {
 
   gw.notFound((c) => problemResponse(new HttpProblem(404, `no route for ${c.req.method} ${c.req.path}`), c.req.path));
   return gw;
-}
-
-function rewrite(req: Request, prefix: string): Request {
-  const url = new URL(req.url);
-  url.pathname = url.pathname.slice(prefix.length) || '/';
-  return new Request(url, req);
 }
