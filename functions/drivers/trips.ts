@@ -14,6 +14,15 @@ const ratings = (k: Knex | Knex.Transaction) => k.withSchema(schemaName('drivers
 
 /** How long a finished ride is remembered against a late ride.accepted: far beyond any redelivery. */
 const FINISHED_RETENTION = "interval '7 days'";
+/** Pruning is housekeeping: once a minute per process, not once per finished ride. */
+const PRUNE_EVERY_MS = 60_000;
+let lastPrune = 0;
+
+async function pruneFinishedRides(): Promise<void> {
+  if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
+  lastPrune = Date.now();
+  await finishedRides(db()).where('finished_at', '<', db().raw(`now() - ${FINISHED_RETENTION}`)).delete();
+}
 
 export type TripOutcome = 'on_trip' | 'online' | 'unchanged' | 'no_driver';
 
@@ -42,7 +51,6 @@ export async function tripEnded(rideId: string, driverUserId: string): Promise<T
   const result = await db().transaction(async (trx): Promise<{ outcome: TripOutcome; row?: DriverRow }> => {
     const row = await lockDriver(trx, driverUserId);
     await finishedRides(trx).insert({ ride_id: rideId, driver_user_id: driverUserId }).onConflict('ride_id').ignore();
-    await finishedRides(trx).where('finished_at', '<', trx.raw(`now() - ${FINISHED_RETENTION}`)).delete();
     if (!row) return { outcome: 'no_driver' };
     if (row.current_ride_id !== rideId) return { outcome: 'unchanged', row };
     const [updated] = await driversTable(trx)
@@ -52,6 +60,7 @@ export async function tripEnded(rideId: string, driverUserId: string): Promise<T
     return { outcome: 'online', row: updated ?? row };
   });
   if (result.row) await syncLiveStatus(result.row);
+  await pruneFinishedRides();
   return result.outcome;
 }
 
