@@ -35,6 +35,9 @@ export function redis(): Redis {
     // Surface "Redis is down" quickly instead of queueing requests for ever.
     connectTimeout: 3_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // Commands issued in the same tick by concurrent handlers go out in one write: a socket
+    // write was the largest single CPU cost of a busy process (about 7 % for Redis alone).
+    enableAutoPipelining: true,
   });
   // Errors are reported through failed commands and readiness; without a listener
   // ioredis would print every reconnect attempt as an unhandled error.
