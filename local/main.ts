@@ -7,7 +7,9 @@ import { config, exitOnConfigError } from '../functions/runtime/config.js';
 import { closeClients } from '../functions/runtime/clients.js';
 import { markDraining } from '../functions/runtime/health.js';
 import { notifierConfig } from '../notifier/config.js';
+import { availableParallelism } from 'node:os';
 import { startPlatform } from './platform.js';
+import { startClusteredPlatform } from './cluster.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -17,14 +19,16 @@ async function main(): Promise<void> {
   } catch (err) {
     exitOnConfigError(err);
   }
-  const platform = await startPlatform({
+  const workers = config().LOCAL_WORKERS ?? availableParallelism();
+  const common = {
     port: config().PORT,
     host: process.env.HOST ?? '127.0.0.1',
     keysDir: join(process.cwd(), '.local', 'keys'),
-    log: (l) => say(`  ${l}`),
+    log: (l: string) => say(`  ${l}`),
     eventing: { port: config().BROKER_PORT },
     notifier: { port: notifierConfig().NOTIFIER_PORT },
-  });
+  };
+  const platform = workers > 1 ? await startClusteredPlatform({ ...common, workers }) : await startPlatform(common);
   say('');
   say(`MicroRide is up:`);
   say(`  API gateway   ${platform.url}`);

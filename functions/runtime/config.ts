@@ -46,6 +46,8 @@ export const configSchema = z.object({
   RABBITMQ_URL: z.string().url().default('amqp://guest:guest@127.0.0.1:5672'),
   /** Prepended to every exchange and queue the local broker declares (tests isolate runs with it). */
   BROKER_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]*$/, 'letters, digits, _ . : - only').max(64).default('microride.'),
+  /** `npm start`: gateway worker processes (default one per core); 1 = everything in one process. */
+  LOCAL_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
   /** Port of the local broker's ingress (what K_SINK points at under `npm start`). */
   BROKER_PORT: port.default(8082),
   /**

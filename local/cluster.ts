@@ -1,0 +1,136 @@
+/**
+ * The one-machine platform on every core: `npm start` (and the benchmarks) run the
+ * gateway with all functions in LOCAL_WORKERS worker processes sharing one port, the way
+ * the cluster runs several pods behind a Service, while this (primary) process runs what
+ * there is one of: migrations, the broker with its Triggers, the outbox relay, the ticker
+ * and the notifier. One event loop was the ceiling before: under the rides benchmark the
+ * single process sat at 100 % of one core with the second core a third idle.
+ *
+ * Workers inherit the environment the primary has set up (JWT keys, quote secret, K_SINK
+ * at the broker ingress, TRACKING_URL at the gateway) and talk to the primary only over
+ * HTTP, as functions do in the cluster. Tests keep using startPlatform (one process) to
+ * reach into it.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { catalog } from '../functions/catalog.js';
+import { migrateAll } from '../functions/migrations.js';
+import { resetConfig } from '../functions/runtime/config.js';
+import { startLocalEventing, type ExtraTrigger, type LocalEventing } from '../eventing/local.js';
+import { startNotifier, type Notifier } from '../notifier/server.js';
+import { ensureKeys } from './keys.js';
+
+export interface ClusterOptions {
+  /** Gateway port; 0 picks a free one. */
+  port: number;
+  host?: string;
+  workers: number;
+  keysDir?: string;
+  log?: (line: string) => void;
+  eventing?: false | { port?: number; extraTriggers?: readonly ExtraTrigger[]; tickScale?: number };
+  notifier?: false | { port?: number };
+}
+
+export interface ClusteredPlatform {
+  url: string;
+  port: number;
+  workers: number;
+  eventing: LocalEventing | undefined;
+  notifier: Notifier | undefined;
+  close(): Promise<void>;
+}
+
+async function freePort(host: string): Promise<number> {
+  const s = net.createServer();
+  s.listen(0, host);
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export async function startClusteredPlatform(opts: ClusterOptions): Promise<ClusteredPlatform> {
+  if (!cluster.isPrimary) throw new Error('startClusteredPlatform runs in the primary process');
+  const log = opts.log ?? (() => undefined);
+  const host = opts.host ?? '127.0.0.1';
+  ensureKeys(opts.keysDir);
+  await migrateAll(log);
+  // The broker needs the gateway's URL before the workers listen on it.
+  const port = opts.port === 0 ? await freePort(host) : opts.port;
+  const url = `http://${host}:${port}`;
+  process.env.TRACKING_URL ??= url;
+  resetConfig();
+
+  let notifier: Notifier | undefined;
+  let eventing: LocalEventing | undefined;
+  const workers: Worker[] = [];
+  const stopWorkers = async () => {
+    await Promise.all(
+      workers.filter((w) => !w.isDead()).map(async (w) => {
+        const exited = once(w, 'exit');
+        w.kill('SIGTERM');
+        await exited;
+      }),
+    );
+  };
+  try {
+    if (opts.notifier !== false) {
+      notifier = await startNotifier({ port: opts.notifier?.port ?? 0, host });
+      log(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl})`);
+    }
+    if (opts.eventing !== false) {
+      eventing = await startLocalEventing({
+        gatewayUrl: url,
+        ...(notifier ? { notifierUrl: notifier.url } : {}),
+        port: opts.eventing?.port ?? 0,
+        host,
+        functions: catalog,
+        ...(opts.eventing?.extraTriggers ? { extraTriggers: opts.eventing.extraTriggers } : {}),
+        ...(opts.eventing?.tickScale !== undefined ? { tickScale: opts.eventing.tickScale } : {}),
+      });
+      log(`broker ingress on ${eventing.brokerUrl} (${eventing.triggers.length} triggers on RabbitMQ)`);
+    }
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)) });
+    for (let i = 0; i < opts.workers; i++) {
+      const w = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
+      workers.push(w);
+      await new Promise<void>((resolve, reject) => {
+        w.once('listening', () => resolve());
+        w.once('exit', (code) => reject(new Error(`gateway worker ${i + 1} exited (${code}) before it listened`)));
+      });
+    }
+    log(`gateway listening on ${url} (${opts.workers} worker processes, ${catalog.length} functions each)`);
+  } catch (err) {
+    await stopWorkers();
+    await eventing?.close();
+    await notifier?.close();
+    throw err;
+  }
+  // A worker that dies is replaced: the port must keep answering.
+  let closing = false;
+  cluster.on('exit', (w, code, signal) => {
+    if (closing) return;
+    log(`gateway worker ${w.process.pid} died (${signal ?? code}); starting another`);
+    const i = workers.indexOf(w);
+    const next = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
+    if (i >= 0) workers[i] = next;
+  });
+
+  return {
+    url,
+    port,
+    workers: opts.workers,
+    eventing,
+    notifier,
+    async close() {
+      closing = true;
+      // Requests in flight finish in the workers (they drain on SIGTERM) before the broker
+      // they publish to goes away.
+      await stopWorkers();
+      await eventing?.close();
+      await notifier?.close();
+    },
+  };
+}

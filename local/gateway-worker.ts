@@ -1,0 +1,32 @@
+/**
+ * One gateway worker of the clustered platform (local/cluster.ts): every function behind
+ * the shared port. The primary has migrated and set up the environment; SIGTERM drains
+ * the requests in flight and exits.
+ */
+import { closeClients } from '../functions/runtime/clients.js';
+import { markDraining } from '../functions/runtime/health.js';
+import { settlePublishes } from '../functions/runtime/events/outbox.js';
+import { startPlatform } from './platform.js';
+
+const platform = await startPlatform({
+  port: Number(process.env.MICRORIDE_GATEWAY_PORT),
+  host: process.env.MICRORIDE_GATEWAY_HOST ?? '127.0.0.1',
+  migrate: false,
+  eventing: false,
+  notifier: false,
+});
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  markDraining();
+  void platform
+    .close()
+    .then(settlePublishes)
+    .then(closeClients)
+    .finally(() => process.exit(0));
+};
+process.on('SIGTERM', stop);
+// Ctrl-C reaches the whole process group: the primary decides when workers stop.
+process.on('SIGINT', () => undefined);
