@@ -5,19 +5,55 @@
  * notifier's delivery to the apps. Prints its URL; SIGTERM stops it and removes its
  * schemas, keys and queues.
  */
-import { startEventStack } from '../test/helpers/event-stack.js';
+import { availableParallelism } from 'node:os';
+import { startClusteredPlatform } from '../local/cluster.js';
 import { cleanupStores as cleanup } from '../test/helpers/cleanup.js';
 import { closeClients } from '../functions/runtime/clients.js';
 
 const observer = process.env.BENCH_OBSERVER_URL;
 const types = (process.env.BENCH_OBSERVE_TYPES ?? '').split(',').filter(Boolean);
 
-const stack = await startEventStack({
+const workers = Number(process.env.LOCAL_WORKERS ?? availableParallelism());
+const stack = await startClusteredPlatform({
   port: 0,
-  tickScale: Number(process.env.BENCH_TICK_SCALE ?? 1),
-  extraTriggers: observer ? types.map((type, i) => ({ name: `bench-observer-${i}`, filter: { type }, url: observer, parallelism: 64 })) : [],
+  workers,
+  notifier: false,
+  eventing: {
+    tickScale: Number(process.env.BENCH_TICK_SCALE ?? 1),
+    extraTriggers: observer ? types.map((type, i) => ({ name: `bench-observer-${i}`, filter: { type }, url: observer, parallelism: 64 })) : [],
+  },
 });
+process.stderr.write(`  platform: ${workers} gateway workers + the broker process\n`);
 process.stdout.write(`rides stack up: ${stack.url}\n`);
+
+// BENCH_STATS=1: every 2 s, event-loop delay and PostgreSQL pool pressure on stderr, to see
+// which resource a latency figure is queueing for.
+if (process.env.BENCH_STATS) {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks');
+  const { db } = await import('../functions/runtime/clients.js');
+  const h = monitorEventLoopDelay({ resolution: 5 });
+  h.enable();
+  let cpu = process.cpuUsage();
+  let queries = 0;
+  const bySql = new Map<string, number>();
+  db().on('query', (q: { sql: string }) => {
+    queries++;
+    if (process.env.BENCH_STATS === 'sql') bySql.set(q.sql.slice(0, 90), (bySql.get(q.sql.slice(0, 90)) ?? 0) + 1);
+  });
+  process.on('SIGTERM', () => {
+    if (bySql.size) process.stderr.write([...bySql].sort((a, b) => b[1] - a[1]).slice(0, 40).map(([k, v]) => `  ${v}\t${k}`).join('\n') + '\n');
+  });
+  setInterval(() => {
+    const pool = db().client.pool as { numUsed(): number; numPendingAcquires(): number };
+    const c = process.cpuUsage(cpu);
+    cpu = process.cpuUsage();
+    process.stderr.write(
+      `  [stack] cpu ${(((c.user + c.system) / 2e6) * 100).toFixed(0)}% loop p50/p99/max ${(h.percentile(50) / 1e6).toFixed(1)}/${(h.percentile(99) / 1e6).toFixed(1)}/${(h.max / 1e6).toFixed(0)} ms, pg used ${pool.numUsed()} waiting ${pool.numPendingAcquires()}, ${(queries / 2).toFixed(0)} queries/s\n`,
+    );
+    h.reset();
+    queries = 0;
+  }, 2_000).unref();
+}
 
 let stopping = false;
 const stop = () => {
@@ -25,6 +61,7 @@ const stop = () => {
   stopping = true;
   void stack
     .close()
+    .then(() => stack.eventing?.broker.deleteTopology())
     .then(cleanup)
     .then(closeClients)
     .finally(() => process.exit(0));

@@ -10,6 +10,8 @@
  *   - offer latency: from just before POST /rides to the ride.offered event reaching the
  *     apps' side (here an observer Trigger in this process, where the notifier would sit);
  *   - accept latency: from just before POST /accept to the ride.accepted event arriving.
+ * Also: the CPU the whole machine spends per ride outside the load generator (/proc/stat),
+ * which says how far any tuning of latency can take throughput on this machine.
  * The platform runs in a child process (bench/rides-stack.ts); password hashing is cheap
  * there (SCRYPT_LOG_N=10) so signing up 2N users does not eat the run.
  *
@@ -22,6 +24,8 @@ import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { HTTP } from 'cloudevents';
 import { median, percentile, type BenchResult } from './lib.js';
 
@@ -51,16 +55,39 @@ interface Api {
   (method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
+/**
+ * The apps' HTTP client: node:http over keep-alive sockets rather than fetch, which costs
+ * several times the CPU per request — and the load generator shares the machine with the
+ * platform it measures.
+ */
 function apiOf(base: string): Api {
-  return async (method, path, token, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const { hostname, port } = new URL(base);
+  return (method, path, token, body) =>
+    new Promise((resolve, reject) => {
+      const payload = body !== undefined ? JSON.stringify(body) : undefined;
+      const headers: Record<string, string> = {};
+      if (payload !== undefined) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = String(Buffer.byteLength(payload));
+      }
+      if (token) headers.authorization = `Bearer ${token}`;
+      const req = http.request({ hostname, port, path, method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} });
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+      });
+      req.on('error', reject);
+      req.end(payload);
     });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
 }
 
 async function signUp(api: Api, role: 'rider' | 'driver', i: number, run: string): Promise<{ id: string; token: string }> {
@@ -71,6 +98,15 @@ async function signUp(api: Api, role: 'rider' | 'driver', i: number, run: string
   const login = await api('POST', '/api/v1/auth/login', undefined, { email, password });
   if (login.status !== 200) throw new Error(`login ${role} ${i}: ${login.status}`);
   return { id: (login.body.user as { id: string }).id, token: login.body.accessToken as string };
+}
+
+/** CPU time of the whole machine so far (/proc/stat, all cores): busy and total, in ms. */
+function machineCpu(): { busyMs: number; totalMs: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busyMs: busy * tick, totalMs: (busy + idle + iowait) * tick };
 }
 
 async function pool<T>(items: readonly T[], width: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -281,15 +317,23 @@ export default async function ridesBench(): Promise<BenchResult> {
     const refresher = setInterval(() => {
       for (const d of drivers) if (Math.random() < 0.1) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
     }, 1_000);
-    interface Window { perSec: number; offerP50: number; offerP99: number; acceptP50: number; acceptP99: number; n: number }
+    interface Window { perSec: number; offerP50: number; offerP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number }
     const measure = async (label: string): Promise<Window> => {
+      const cpu0 = machineCpu();
+      const own0 = process.cpuUsage();
       offerMs.length = 0;
       acceptMs.length = 0;
       completed = 0;
       measuring = true;
       await sleep(WINDOW_S * 1000);
       measuring = false;
+      const cpu1 = machineCpu();
+      const own = process.cpuUsage(own0);
+      // Everything but this load generator: the platform, its stores and the broker.
+      const platformMs = cpu1.busyMs - cpu0.busyMs - (own.user + own.system) / 1000;
       const win = {
+        cpuMsPerRide: completed > 0 ? platformMs / completed : 0,
+        machineBusyPct: (100 * (cpu1.busyMs - cpu0.busyMs)) / (cpu1.totalMs - cpu0.totalMs),
         perSec: completed / WINDOW_S,
         offerP50: percentile(offerMs, 50),
         offerP99: percentile(offerMs, 99),
@@ -297,7 +341,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         acceptP99: percentile(acceptMs, 99),
         n: completed,
       };
-      log(`${label}: ${win.perSec.toFixed(1)} rides/s, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms`);
+      log(`${label}: ${win.perSec.toFixed(1)} rides/s, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms; machine ${win.machineBusyPct.toFixed(0)} % busy, ${win.cpuMsPerRide.toFixed(1)} ms CPU per ride outside the load generator`);
       return win;
     };
     const loops = riders.map(riderLoop);
@@ -319,6 +363,9 @@ export default async function ridesBench(): Promise<BenchResult> {
       name: 'rides',
       figures: {
         ridesPerSec: round(median(windows.map((w) => w.perSec))),
+        cpuMsPerRide: round(median(windows.map((w) => w.cpuMsPerRide))),
+        machineBusyPct: round(median(windows.map((w) => w.machineBusyPct))),
+        ceilingRidesPerSec: round((availableParallelism() * 1000) / median(windows.map((w) => w.cpuMsPerRide))),
         offerP50Ms: round(median(windows.map((w) => w.offerP50))),
         offerP99Ms: round(median(windows.map((w) => w.offerP99))),
         acceptToEventP50Ms: round(median(windows.map((w) => w.acceptP50))),
@@ -337,7 +384,7 @@ export default async function ridesBench(): Promise<BenchResult> {
       },
       targets: { ridesPerSec: '>= 100', offerP99Ms: '< 50' },
       notes:
-        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB; all functions and the broker in one Node process. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues. Latencies end at an observer Trigger in the load process (where the notifier would deliver).',
+        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB; the functions in LOCAL_WORKERS gateway worker processes (default: one per core), the broker, relay and ticker in the primary. cpuMsPerRide: CPU time of the whole machine minus the load generator, per completed ride, over the full-load windows; ceilingRidesPerSec = cores × 1000 / cpuMsPerRide, what the machine could do if every core did nothing else. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues. Latencies end at an observer Trigger in the load process (where the notifier would deliver).',
     };
   } finally {
     if (process.env.BENCH_DEBUG) process.stderr.write(`--- platform output (last 6 KB) ---\n${out.slice(-6_000)}\n`);

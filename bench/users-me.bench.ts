@@ -48,7 +48,7 @@ export default async function run(): Promise<BenchResult[]> {
           runs: RUNS,
         },
         targets: { reqPerSec: '>= 8000', p99Ms: '< 20' },
-        notes: `autocannon ${DURATION}s × ${RUNS}, 50 connections, gateway + accounts-me in one process (LOG_LEVEL=warn); load generator in the bench process`,
+        notes: `autocannon ${DURATION}s × ${RUNS}, 50 connections, the npm start platform (gateway workers, one per core, with every function; LOG_LEVEL=warn); load generator in the bench process`,
       },
       {
         name: 'login',
