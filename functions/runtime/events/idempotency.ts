@@ -71,11 +71,29 @@ export interface PostgresExtra {
   schema: string;
 }
 
+/**
+ * How long a processed-event mark is kept. Redeliveries come within minutes (retries) or
+ * hours (a broker backlog after an outage), never weeks; a mark older than this only costs
+ * index space. Marks are pruned by the consumers themselves, at most once an hour per
+ * process and service: no separate job to deploy, and the delete is off every event's path.
+ */
+export const PROCESSED_EVENTS_RETENTION_MS = 7 * 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
+const lastPrune = new Map<string, number>();
+
+function pruneNowAndThen(service: string): void {
+  const now = Date.now();
+  if (now - (lastPrune.get(service) ?? 0) < PRUNE_EVERY_MS) return;
+  lastPrune.set(service, now);
+  pruneProcessedEvents(service, PROCESSED_EVENTS_RETENTION_MS).catch(() => lastPrune.delete(service)); // try again next event
+}
+
 export function postgresDedupe(service: string): Dedupe<PostgresExtra> {
   return {
     async once(key, work) {
       const schema = schemaName(service);
       const table = `${schema}.${PROCESSED_EVENTS_TABLE}`;
+      pruneNowAndThen(service);
       return db().transaction(async (trx) => {
         // A concurrent delivery of the same event blocks here until the first commits
         // (then sees the conflict) or rolls back (then goes ahead).
