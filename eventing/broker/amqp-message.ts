@@ -6,6 +6,7 @@
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { Message, Options } from 'amqplib';
 import type { Logger } from '../../functions/runtime/logger.js';
+import { TTL_ATTRIBUTE } from './ttl.js';
 
 type AnyEvent = CloudEvent<unknown>;
 
@@ -28,8 +29,10 @@ export function dataBytes(event: AnyEvent): Buffer {
   return Buffer.from(String(body), 'utf8');
 }
 
-export function toPublish(event: AnyEvent, data: Buffer): { content: Buffer; options: Options.Publish } {
+/** `extra` adds or overrides headers (attributes the broker stamps, e.g. knativebrokerttl). */
+export function toPublish(event: AnyEvent, data: Buffer, extra?: Record<string, string>): { content: Buffer; options: Options.Publish } {
   const headers = attributesOf(event);
+  if (extra) Object.assign(headers, extra);
   return {
     content: data,
     options: {
@@ -58,8 +61,10 @@ export function fromDelivery(msg: Pick<Message, 'content' | 'properties'>): Clou
   const raw = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const attrs: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw)) {
-    // x-* are RabbitMQ's own (x-death, x-delivery-count …), never CloudEvent attributes.
-    if (key.startsWith('x-') || value === undefined || value === null) continue;
+    // x-* are RabbitMQ's own (x-death, x-delivery-count …), never CloudEvent attributes;
+    // the TTL is the broker's own bookkeeping, which Knative keeps from subscribers too
+    // (the dispatcher reads it from the message headers).
+    if (key.startsWith('x-') || key === TTL_ATTRIBUTE || value === undefined || value === null) continue;
     attrs[key] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
   }
   if (!attrs.id || !attrs.source || !attrs.type || !attrs.specversion) {

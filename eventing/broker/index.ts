@@ -13,6 +13,7 @@ import { startDispatcher } from './dispatcher.js';
 import { startIngress } from './ingress.js';
 import { createPublisher } from './publisher.js';
 import { retryPolicyOf } from './retry.js';
+import { checkDefaultTtl, DEFAULT_BROKER_TTL } from './ttl.js';
 import { declareExchanges, declareTrigger, deleteTopology, topologyNames, type QueueType, type TopologyNames } from './topology.js';
 
 export interface BrokerOptions {
@@ -33,6 +34,11 @@ export interface BrokerOptions {
   requestTimeoutMs?: number;
   /** How long start-up waits for RabbitMQ before giving up. */
   connectTimeoutMs?: number;
+  /**
+   * knativebrokerttl the ingress gives events that arrive without one: how many times an
+   * event and its chain of replies may go through the Broker (default DEFAULT_BROKER_TTL, 255).
+   */
+  defaultTtl?: number;
   log?: Logger;
 }
 
@@ -57,8 +63,9 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     if (t.deadLetterSink === undefined) return undefined;
     return typeof opts.deadLetterUrl === 'function' ? opts.deadLetterUrl(t) : opts.deadLetterUrl;
   };
-  // Validate every delivery spec before touching RabbitMQ.
+  // Validate every delivery spec (and the TTL) before touching RabbitMQ.
   const policies = new Map(opts.triggers.map((t) => [t.name, retryPolicyOf(t.delivery)]));
+  const defaultTtl = checkDefaultTtl(opts.defaultTtl ?? DEFAULT_BROKER_TTL);
 
   const declareAll = async (ch: Channel) => {
     await declareExchanges(ch, names);
@@ -83,7 +90,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     }
     const publisher = await createPublisher(ingressLink);
     const deadLetters = await createPublisher(dispatchLink);
-    const served = await startIngress({ port: opts.port, ...(opts.host ? { host: opts.host } : {}), publisher, exchange: names.exchange, log });
+    const served = await startIngress({ port: opts.port, ...(opts.host ? { host: opts.host } : {}), publisher, exchange: names.exchange, log, defaultTtl });
     ingress = served;
 
     for (const trigger of opts.triggers) {
@@ -99,6 +106,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
           policy,
           deadLetters: sink === undefined ? undefined : deadLetters,
           timeoutMs,
+          defaultTtl,
           log,
         }),
       );
@@ -143,3 +151,4 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
 }
 
 export type { TriggerDef, BrokerDef } from '../triggers.js';
+export { DEFAULT_BROKER_TTL, TTL_ATTRIBUTE } from './ttl.js';

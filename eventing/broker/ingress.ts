@@ -1,8 +1,10 @@
 /**
  * The broker ingress (what K_SINK points at): `POST /` with a CloudEvent in binary or
- * structured mode. Invalid → 400. Valid → published to the Broker's headers exchange
- * with a publisher confirm, and only then 202. A nack → 500; no RabbitMQ → 503, which
- * senders retry (Knative retries 5xx), so an acknowledged event is never lost.
+ * structured mode. Invalid (or a knativebrokerttl that is not a positive integer) → 400.
+ * Valid → stamped with the default knativebrokerttl if it has none (ttl.ts), published to
+ * the Broker's headers exchange with a publisher confirm, and only then 202. A nack →
+ * 500; no RabbitMQ → 503, which senders retry (Knative retries 5xx), so an acknowledged
+ * event is never lost.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +12,7 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import type { Logger } from '../../functions/runtime/logger.js';
 import { dataBytes, toPublish } from './amqp-message.js';
 import { NackError, UnavailableError, type Publisher } from './publisher.js';
+import { DEFAULT_BROKER_TTL, InvalidTtlError, parseTtl, TTL_ATTRIBUTE } from './ttl.js';
 
 export interface IngressOptions {
   port: number;
@@ -18,6 +21,8 @@ export interface IngressOptions {
   exchange: string;
   log: Logger;
   maxBodyBytes?: number;
+  /** knativebrokerttl stamped on events that arrive without one (default DEFAULT_BROKER_TTL). */
+  defaultTtl?: number;
 }
 
 export interface Ingress {
@@ -103,6 +108,7 @@ function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
 
 export function startIngress(opts: IngressOptions): Promise<Ingress> {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
+  const stampDefaultTtl = { [TTL_ATTRIBUTE]: String(opts.defaultTtl ?? DEFAULT_BROKER_TTL) };
   const log = opts.log.child({ component: 'ingress' });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -117,7 +123,16 @@ export function startIngress(opts: IngressOptions): Promise<Ingress> {
       const status = err instanceof BadRequest ? err.status : 400;
       return problem(res, status, (err as Error).message);
     }
-    const { content, options } = toPublish(event, data);
+    // Reply-loop guard: an event without knativebrokerttl gets the default; one with a
+    // valid TTL keeps it (replies arrive with the TTL the dispatcher gave them).
+    let ttl: number | undefined;
+    try {
+      ttl = parseTtl(event[TTL_ATTRIBUTE]);
+    } catch (err) {
+      if (err instanceof InvalidTtlError) return problem(res, 400, err.message);
+      throw err;
+    }
+    const { content, options } = toPublish(event, data, ttl === undefined ? stampDefaultTtl : undefined);
     try {
       await opts.publisher.publish(opts.exchange, '', content, options);
     } catch (err) {
