@@ -12,10 +12,12 @@
  * serves those reads from the indexes, FerretDB scans but stays correct.
  * The _id of a timeline document is the event's key, so a redelivered event fails with
  * E11000 instead of being recorded twice. No geospatial queries: FerretDB has none.
+ * Concurrent inserts into a collection share one insertMany per round trip (batched-insert.ts).
  */
-import { MongoServerError, type Collection } from 'mongodb';
+import type { Collection } from 'mongodb';
 import { mongo } from '../runtime/clients.js';
 import { config } from '../runtime/config.js';
+import { batchedInserter, DocumentRejectedError } from './batched-insert.js';
 
 export interface TimelineDoc {
   /** `<source> <id>` of the CloudEvent. */
@@ -68,16 +70,13 @@ export function ensureIndexes(): Promise<void> {
   return p;
 }
 
+const insertTimeline = batchedInserter(timelineCollection);
+const insertLocation = batchedInserter(locationsCollection);
+
 /** Records one ride event; 'duplicate' when an event with the same key is already there. */
 export async function insertTimelineDoc(doc: TimelineDoc): Promise<'inserted' | 'duplicate'> {
   await ensureIndexes();
-  try {
-    await timelineCollection().insertOne(doc);
-    return 'inserted';
-  } catch (err) {
-    if (err instanceof MongoServerError && err.code === 11000) return 'duplicate';
-    throw err;
-  }
+  return insertTimeline(doc);
 }
 
 /** Every recorded event of a ride, in no particular order (a scan on FerretDB: rare reads only). */
@@ -86,9 +85,12 @@ export async function timelineOf(rideId: string): Promise<TimelineDoc[]> {
   return timelineCollection().find({ rideId }).toArray();
 }
 
+/** Stores one sample (the driver gives it an ObjectId _id, so a duplicate means the same object twice: an error, as with insertOne). */
 export async function insertSample(sample: LocationDoc): Promise<void> {
   await ensureIndexes();
-  await locationsCollection().insertOne(sample);
+  if ((await insertLocation(sample)) === 'duplicate') {
+    throw new DocumentRejectedError('E11000 duplicate key error collection: locations', 11000);
+  }
 }
 
 /** A driver's samples in [from, to], oldest first (a scan on FerretDB: rare reads only). */
