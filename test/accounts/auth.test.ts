@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { describe, it, expect } from 'vitest';
 import { usePlatform } from '../helpers/platform.js';
 import { post, registerAndLogin, uniqueEmail, json } from '../helpers/users.js';
@@ -106,6 +107,20 @@ describe('accounts: register, login, refresh, logout, me', () => {
       body: JSON.stringify({ email: uniqueEmail(), password: 'x'.repeat(200_000), name: 'n', role: 'rider' }),
     });
     expect(huge.status).toBe(413);
+
+    // Chunked (no Content-Length): counted as it streams, refused once past the limit.
+    const big = JSON.stringify({ email: uniqueEmail(), password: 'x'.repeat(200_000), name: 'n', role: 'rider' });
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const u = new URL(`${ctx.url}/api/v1/auth/register`);
+      const req = http.request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < big.length; i += 16_384) req.write(big.slice(i, i + 16_384));
+      req.end();
+    });
+    expect(chunked).toBe(413);
   });
 
   it('gives one answer for an unknown email and a wrong password', async () => {
