@@ -120,6 +120,19 @@ describe('contract', () => {
     expect(res.headers.get('content-type')).toMatch(/problem\+json/);
   });
 
+  it('413 for an event larger than MAX_BODY_BYTES (declared length or chunked)', async () => {
+    const big = completed({ note: 'x'.repeat(70_000) });
+    const m = HTTP.binary(big);
+    const body = m.body as string;
+    const headers = m.headers as Record<string, string>;
+    const declared = await app.request('/', { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { detail: string }).detail).toMatch(/event larger than/);
+    const chunked = await app.request('/', { method: 'POST', headers: { ...headers, 'transfer-encoding': 'chunked' }, body });
+    expect(chunked.status).toBe(413);
+    expect(await effectCount(big.id)).toBe(0);
+  });
+
   it('400 for a type the function does not handle', async () => {
     const e = new CloudEvent({ source: '/x', type: 'microride.ride.rated', data: {} });
     expect((await post(app, e)).status).toBe(400);

@@ -7,11 +7,10 @@
  *   409 / 5xx      transient (a thrown error, a store down): retried with backoff
  * Redeliveries are expected (at least once): every consumer names its Dedupe store.
  */
-import { bodyLimit } from 'hono/body-limit';
 import { CloudEvent, HTTP } from 'cloudevents';
 import { isEventType, safeParseEventData, type EventData, type EventType } from '../../../eventing/catalog.js';
 import type { EventFunction } from '../../catalog-types.js';
-import { createFunctionApp, type FunctionApp } from '../app.js';
+import { createFunctionApp, limitBody, type FunctionApp } from '../app.js';
 import { config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { HttpProblem } from '../problem.js';
@@ -92,7 +91,7 @@ function dataOf(event: CloudEvent<unknown>): unknown {
 export function onEvents<X extends object>(app: FunctionApp, spec: EventFunction, handlers: EventHandlers<X>, opts: ConsumerOptions<X>): FunctionApp {
   const path = opts.path ?? '/';
   const maxSize = config().MAX_BODY_BYTES;
-  app.use(path, bodyLimit({ maxSize, onError: () => { throw new HttpProblem(413, `event larger than ${maxSize} bytes`); } }));
+  app.use(path, limitBody(maxSize, 'event'));
   app.post(path, async (c) => {
     const event = parseCloudEvent(c.req.raw.headers, await c.req.text());
     const typed = handlers[event.type as EventType] as AnyEventHandler<X> | undefined;
