@@ -93,10 +93,17 @@ export const LIMIT_BYTES = Number(process.env.MICRORIDE_BUNDLE_LIMIT ?? 2 * 1024
 
 const imp = (file: string) => JSON.stringify(join(root, file).split('\\').join('/'));
 
+/** Functions that write events into their service's outbox also run its relay (runtime/main.ts). */
+export const usesOutbox = (spec: FunctionSpec): boolean => spec.emits.length > 0 && spec.stores.includes('postgres');
+
 function functionEntry(spec: FunctionSpec): string {
+  // Only those bundles import the outbox code: the others stay smaller and start faster.
+  const outbox = usesOutbox(spec)
+    ? `, { service: ${JSON.stringify(spec.service)}, outbox: await import(${imp('functions/runtime/events/outbox.ts')}) }`
+    : '';
   return [
     `import { runFunction } from ${imp('functions/runtime/main.ts')};`,
-    `await runFunction(${JSON.stringify(spec.name)}, () => import(${imp(`functions/${spec.module}.ts`)}));`,
+    `await runFunction(${JSON.stringify(spec.name)}, () => import(${imp(`functions/${spec.module}.ts`)})${outbox});`,
     '',
   ].join('\n');
 }

@@ -10,13 +10,18 @@
 import { config, exitOnConfigError } from './config.js';
 import { logger } from './logger.js';
 import { listen, onShutdown } from './serve.js';
-import { catalog } from '../catalog.js';
-import { settlePublishes, startOutboxRelay, type OutboxRelay } from './events/outbox.js';
+import type { OutboxRelay, settlePublishes, startOutboxRelay } from './events/outbox.js';
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 type Loaded = { default?: { fetch: Fetch } };
 
-export async function runFunction(name: string, load: () => Promise<Loaded>): Promise<void> {
+/** Given (by the generated entry) to functions that write events into their service's outbox. */
+export interface OutboxRuntime {
+  service: string;
+  outbox: { startOutboxRelay: typeof startOutboxRelay; settlePublishes: typeof settlePublishes };
+}
+
+export async function runFunction(name: string, load: () => Promise<Loaded>, withOutbox?: OutboxRuntime): Promise<void> {
   const started = performance.now();
   try {
     config();
@@ -39,14 +44,11 @@ export async function runFunction(name: string, load: () => Promise<Loaded>): Pr
   // A function that writes events into its service's outbox publishes them itself on
   // commit; its relay re-sends what that did not get through (broker down, a pod that died
   // mid-publish). While a service has no pod running, its stragglers wait for the next one.
-  const spec = catalog.find((f) => f.name === name);
   let relay: OutboxRelay | undefined;
-  if (spec && spec.emits.length > 0 && spec.stores.includes('postgres') && config().K_SINK) {
-    relay = await startOutboxRelay({ services: [spec.service] });
-  }
+  if (withOutbox && config().K_SINK) relay = await withOutbox.outbox.startOutboxRelay({ services: [withOutbox.service] });
   onShutdown(name, async () => {
     await served.close();
-    await settlePublishes();
+    await withOutbox?.outbox.settlePublishes();
     await relay?.close();
   });
   logger().info({ fn: name, port: served.port, startMs: Math.round(performance.now() - started) }, 'listening');

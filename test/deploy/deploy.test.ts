@@ -7,7 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { catalog } from '../../functions/catalog.js';
+import { serviceMigrations } from '../../functions/migrations.js';
+import { db, closeClients, schemaName } from '../../functions/runtime/clients.js';
+import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
+import { startSubscriber } from '../eventing/helpers.js';
 import { generateKeyPairPem } from '../../functions/runtime/auth/keys.js';
 import { startTickRelay, type TickRelay } from '../../functions/runtime/tick-relay.js';
 import { build, bundleInputs, BUDGET_BYTES, type BundleInfo } from '../../scripts/build.js';
@@ -97,16 +102,21 @@ describe('bundles', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'microride-bundles-'));
-    bundles = await build({ outdir: out, only: ['accounts-jwks', 'drivers-get', 'analysis-quote'], notifier: false });
+    bundles = await build({ outdir: out, only: ['accounts-jwks', 'drivers-get', 'analysis-quote', 'drivers-availability'], notifier: false });
+    await migrate('drivers', serviceMigrations.drivers!);
   }, 180_000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  afterAll(async () => {
+    rmSync(out, { recursive: true, force: true });
+    await dropSchema('drivers');
+    await closeClients();
+  });
 
   it('builds one small ESM bundle per function, with a source map', () => {
     for (const b of bundles) {
       expect(b.bytes, `${b.file} is ${Math.round(b.bytes / 1024)} KiB`).toBeLessThan(BUDGET_BYTES);
       expect(b.mapBytes).toBeGreaterThan(0);
     }
-    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-get', 'migrate', 'tick-relay']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'tick-relay']);
   });
 
   it('gives QUOTE_SECRET to every function whose bundle signs or verifies quotes', () => {
@@ -133,6 +143,31 @@ describe('bundles', () => {
       expect((await http(`${drivers.url}/api/v1/drivers/not-a-uuid`)).status).toBe(401);
     } finally {
       expect(await drivers.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it('a function pod that writes into an outbox runs its relay: a row left behind is published to K_SINK and deleted', async () => {
+    // Only functions with an outbox carry the relay; the others' bundles do not include it.
+    const withRelay = (name: string) => (bundleInputs.get(bundles.find((b) => b.name === name)!.file) ?? []).some((f) => f.endsWith('functions/runtime/events/outbox-relay.ts'));
+    expect(withRelay('drivers-availability')).toBe(true);
+    expect(withRelay('accounts-jwks')).toBe(false);
+    expect(withRelay('drivers-get')).toBe(false);
+
+    const sink = await startSubscriber();
+    const id = randomUUID();
+    const table = `${schemaName('drivers')}.outbox`;
+    // As if a pod had committed it and died before publishing.
+    await db()(table).insert({ id, source: '/microride/drivers-availability', type: 'microride.driver.availability_changed', subject: id, time: new Date(), data: JSON.stringify({ driverId: id, userId: id, status: 'online', vehicleClass: 'economy' }) });
+    const pod = await startBundle(join(out, 'functions/drivers-availability.mjs'), { ...env, K_SINK: sink.url, OUTBOX_GRACE_MS: '0', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUOTE_SECRET: 'x'.repeat(43) });
+    try {
+      const [got] = await sink.waitFor(1, 10_000);
+      expect(got!.event.id).toBe(id);
+      const deadline = Date.now() + 5_000;
+      while ((await db()(table).where({ id }).first()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await db()(table).where({ id }).first()).toBeUndefined();
+    } finally {
+      expect(await pod.stop()).toBe(0);
+      await sink.close();
     }
   }, 60_000);
 
