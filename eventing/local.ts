@@ -5,7 +5,7 @@
  * cluster), the outbox relay for every PostgreSQL service, and the ticker (what the
  * PingSources do).
  */
-import { catalog } from '../functions/catalog.js';
+import { catalog, usesOutbox } from '../functions/catalog.js';
 import type { FunctionSpec } from '../functions/catalog-types.js';
 import { config, resetConfig } from '../functions/runtime/config.js';
 import { logger, type Logger } from '../functions/runtime/logger.js';
@@ -96,7 +96,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
 
   let relay: OutboxRelay;
   try {
-    const services = opts.outboxServices ?? [...new Set(functions.filter((f) => f.stores.includes('postgres')).map((f) => f.service))];
+    const services = opts.outboxServices ?? [...new Set(functions.filter(usesOutbox).map((f) => f.service))];
     relay = await startOutboxRelay({ services, sink: broker.url, log });
   } catch (err) {
     await broker.close();

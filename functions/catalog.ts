@@ -284,3 +284,11 @@ export function findFunction(name: string): FunctionSpec {
 export function scalingOf(spec: FunctionSpec): Scaling {
   return { ...defaultScaling, ...spec.scaling };
 }
+
+/**
+ * Whether a function writes events into its service's outbox (it emits and keeps state in
+ * PostgreSQL): such functions publish on commit and run the outbox relay for the service.
+ */
+export function usesOutbox(spec: Pick<FunctionSpec, 'emits' | 'stores'>): boolean {
+  return spec.emits.length > 0 && spec.stores.includes('postgres');
+}

@@ -22,6 +22,10 @@ import { startLocalEventing, type ExtraTrigger, type LocalEventing } from '../ev
 import { startNotifier, type Notifier } from '../notifier/server.js';
 import { ensureKeys } from './keys.js';
 
+/** More worker deaths than this within the window stop the restarts. */
+const MAX_CRASHES_IN_WINDOW = 5;
+const CRASH_WINDOW_MS = 60_000;
+
 export interface ClusterOptions {
   /** Gateway port; 0 picks a free one. */
   port: number;
@@ -92,7 +96,10 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
       });
       log(`broker ingress on ${eventing.brokerUrl} (${eventing.triggers.length} triggers on RabbitMQ)`);
     }
-    cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)) });
+    // The worker entry is TypeScript: make sure it loads through tsx, however this process
+    // was started (npm start uses tsx already; a test runner may not).
+    const execArgv = process.execArgv.some((a, i, all) => a === '--import' && all[i + 1] === 'tsx') ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+    cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)), execArgv });
     for (let i = 0; i < opts.workers; i++) {
       const w = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
       workers.push(w);
@@ -108,12 +115,22 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     await notifier?.close();
     throw err;
   }
-  // A worker that dies is replaced: the port must keep answering.
+  // A worker that dies is replaced: the port must keep answering. One that keeps dying
+  // right after it starts (a bug, a broken environment) is not restarted in a tight loop.
   let closing = false;
+  let closed: Promise<void> | undefined;
+  const recentDeaths: number[] = [];
   cluster.on('exit', (w, code, signal) => {
     if (closing) return;
-    log(`gateway worker ${w.process.pid} died (${signal ?? code}); starting another`);
+    const now = Date.now();
+    recentDeaths.push(now);
+    while (recentDeaths.length > 0 && recentDeaths[0]! < now - CRASH_WINDOW_MS) recentDeaths.shift();
     const i = workers.indexOf(w);
+    if (recentDeaths.length > MAX_CRASHES_IN_WINDOW) {
+      log(`gateway worker ${w.process.pid} died (${signal ?? code}); ${recentDeaths.length} deaths in ${CRASH_WINDOW_MS / 1000} s, not restarting it`);
+      return;
+    }
+    log(`gateway worker ${w.process.pid} died (${signal ?? code}); starting another`);
     const next = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
     if (i >= 0) workers[i] = next;
   });
@@ -124,13 +141,16 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     workers: opts.workers,
     eventing,
     notifier,
-    async close() {
-      closing = true;
-      // Requests in flight finish in the workers (they drain on SIGTERM) before the broker
-      // they publish to goes away.
-      await stopWorkers();
-      await eventing?.close();
-      await notifier?.close();
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        // Requests in flight finish in the workers (they drain on SIGTERM) before the broker
+        // they publish to goes away.
+        await stopWorkers();
+        await eventing?.close();
+        await notifier?.close();
+      })();
+      return closed;
     },
   };
 }

@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { catalog } from '../functions/catalog.js';
+import { catalog, usesOutbox } from '../functions/catalog.js';
 import type { FunctionSpec, Store } from '../functions/catalog-types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,9 +92,6 @@ export const BUDGET_BYTES = Number(process.env.MICRORIDE_BUNDLE_BUDGET ?? 1024 *
 export const LIMIT_BYTES = Number(process.env.MICRORIDE_BUNDLE_LIMIT ?? 2 * 1024 * 1024);
 
 const imp = (file: string) => JSON.stringify(join(root, file).split('\\').join('/'));
-
-/** Functions that write events into their service's outbox also run its relay (runtime/main.ts). */
-export const usesOutbox = (spec: FunctionSpec): boolean => spec.emits.length > 0 && spec.stores.includes('postgres');
 
 function functionEntry(spec: FunctionSpec): string {
   // Only those bundles import the outbox code: the others stay smaller and start faster.
