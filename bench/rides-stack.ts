@@ -1,8 +1,7 @@
 /**
- * Child process of bench/rides.bench.ts: the platform with its event plumbing (gateway,
- * functions, broker, outbox relays, ticker) and one extra Trigger per type the load
- * generator observes (BENCH_OBSERVE_TYPES → BENCH_OBSERVER_URL), standing in for the
- * notifier's delivery to the apps. Prints its URL; SIGTERM stops it and removes its
+ * Child process of bench/rides.bench.ts: the clustered platform npm start runs (gateway
+ * workers, broker, outbox relay, ticker and the notifier, which is how ride events reach
+ * the riders' and drivers' apps). Prints its URLs; SIGTERM stops it and removes its
  * schemas, keys and queues.
  */
 import { availableParallelism } from 'node:os';
@@ -10,21 +9,15 @@ import { startClusteredPlatform } from '../local/cluster.js';
 import { cleanupStores as cleanup } from '../test/helpers/cleanup.js';
 import { closeClients } from '../functions/runtime/clients.js';
 
-const observer = process.env.BENCH_OBSERVER_URL;
-const types = (process.env.BENCH_OBSERVE_TYPES ?? '').split(',').filter(Boolean);
-
 const workers = Number(process.env.LOCAL_WORKERS ?? availableParallelism());
 const stack = await startClusteredPlatform({
   port: 0,
   workers,
-  notifier: false,
-  eventing: {
-    tickScale: Number(process.env.BENCH_TICK_SCALE ?? 1),
-    extraTriggers: observer ? types.map((type, i) => ({ name: `bench-observer-${i}`, filter: { type }, url: observer, parallelism: 64 })) : [],
-  },
+  notifier: { port: 0 },
+  eventing: { tickScale: Number(process.env.BENCH_TICK_SCALE ?? 1) },
 });
 process.stderr.write(`  platform: ${workers} gateway workers + the broker process\n`);
-process.stdout.write(`rides stack up: ${stack.url}\n`);
+process.stdout.write(`rides stack up: ${stack.url} ${stack.notifier!.wsUrl}\n`);
 
 // BENCH_STATS=1: every 2 s, event-loop delay and PostgreSQL pool pressure on stderr, to see
 // which resource a latency figure is queueing for.

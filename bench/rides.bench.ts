@@ -1,15 +1,19 @@
 /**
  * Rides benchmark (`npm run bench -- rides`): a closed-loop simulation on the local
  * platform with the real broker. N drivers wait online in one city; N riders each
- * quote → request → wait for the trip to end → repeat. A driver offered a ride accepts
- * it (the first idle one in the offer), then arrives, starts and completes at once; a
- * rider pauses 0–2×BENCH_RIDES_THINK_MS (mean 0.5 s) between rides.
+ * quote → request → wait for the trip to end → repeat. Every rider and driver holds a
+ * websocket to the notifier, as the apps do, and learns about offers and acceptances
+ * there. An offer is taken by the first offered driver whose socket gets it while idle
+ * (one accept per offer round: busy drivers keep it for later); that driver accepts,
+ * arrives, starts and completes at once; a rider pauses 0–2×BENCH_RIDES_THINK_MS (mean
+ * 0.5 s) between rides.
  *
  * Measured over a window after a warm-up:
  *   - completed rides per second (full lifecycles: request → … → completed);
- *   - offer latency: from just before POST /rides to the ride.offered event reaching the
- *     apps' side (here an observer Trigger in this process, where the notifier would sit);
- *   - accept latency: from just before POST /accept to the ride.accepted event arriving.
+ *   - offer latency: from just before POST /rides to ride.offered arriving on the first
+ *     offered driver's websocket;
+ *   - accept latency: from just before POST /accept to ride.accepted arriving on the
+ *     rider's or the driver's websocket, whichever is first.
  * Also: the CPU the whole machine spends per ride outside the load generator (/proc/stat),
  * which says how far any tuning of latency can take throughput on this machine.
  * The platform runs in a child process (bench/rides-stack.ts); password hashing is cheap
@@ -20,13 +24,12 @@
  * profile of the platform to /tmp/prof; BENCH_DEBUG=1 prints the platform's last output.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { HTTP } from 'cloudevents';
+import WebSocket from 'ws';
 import { median, percentile, type BenchResult } from './lib.js';
 
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
@@ -130,27 +133,10 @@ interface Driver {
 
 export default async function ridesBench(): Promise<BenchResult> {
   const run = randomBytes(3).toString('hex');
-  // ── the observer: where ride.offered / ride.accepted reach "the apps" ─────────────
-  const handlers = new Map<string, (data: Record<string, unknown>) => void>();
-  const observer = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      res.writeHead(202).end();
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      try {
-        const e = HTTP.toEvent<unknown>({ headers, body: Buffer.concat(chunks).toString('utf8') }) as { type: string; data: unknown };
-        const data = (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>;
-        handlers.get(e.type)?.(data);
-      } catch {
-        // not ours
-      }
-    });
-  });
-  observer.keepAliveTimeout = 65_000;
-  await new Promise<void>((r) => observer.listen(0, '127.0.0.1', r));
-  const observerUrl = `http://127.0.0.1:${(observer.address() as AddressInfo).port}`;
+  /** What the apps do with a notification: type → (data, user whose socket got it). */
+  const handlers = new Map<string, (data: Record<string, unknown>, userId: string) => void>();
+  const sockets: WebSocket[] = [];
+  let socketsLost = 0;
 
   // ── the platform, in its own process ──────────────────────────────────────────────
   const id = `bench${run}`;
@@ -173,17 +159,15 @@ export default async function ridesBench(): Promise<BenchResult> {
       // Drivers complete at once here, so there is never a trace to measure; the fallback
       // to the quoted distance should not wait long on a tracking service behind on events.
       TRACKING_TIMEOUT_MS: '200',
-      BENCH_OBSERVER_URL: observerUrl,
-      BENCH_OBSERVE_TYPES: 'microride.ride.offered,microride.ride.accepted',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, wsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += String(c);
-      const m = /rides stack up: (\S+)/.exec(out);
-      if (m?.[1]) resolve(m[1]);
+      const m = /rides stack up: (\S+) (\S+)/.exec(out);
+      if (m?.[1] && m[2]) resolve([m[1], m[2]]);
     });
     child.once('exit', (code) => reject(new Error(`rides stack exited (${code}) before it was up:\n${out}`)));
   });
@@ -210,6 +194,26 @@ export default async function ridesBench(): Promise<BenchResult> {
     await pool(drivers, 16, async (d) => {
       await api('POST', '/api/v1/drivers/me/location', d.token, d.home);
     });
+
+    // ── every app connects to the notifier ──────────────────────────────────────────
+    const connect = (userId: string, token: string) =>
+      new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(wsUrl, ['bearer', token], { perMessageDeflate: false });
+        ws.on('message', (raw) => {
+          const msg = JSON.parse(String(raw)) as { type: string; data: Record<string, unknown> };
+          handlers.get(msg.type)?.(msg.data, userId);
+        });
+        ws.once('open', () => {
+          sockets.push(ws);
+          ws.on('close', () => {
+            if (!stopping) socketsLost += 1;
+          });
+          resolve();
+        });
+        ws.once('error', reject);
+      });
+    await pool([...drivers, ...riders], 32, (u) => connect(u.id, u.token));
+    log(`${sockets.length} websockets to the notifier`);
 
     // ── measurement state ───────────────────────────────────────────────────────────
     let measuring = false;
@@ -258,7 +262,9 @@ export default async function ridesBench(): Promise<BenchResult> {
       }
     };
 
-    handlers.set('microride.ride.offered', (data) => {
+    // Each offered driver's socket gets the offer (the notifier leaves out who else was asked).
+    const takenRounds = new Set<string>();
+    handlers.set('microride.ride.offered', (data, userId) => {
       const rideId = data.rideId as string;
       const t = now();
       if (!offeredRides.has(rideId)) {
@@ -266,14 +272,22 @@ export default async function ridesBench(): Promise<BenchResult> {
         const sent = requestedAt.get(data.riderId as string);
         if (sent !== undefined && measuring) offerMs.push(t - sent);
       }
-      const ids = data.driverIds as string[];
-      const idle = ids.map((i) => byId.get(i)).find((d) => d && !d.busy);
-      if (idle) void work(idle, rideId);
-      else for (const i of ids) byId.get(i)?.waiting.push({ rideId, expiresAt: Date.parse(data.expiresAt as string) });
+      const d = byId.get(userId);
+      const round = `${rideId} ${String(data.round)}`;
+      if (!d || takenRounds.has(round)) return;
+      if (!d.busy) {
+        takenRounds.add(round);
+        void work(d, rideId);
+      } else {
+        d.waiting.push({ rideId, expiresAt: Date.parse(data.expiresAt as string) });
+      }
     });
     handlers.set('microride.ride.accepted', (data) => {
-      const sent = acceptSentAt.get(data.rideId as string);
-      if (sent !== undefined && measuring) acceptMs.push(now() - sent);
+      const rideId = data.rideId as string;
+      const sent = acceptSentAt.get(rideId);
+      if (sent === undefined) return;
+      acceptSentAt.delete(rideId); // the rider's and the driver's sockets both get it: count the first
+      if (measuring) acceptMs.push(now() - sent);
     });
 
     let activeRiders = LIGHT;
@@ -381,15 +395,16 @@ export default async function ridesBench(): Promise<BenchResult> {
         lightAcceptToEventP50Ms: round(light.acceptP50),
         lightAcceptToEventP99Ms: round(light.acceptP99),
         failures,
+        websocketsLost: socketsLost,
       },
       targets: { ridesPerSec: '>= 100', offerP99Ms: '< 50' },
       notes:
-        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB; the functions in LOCAL_WORKERS gateway worker processes (default: one per core), the broker, relay and ticker in the primary. cpuMsPerRide: CPU time of the whole machine minus the load generator, per completed ride, over the full-load windows; ceilingRidesPerSec = cores × 1000 / cpuMsPerRide, what the machine could do if every core did nothing else. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues. Latencies end at an observer Trigger in the load process (where the notifier would deliver).',
+        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB and the notifier: every rider and driver holds a websocket, offers and acceptances are timed to their arrival there. The functions in LOCAL_WORKERS gateway worker processes (default: one per core), the broker, relay and ticker in the primary. cpuMsPerRide: CPU time of the whole machine minus the load generator, per completed ride, over the full-load windows; ceilingRidesPerSec = cores × 1000 / cpuMsPerRide, what the machine could do if every core did nothing else. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues.',
     };
   } finally {
     if (process.env.BENCH_DEBUG) process.stderr.write(`--- platform output (last 6 KB) ---\n${out.slice(-6_000)}\n`);
     child.kill('SIGTERM');
     await Promise.race([once(child, 'exit'), sleep(20_000)]);
-    await new Promise<void>((r) => (observer.close(() => r()), observer.closeAllConnections()));
+    for (const ws of sockets) ws.terminate();
   }
 }
