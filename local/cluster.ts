@@ -18,8 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { catalog } from '../functions/catalog.js';
 import { migrateAll } from '../functions/migrations.js';
 import { resetConfig } from '../functions/runtime/config.js';
-import { startLocalEventing, type ExtraTrigger, type LocalEventing } from '../eventing/local.js';
-import { startNotifier, type Notifier } from '../notifier/server.js';
+import type { ExtraTrigger, LocalEventing } from '../eventing/local.js';
+import type { Notifier } from '../notifier/server.js';
+import { startPlumbing } from './plumbing.js';
 import { ensureKeys } from './keys.js';
 
 /** More worker deaths than this within the window stop the restarts. */
@@ -80,22 +81,7 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     );
   };
   try {
-    if (opts.notifier !== false) {
-      notifier = await startNotifier({ port: opts.notifier?.port ?? 0, host });
-      log(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl})`);
-    }
-    if (opts.eventing !== false) {
-      eventing = await startLocalEventing({
-        gatewayUrl: url,
-        ...(notifier ? { notifierUrl: notifier.url } : {}),
-        port: opts.eventing?.port ?? 0,
-        host,
-        functions: catalog,
-        ...(opts.eventing?.extraTriggers ? { extraTriggers: opts.eventing.extraTriggers } : {}),
-        ...(opts.eventing?.tickScale !== undefined ? { tickScale: opts.eventing.tickScale } : {}),
-      });
-      log(`broker ingress on ${eventing.brokerUrl} (${eventing.triggers.length} triggers on RabbitMQ)`);
-    }
+    ({ notifier, eventing } = await startPlumbing({ gatewayUrl: url, host, functions: catalog, eventing: opts.eventing ?? {}, notifier: opts.notifier ?? {}, log }));
     // The worker entry is TypeScript: make sure it loads through tsx, however this process
     // was started (npm start uses tsx already; a test runner may not).
     const execArgv = process.execArgv.some((a, i, all) => a === '--import' && all[i + 1] === 'tsx') ? process.execArgv : [...process.execArgv, '--import', 'tsx'];

@@ -9,8 +9,9 @@ import { loadFunction } from '../functions/registry.js';
 import { migrateAll } from '../functions/migrations.js';
 import { listen, type Served } from '../functions/runtime/serve.js';
 import { resetConfig } from '../functions/runtime/config.js';
-import { startLocalEventing, type ExtraTrigger, type LocalEventing } from '../eventing/local.js';
-import { startNotifier, type Notifier } from '../notifier/server.js';
+import type { ExtraTrigger, LocalEventing } from '../eventing/local.js';
+import type { Notifier } from '../notifier/server.js';
+import { startPlumbing } from './plumbing.js';
 import { createGateway, type LoadedFunction } from './gateway.js';
 import { ensureKeys } from './keys.js';
 
@@ -55,24 +56,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   let notifier: Notifier | undefined;
   let eventing: LocalEventing | undefined;
   try {
-    if (opts.notifier !== false) {
-      notifier = await startNotifier({ port: opts.notifier?.port ?? 0, host });
-      log(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl})`);
-    }
-    if (opts.eventing !== false) {
-      eventing = await startLocalEventing({
-        gatewayUrl: served.url,
-        ...(notifier ? { notifierUrl: notifier.url } : {}),
-        port: opts.eventing?.port ?? 0,
-        host,
-        functions: specs,
-        ...(opts.eventing?.extraTriggers ? { extraTriggers: opts.eventing.extraTriggers } : {}),
-        ...(opts.eventing?.tickScale !== undefined ? { tickScale: opts.eventing.tickScale } : {}),
-      });
-      log(`broker ingress on ${eventing.brokerUrl} (${eventing.triggers.length} triggers on RabbitMQ)`);
-    }
+    ({ notifier, eventing } = await startPlumbing({ gatewayUrl: served.url, host, functions: specs, eventing: opts.eventing ?? {}, notifier: opts.notifier ?? {}, log }));
   } catch (err) {
-    await notifier?.close();
     await served.close();
     throw err;
   }

@@ -7,39 +7,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { MongoBulkWriteError, MongoClient, MongoServerError, type CommandStartedEvent, type Document } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoServerError, type Document } from 'mongodb';
+import { mongoCommands } from './mongo-commands.js';
 import { closeClients, mongo, mongoClient } from '../../functions/runtime/clients.js';
 import { config } from '../../functions/runtime/config.js';
 import { ensureIndexes, insertTimelineDoc, locationsCollection, insertSample, timelineCollection, type TimelineDoc } from '../../functions/tracking/store.js';
 import { batchedInserter, DocumentRejectedError, outcomesOf } from '../../functions/tracking/batched-insert.js';
 import { cleanupStores } from '../helpers/cleanup.js';
-
-// Command monitoring is fixed when a connection is created: switched on before anything connects.
-mongoClient().options.monitorCommands = true;
-let recording: CommandStartedEvent[] | undefined;
-mongoClient().on('commandStarted', (e) => recording?.push(e));
-
-interface Command {
-  name: string;
-  collection: unknown;
-  ids: unknown[];
-}
-
-/** The MongoDB commands `fn` issued, with the _ids of the documents each insert carried. */
-async function mongoCommands(fn: () => Promise<unknown>): Promise<Command[]> {
-  const seen: CommandStartedEvent[] = [];
-  recording = seen;
-  try {
-    await fn();
-  } finally {
-    recording = undefined;
-  }
-  return seen.map((e) => ({
-    name: e.commandName,
-    collection: e.command[e.commandName],
-    ids: ((e.command.documents as Document[] | undefined) ?? []).map((d) => d._id),
-  }));
-}
 
 const rank = 10;
 const timelineDoc = (rideId: string, _id = randomUUID()): TimelineDoc => ({ _id, rideId, type: 'microride.ride.requested', rank, at: new Date() });

@@ -6,7 +6,7 @@
  */
 import { describe, it, expect, beforeAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import type { CommandStartedEvent } from 'mongodb';
+import { mongoCommands, type Command } from './mongo-commands.js';
 import { useServices } from './support.js';
 import { deliver } from './events.js';
 import { post, registerAndLogin, type Session } from '../helpers/users.js';
@@ -19,34 +19,8 @@ import { appendTrace, traceBetween } from '../../functions/tracking/trip-trace.j
 import { recordPosition } from '../../functions/tracking/live-index.js';
 import { drivenDistance, type Sample } from '../../functions/tracking/odometer.js';
 
-// Command monitoring is fixed when a connection is created, so it is switched on before
-// anything (the platform included) connects; this process shares one client with it.
-mongoClient().options.monitorCommands = true;
-let recording: CommandStartedEvent[] | undefined;
-mongoClient().on('commandStarted', (e) => recording?.push(e));
-
-/**
- * The MongoDB commands (name, collection, and for an insert how many documents) that `fn`
- * issued. Concurrent inserts share one command (store.ts batches them), so the hot path is
- * measured in documents inserted, not in insert commands.
- */
-async function mongoCommands(fn: () => Promise<unknown>): Promise<{ name: string; collection: unknown; docs: number }[]> {
-  const seen: CommandStartedEvent[] = [];
-  recording = seen;
-  try {
-    await fn();
-  } finally {
-    recording = undefined;
-  }
-  return seen.map((e) => ({
-    name: e.commandName,
-    collection: e.command[e.commandName],
-    docs: Array.isArray(e.command.documents) ? e.command.documents.length : 0,
-  }));
-}
-
 /** How many documents the insert commands put into `collection`. */
-function insertedInto(commands: { name: string; collection: unknown; docs: number }[], collection: string): number {
+function insertedInto(commands: Command[], collection: string): number {
   return commands.filter((c) => c.name === 'insert' && c.collection === collection).reduce((n, c) => n + c.docs, 0);
 }
 

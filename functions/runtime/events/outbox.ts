@@ -22,6 +22,20 @@ export { settlePublishes } from './outbox-publisher.js';
 /** The NOTIFY channel of the first outbox version (dropped by outboxPublishOnCommitMigration). */
 const LEGACY_CHANNEL = 'microride_outbox';
 
+/**
+ * The first outbox version woke its relay with a NOTIFY per committing statement (coalesced
+ * per transaction). Created by outboxMigration, dropped by outboxPublishOnCommitMigration
+ * (and restored by its down).
+ */
+async function createLegacyNotify(knex: Knex, s: string): Promise<void> {
+  await knex.raw(
+    `create function ??.outbox_notify() returns trigger language plpgsql as $$
+     begin perform pg_notify('${LEGACY_CHANNEL}', tg_table_schema); return null; end $$`,
+    [s],
+  );
+  await knex.raw(`create trigger outbox_notify after insert on ??.?? for each statement execute function ??.outbox_notify()`, [s, OUTBOX_TABLE, s]);
+}
+
 /** Append to a service's migrations list (functions/<service>/migrations.ts). */
 export function outboxMigration(name = 'outbox'): Migration {
   return {
@@ -43,13 +57,7 @@ export function outboxMigration(name = 'outbox'): Migration {
       // The relay only ever looks at unsent rows.
       await knex.raw(`create index outbox_due on ??.?? (next_attempt_at) where sent_at is null`, [s, OUTBOX_TABLE]);
       await knex.raw(`create index outbox_sent on ??.?? (sent_at) where sent_at is not null`, [s, OUTBOX_TABLE]);
-      // NOTIFY is delivered at commit, and coalesced per transaction: one wake-up per commit.
-      await knex.raw(
-        `create function ??.outbox_notify() returns trigger language plpgsql as $$
-         begin perform pg_notify('${LEGACY_CHANNEL}', tg_table_schema); return null; end $$`,
-        [s],
-      );
-      await knex.raw(`create trigger outbox_notify after insert on ??.?? for each statement execute function ??.outbox_notify()`, [s, OUTBOX_TABLE, s]);
+      await createLegacyNotify(knex, s);
     },
     async down(knex, s) {
       await knex.schema.withSchema(s).dropTableIfExists(OUTBOX_TABLE);
@@ -81,12 +89,7 @@ export function outboxPublishOnCommitMigration(name = 'outbox_publish_on_commit'
       await knex.raw('drop index if exists ??.outbox_due', [s]);
       await knex.raw(`create index outbox_due on ??.?? (next_attempt_at) where sent_at is null`, [s, OUTBOX_TABLE]);
       await knex.raw(`create index outbox_sent on ??.?? (sent_at) where sent_at is not null`, [s, OUTBOX_TABLE]);
-      await knex.raw(
-        `create function ??.outbox_notify() returns trigger language plpgsql as $$
-         begin perform pg_notify('${LEGACY_CHANNEL}', tg_table_schema); return null; end $$`,
-        [s],
-      );
-      await knex.raw(`create trigger outbox_notify after insert on ??.?? for each statement execute function ??.outbox_notify()`, [s, OUTBOX_TABLE, s]);
+      await createLegacyNotify(knex, s);
     },
   };
 }
