@@ -302,6 +302,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         const q = await api('POST', '/api/v1/quotes', r.token, { pickup, dropoff, vehicleClass: 'economy' });
         if (q.status !== 200) {
           failures += 1;
+          log(`quote: ${q.status} ${JSON.stringify(q.body)}`);
           await sleep(100);
           continue;
         }
@@ -320,6 +321,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         });
         if (!(await done)) {
           failures += 1;
+          log(`ride ${rideId} not completed within 30 s (offered: ${offeredRides.has(rideId)}); cancelling it`);
           await api('POST', `/api/v1/rides/${rideId}/cancel`, r.token);
         }
         finished.delete(rideId);
