@@ -141,6 +141,8 @@ export default async function ridesBench(): Promise<BenchResult> {
   const handlers = new Map<string, (data: Record<string, unknown>, userId: string) => void>();
   const sockets: WebSocket[] = [];
   let socketsLost = 0;
+  /** Set when the run winds down, so the sockets closed on purpose are not counted as lost. */
+  let stopping = false;
 
   // ── the platform, in its own process ──────────────────────────────────────────────
   const id = `bench${run}`;
@@ -209,8 +211,10 @@ export default async function ridesBench(): Promise<BenchResult> {
         });
         ws.once('open', () => {
           sockets.push(ws);
-          ws.on('close', () => {
-            if (!stopping) socketsLost += 1;
+          ws.on('close', (code) => {
+            if (stopping) return;
+            socketsLost += 1;
+            log(`websocket of ${userId} closed (${code})`);
           });
           resolve();
         });
@@ -221,7 +225,6 @@ export default async function ridesBench(): Promise<BenchResult> {
 
     // ── measurement state ───────────────────────────────────────────────────────────
     let measuring = false;
-    let stopping = false;
     const offerMs: number[] = [];
     const acceptMs: number[] = [];
     let completed = 0;

@@ -2,9 +2,9 @@ import { createFunctionApp } from '../runtime/app.js';
 import { httpSpec, routeOf } from '../runtime/route.js';
 import { db } from '../runtime/clients.js';
 import { conflict, forbidden, notFound, type HttpProblem } from '../runtime/problem.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { changeWithEvent } from '../runtime/events/outbox.js';
 import { ride, rideIdParam } from './schemas.js';
-import { findOffer, findRide, ridesSchema, toRide, uniqueViolation, type RideRow } from './store.js';
+import { findOffer, findRide, ridesSchema, ridesTable, toRide, uniqueViolation, type RideRow } from './store.js';
 
 const spec = httpSpec('rides-accept');
 
@@ -21,29 +21,36 @@ const route = routeOf(spec, {
 export default createFunctionApp(spec).openapi(route, async (c) => {
   const { id } = c.req.valid('param');
   const driverId = c.get('principal').userId;
+  // The rider is in the event; a ride that is no longer matching is refused from this read.
+  const current = await findRide(id);
+  if (!current) throw notFound('ride');
+  if (current.status !== 'matching') throw await whyNot(id, driverId, current);
+  const acceptedAt = new Date();
   let row: RideRow | undefined;
   try {
-    row = await db().transaction(async (trx) => {
-      // The whole rule in one statement: still matching, and this driver holds a live offer.
-      // Concurrent accepts queue on the row lock; after the first commits the others
-      // re-check `status = 'matching'`, find it false and update nothing.
-      const res = (await trx.raw(
-        `update ??.rides r set status = 'accepted', driver_id = ?, accepted_at = now(), updated_at = now()
-         where r.id = ? and r.status = 'matching'
-           and exists (select 1 from ??.offers o where o.ride_id = r.id and o.driver_id = ?
-                       and o.declined_at is null and o.expires_at > now())
-         returning r.*`,
-        [ridesSchema(), driverId, id, ridesSchema(), driverId],
-      )) as { rows: RideRow[] };
-      const updated = res.rows[0];
-      if (!updated) return undefined;
-      await enqueueEvent(trx, spec, {
+    // The whole rule in one statement: still matching, and this driver holds a live offer.
+    // Concurrent accepts queue on the row lock; after the first commits the others
+    // re-check `status = 'matching'`, find it false and update nothing (and write no event).
+    row = await changeWithEvent<RideRow, 'microride.ride.accepted'>(
+      spec,
+      ridesTable()
+        .where({ id, status: 'matching' })
+        .whereExists((q) =>
+          q.select(db().raw('1'))
+            .from(`${ridesSchema()}.offers as o`)
+            .whereRaw('o.ride_id = rides.id')
+            .where('o.driver_id', driverId)
+            .whereNull('o.declined_at')
+            .where('o.expires_at', '>', db().fn.now()),
+        )
+        .update({ status: 'accepted', driver_id: driverId, accepted_at: acceptedAt, updated_at: db().fn.now() })
+        .returning('*'),
+      {
         type: 'microride.ride.accepted',
-        subject: updated.id,
-        data: { rideId: updated.id, riderId: updated.rider_id, driverId, acceptedAt: (updated.accepted_at ?? new Date()).toISOString() },
-      });
-      return updated;
-    });
+        subject: id,
+        data: { rideId: id, riderId: current.rider_id, driverId, acceptedAt: acceptedAt.toISOString() },
+      },
+    );
   } catch (err) {
     if (uniqueViolation(err) === 'driver_active') throw conflict('you already have an active trip; finish or cancel it first');
     throw err;
@@ -53,8 +60,9 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   return c.json(toRide(row), 200);
 });
 
-async function whyNot(id: string, driverId: string): Promise<HttpProblem> {
-  const [ride, offer] = await Promise.all([findRide(id), findOffer(id, driverId)]);
+/** Why an accept was refused; `read` is the ride as read before the attempt, if it was. */
+async function whyNot(id: string, driverId: string, read?: RideRow): Promise<HttpProblem> {
+  const [ride, offer] = await Promise.all([read ?? findRide(id), findOffer(id, driverId)]);
   if (!ride) return notFound('ride');
   if (!offer) return forbidden('this ride was not offered to you');
   if (ride.driver_id === driverId) return conflict('you already accepted this ride', { currentStatus: ride.status });

@@ -1,10 +1,9 @@
 import { createFunctionApp } from '../runtime/app.js';
 import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { changeWithEvent } from '../runtime/events/outbox.js';
 import { finalFare } from '../analysis/fares.js';
 import { ride, rideIdParam } from './schemas.js';
-import { findRide, toRide, transition } from './store.js';
+import { findRide, toRide, transitionQuery, type RideRow } from './store.js';
 import { notMovable, whyDriverCannot } from './access.js';
 import { measuredTrip } from './measure.js';
 
@@ -38,35 +37,34 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   const trip = measured ?? { distanceMeters: q.distanceMeters, durationSeconds: q.durationSeconds };
   const fare = finalFare(q.tariff, q.surgeMultiplier, trip.distanceMeters, trip.durationSeconds);
 
-  const row = await db().transaction(async (trx) => {
-    const done = await transition(trx, {
+  const row = await changeWithEvent<RideRow, 'microride.ride.completed'>(
+    spec,
+    transitionQuery({
       id,
       from: ['in_progress'],
       to: 'completed',
       where: { driver_id: p.userId },
       set: {
-        completed_at: trx.fn.now(),
+        completed_at: new Date(),
         final_amount: fare.amount,
         distance_meters: trip.distanceMeters,
         duration_seconds: trip.durationSeconds,
         fare_basis: basis,
       },
-    });
-    if (!done) return undefined;
-    await enqueueEvent(trx, spec, {
+    }),
+    {
       type: 'microride.ride.completed',
       subject: id,
       data: {
         rideId: id,
-        riderId: done.rider_id,
+        riderId: current.rider_id,
         driverId: p.userId,
         distanceMeters: trip.distanceMeters,
         durationSeconds: trip.durationSeconds,
-        fare: { amount: fare.amount, currency: done.currency },
+        fare: { amount: fare.amount, currency: current.currency },
       },
-    });
-    return done;
-  });
+    },
+  );
   if (!row) throw await whyDriverCannot(id, p, 'complete');
   c.get('log').info({ rideId: id, amount: fare.amount, basis }, 'ride completed');
   return c.json(toRide(row), 200);

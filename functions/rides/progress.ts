@@ -1,15 +1,14 @@
 /**
- * The assigned driver's simple steps (arrived, start): one CAS guarded by the state they
- * leave and the driver, one event, in one transaction.
+ * The assigned driver's simple steps (arrived, start): read the ride (its rider is in the
+ * event), then one statement that moves it, guarded by the state it leaves and the driver,
+ * and writes the event (changeWithEvent). A refusal is explained from the row just read.
  */
-import type { Knex } from 'knex';
 import type { HttpFunction } from '../catalog-types.js';
 import type { Principal } from '../runtime/auth/verify.js';
-import { db } from '../runtime/clients.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { changeWithEvent } from '../runtime/events/outbox.js';
 import type { RideStatus } from './schemas.js';
-import { transition, type RideRow } from './store.js';
-import { whyDriverCannot } from './access.js';
+import { findRide, transitionQuery, type RideRow } from './store.js';
+import { notMovable, whyDriverCannot } from './access.js';
 
 export interface Step {
   from: RideStatus;
@@ -22,19 +21,15 @@ export interface Step {
 }
 
 export async function driverStep(spec: HttpFunction, rideId: string, p: Principal, step: Step): Promise<RideRow> {
-  const row = await db().transaction(async (trx: Knex.Transaction) => {
-    const moved = await transition(trx, {
-      id: rideId,
-      from: [step.from],
-      to: step.to,
-      set: { [step.stamp]: trx.fn.now() },
-      where: { driver_id: p.userId },
-    });
-    if (!moved) return undefined;
-    const data = { rideId, riderId: moved.rider_id, driverId: p.userId };
-    await enqueueEvent(trx, spec, { type: step.type, subject: rideId, data });
-    return moved;
-  });
-  if (!row) throw await whyDriverCannot(rideId, p, step.verb);
-  return row;
+  const current = await findRide(rideId);
+  if (!current || current.driver_id !== p.userId) throw await whyDriverCannot(rideId, p, step.verb);
+  if (current.status !== step.from) throw notMovable(current, step.verb);
+  const moved = await changeWithEvent<RideRow, Step['type']>(
+    spec,
+    transitionQuery({ id: rideId, from: [step.from], to: step.to, set: { [step.stamp]: new Date() }, where: { driver_id: p.userId } }),
+    { type: step.type, subject: rideId, data: { rideId, riderId: current.rider_id, driverId: p.userId } },
+  );
+  // Moved by someone else between the read and the write (a cancel, a double tap).
+  if (!moved) throw await whyDriverCannot(rideId, p, step.verb);
+  return moved;
 }

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createFunctionApp } from '../runtime/app.js';
 import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
 import { HttpProblem, conflict, forbidden } from '../runtime/problem.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { changeWithEvent } from '../runtime/events/outbox.js';
 import { verifyQuote } from '../analysis/quote-token.js';
 import { idempotencyHeader, requestRideBody, ride } from './schemas.js';
 import { activeRideOf, findByIdempotencyKey, ridesTable, toRide, uniqueViolation, type RideRow, type StoredQuote } from './store.js';
@@ -58,9 +57,15 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
     expiresAt: quote.expiresAt,
   };
   try {
-    const row = await db().transaction(async (trx) => {
-      const [inserted] = await ridesTable(trx)
+    // The ride's id and time are chosen here so that its event is complete before the one
+    // statement that writes both (changeWithEvent).
+    const rideId = randomUUID();
+    const requestedAt = new Date();
+    const row = await changeWithEvent<RideRow, 'microride.ride.requested'>(
+      spec,
+      ridesTable()
         .insert({
+          id: rideId,
           rider_id: riderId,
           status: 'requested',
           vehicle_class: quote.vehicleClass,
@@ -73,24 +78,25 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
           quoted_amount: quote.fare.amount,
           idempotency_key: key,
           request_hash: requestHash,
+          requested_at: requestedAt,
+          updated_at: requestedAt,
         })
-        .returning<RideRow[]>('*');
-      if (!inserted) throw new Error('insert returned no row');
-      await enqueueEvent(trx, spec, {
+        .returning('*'),
+      {
         type: 'microride.ride.requested',
-        subject: inserted.id,
+        subject: rideId,
         data: {
-          rideId: inserted.id,
+          rideId,
           riderId,
           pickup: quote.pickup,
           dropoff: quote.dropoff,
           vehicleClass: quote.vehicleClass,
           fare: { amount: quote.fare.amount, currency: quote.fare.currency },
-          requestedAt: inserted.requested_at.toISOString(),
+          requestedAt: requestedAt.toISOString(),
         },
-      });
-      return inserted;
-    });
+      },
+    );
+    if (!row) throw new Error('insert returned no row');
     c.get('log').info({ rideId: row.id, riderId }, 'ride requested');
     return c.json(toRide(row), 201, { location: `/api/v1/rides/${row.id}` });
   } catch (err) {

@@ -119,13 +119,18 @@ export interface Transition {
 /**
  * The compare-and-set every transition goes through: one UPDATE guarded by the states it
  * may leave. Zero rows back means someone else moved the ride first (or the guard failed).
+ * As a query, for changeWithEvent (the transition and its event in one statement).
  */
-export async function transition(trx: Knex.Transaction, t: Transition): Promise<RideRow | undefined> {
-  const [row] = await ridesTable(trx)
+export const transitionQuery = (t: Transition, k: Knex | Knex.Transaction = db()) =>
+  ridesTable(k)
     .where({ id: t.id, ...t.where })
     .whereIn('status', [...t.from])
-    .update({ ...t.set, status: t.to, updated_at: trx.fn.now() })
-    .returning<RideRow[]>('*');
+    .update({ ...t.set, status: t.to, updated_at: k.fn.now() })
+    .returning('*');
+
+/** transitionQuery inside a transaction that does more than write one event. */
+export async function transition(trx: Knex.Transaction, t: Transition): Promise<RideRow | undefined> {
+  const [row] = (await transitionQuery(t, trx)) as RideRow[];
   return row;
 }
 

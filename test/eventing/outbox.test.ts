@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
 import { resetConfig } from '../../functions/runtime/config.js';
 import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
-import { enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
+import { changeWithEvent, enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
 import { sleep, startSubscriber, type Subscriber } from './helpers.js';
 
 const SERVICE = 'evoutbox';
@@ -64,7 +64,23 @@ let failing = false;
 const rejectedSubject = randomUUID();
 
 beforeAll(async () => {
-  await migrate(SERVICE, [outboxMigration('001_outbox'), outboxPublishOnCommitMigration('002_outbox_publish_on_commit')]);
+  await migrate(SERVICE, [
+    outboxMigration('001_outbox'),
+    outboxPublishOnCommitMigration('002_outbox_publish_on_commit'),
+    {
+      name: '003_things',
+      async up(knex, s) {
+        await knex.schema.withSchema(s).createTable('things', (t) => {
+          t.uuid('id').primary();
+          t.text('status').notNullable();
+          t.text('tag').unique();
+        });
+      },
+      async down(knex, s) {
+        await knex.schema.withSchema(s).dropTableIfExists('things');
+      },
+    },
+  ]);
   sink = await startSubscriber((r) => (r.event.subject === rejectedSubject ? { status: 400, body: 'bad event' } : failing ? { status: 503 } : { status: 202 }));
 });
 
@@ -99,6 +115,38 @@ describe('outbox', () => {
     expect(await rowOf(id!)).toBeUndefined();
     expect(await rowOf(rolledBack)).toBeUndefined();
     expect(sink.received.some((r) => r.event.id === rolledBack)).toBe(false);
+  });
+
+  it('changeWithEvent: the change and its event in one statement; no change, no event; a failed change, no event', async () => {
+    publishOnCommitTo(sink.url);
+    const things = () => db()(`${schemaName(SERVICE)}.things`);
+    const id = randomUUID();
+    await things().insert({ id, status: 'open', tag: `t-${id}` });
+    const move = (from: string, to: string) => things().where({ id, status: from }).update({ status: to }).returning('*');
+
+    const e1 = decline();
+    const moved = await changeWithEvent<{ id: string; status: string }, 'microride.ride.declined'>(spec, move('open', 'closed'), e1);
+    expect(moved).toEqual({ id, status: 'closed', tag: `t-${id}` });
+    await until('delivery', async () => sink.received.some((r) => r.event.subject === e1.subject), 5_000);
+    const got = sink.received.find((r) => r.event.subject === e1.subject)!;
+    expect(got.event.type).toBe('microride.ride.declined');
+    expect(got.event.data).toEqual(e1.data);
+    await settlePublishes();
+    expect(await db()(table()).where({ subject: e1.subject }).first()).toBeUndefined();
+
+    // The guard fails (already closed): nothing changes, nothing is written or sent.
+    const e2 = decline();
+    expect(await changeWithEvent(spec, move('open', 'closed'), e2)).toBeUndefined();
+    // The change itself fails (unique tag): the statement is undone, event row included.
+    const e3 = decline();
+    const clash = things().insert({ id: randomUUID(), status: 'open', tag: `t-${id}` }).returning('*');
+    await expect(changeWithEvent(spec, clash, e3)).rejects.toMatchObject({ code: '23505' });
+    // An invalid event is refused before anything is written.
+    await expect(changeWithEvent(spec, move('closed', 'open'), { ...decline(), data: { rideId: 'not-a-uuid' } } as never)).rejects.toThrow();
+    expect((await things().where({ id }).first()).status).toBe('closed');
+    await settlePublishes();
+    expect(await db()(table()).whereIn('subject', [e2.subject, e3.subject]).first()).toBeUndefined();
+    expect(sink.received.some((r) => r.event.subject === e2.subject || r.event.subject === e3.subject)).toBe(false);
   });
 
   it('the relay publishes what the committing process did not, after the grace period, and deletes it', async () => {

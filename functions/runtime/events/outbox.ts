@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { EventType } from '../../../eventing/catalog.js';
 import type { FunctionSpec } from '../../catalog-types.js';
-import { schemaName } from '../clients.js';
+import { db, schemaName } from '../clients.js';
 import type { Migration } from '../migrate.js';
 import { buildEvent, type EventInput, type MicroRideEvent } from './emit.js';
 import { OUTBOX_TABLE } from './outbox-row.js';
@@ -114,4 +114,38 @@ export async function enqueueEvent<T extends EventType>(
   });
   trx.executionPromise.then(() => publishCommitted(spec.service, event)).catch(() => undefined); // rolled back: nothing to send
   return event;
+}
+
+/**
+ * A state change and its event in ONE statement, for the hot paths: `change` is an INSERT
+ * or UPDATE of at most one row with `returning *`; the event's outbox row is written by
+ * the same statement, and only if the change returned a row. A single statement is atomic
+ * on its own, so this is the transactional outbox without a transaction: one round trip
+ * where BEGIN, change, insert, COMMIT took four, and without knex's per-transaction setup
+ * (`npm run bench -- rides`, functions/rides/README.md "Performance": a knex transaction
+ * of two statements cost ~3× the client CPU of the same work as one statement).
+ *
+ * The event must be known before the statement, so read what it needs first (a ride's
+ * rider never changes, for example) and stamp times in the event and the row from the
+ * same clock. Returns the changed row, or undefined when the change matched nothing (then
+ * no event was written).
+ */
+export async function changeWithEvent<Row, T extends EventType>(
+  spec: Pick<FunctionSpec, 'name' | 'emits'> & { service: string },
+  change: Knex.QueryBuilder,
+  input: EventInput<T>,
+): Promise<Row | undefined> {
+  const time = input.time ?? new Date().toISOString();
+  const event = buildEvent(spec, { ...input, time });
+  const { sql, bindings } = change.toSQL();
+  const res = (await db().raw(
+    `with changed as (${sql}),
+     queued as (insert into ??.?? (id, source, type, subject, time, data)
+                select ?, ?, ?, ?, ?, ? from changed)
+     select * from changed`,
+    [...bindings, schemaName(spec.service), OUTBOX_TABLE, event.id, event.source, event.type, input.subject, time, JSON.stringify(event.data)],
+  )) as { rows: Row[] };
+  const row = res.rows[0];
+  if (row !== undefined) publishCommitted(spec.service, event);
+  return row;
 }
