@@ -23,9 +23,15 @@ export interface Measured {
 export async function measuredTrip(rideId: string, authorization: string, log: Logger): Promise<Measured | null> {
   const { TRACKING_URL, TRACKING_TIMEOUT_MS } = rideSettings();
   if (!TRACKING_URL) return null;
-  const url = new URL(`/api/v1/rides/${encodeURIComponent(rideId)}/distance`, TRACKING_URL);
+  // live=true: the trip is ending now, so the archive knows nothing the live trace does not.
+  const url = new URL(`/api/v1/rides/${encodeURIComponent(rideId)}/distance?live=true`, TRACKING_URL);
   try {
     const res = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal: AbortSignal.timeout(TRACKING_TIMEOUT_MS) });
+    if (res.status === 404) {
+      // Tracking has not seen this ride (yet): under load it may be behind on the ride's events.
+      log.info({ rideId }, 'tracking holds no live trace of this ride; using the quoted distance');
+      return null;
+    }
     if (!res.ok) {
       log.warn({ rideId, status: res.status }, 'tracking distance unavailable; using the quoted distance');
       return null;

@@ -24,6 +24,18 @@ export const rideIdParam = z.object({
 
 const place = z.object({ lat: z.number(), lon: z.number() });
 
+export const distanceQuery = z.object({
+  live: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .openapi({
+      param: { name: 'live', in: 'query' },
+      description:
+        '"true": answer only from the live trace (kept a week), never from the MongoDB archive; a ride tracking holds nothing live for is 404. For a caller pricing a trip that is ending now, where the archive cannot know more than the live state.',
+    }),
+});
+
 export const rideStatus = z.enum(['requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired']);
 
 export const track = z

@@ -221,8 +221,17 @@ describe('tracking hot path', () => {
     expect((await get(`/api/v1/rides/${rideId}/distance`, rider)).status).toBe(200);
     expect((await get(`/api/v1/rides/${rideId}/distance`, stranger)).status).toBe(404);
 
-    // The Redis keys expire a week after the ride; then MongoDB answers, the same.
+    // The Redis keys expire a week after the ride; then MongoDB answers, the same —
+    // unless the caller asked for the live trace only (rides, pricing a trip ending now).
     await redis().del(rideKey(rideId), seenKey(rideId), traceKey(rideId));
+    let liveOnly: Response | undefined;
+    expect(await mongoCommands(async () => {
+      liveOnly = await get(`/api/v1/rides/${rideId}/distance?live=true`, driver);
+    })).toEqual([]);
+    expect(liveOnly?.status).toBe(404);
+    const bad = await get(`/api/v1/rides/${rideId}/distance?live=maybe`, driver);
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(await bad.json())).toContain('live');
     let fallback: unknown;
     const reads = await mongoCommands(async () => {
       fallback = await (await get(`/api/v1/rides/${rideId}/distance`, driver)).json();
