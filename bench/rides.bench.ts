@@ -31,6 +31,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import WebSocket from 'ws';
 import { median, percentile, type BenchResult } from './lib.js';
+import { cpuByProcess, perUnit, storesAndNode, type CpuByGroup } from './process-cpu.js';
 
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
 const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 5);
@@ -157,7 +158,7 @@ export default async function ridesBench(): Promise<BenchResult> {
       BROKER_PREFIX: `${id}.`,
       SCRYPT_LOG_N: '10',
       LOGIN_RATE_LIMIT: '1000000',
-      PG_POOL_MAX: '20',
+      PG_POOL_MAX: process.env.PG_POOL_MAX ?? '20',
       // Nobody near right now (every driver busy) is the normal case in a closed loop with
       // as many riders as drivers: look again soon, on a tick every 0.5 s.
       MATCHING_RETRY_SECONDS: '0.2',
@@ -340,8 +341,13 @@ export default async function ridesBench(): Promise<BenchResult> {
     const refresher = setInterval(() => {
       for (const d of drivers) if (Math.random() < 0.1) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
     }, 1_000);
-    interface Window { perSec: number; offerP50: number; offerP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number }
+    interface Window { perSec: number; offerP50: number; offerP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup }
+    // Where a ride's CPU goes: the platform's processes by role, and each store.
+    const classify = storesAndNode((pid, cmdline) =>
+      pid === process.pid ? 'load generator' : cmdline.includes('gateway-worker') ? 'functions (gateway workers)' : pid === child.pid ? 'broker, relay, ticker, notifier' : undefined,
+    );
     const measure = async (label: string): Promise<Window> => {
+      const groups0 = cpuByProcess(classify);
       const cpu0 = machineCpu();
       const own0 = process.cpuUsage();
       offerMs.length = 0;
@@ -352,6 +358,7 @@ export default async function ridesBench(): Promise<BenchResult> {
       measuring = false;
       const cpu1 = machineCpu();
       const own = process.cpuUsage(own0);
+      const byGroup = perUnit(groups0, cpuByProcess(classify), completed);
       // Everything but this load generator: the platform, its stores and the broker.
       const platformMs = cpu1.busyMs - cpu0.busyMs - (own.user + own.system) / 1000;
       const win = {
@@ -363,8 +370,10 @@ export default async function ridesBench(): Promise<BenchResult> {
         acceptP50: percentile(acceptMs, 50),
         acceptP99: percentile(acceptMs, 99),
         n: completed,
+        byGroup,
       };
       log(`${label}: ${win.perSec.toFixed(1)} rides/s, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms; machine ${win.machineBusyPct.toFixed(0)} % busy, ${win.cpuMsPerRide.toFixed(1)} ms CPU per ride outside the load generator`);
+      log(`  CPU per ride: ${Object.entries(byGroup).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
       return win;
     };
     const loops = riders.map(riderLoop);
@@ -389,6 +398,11 @@ export default async function ridesBench(): Promise<BenchResult> {
         cpuMsPerRide: round(median(windows.map((w) => w.cpuMsPerRide))),
         machineBusyPct: round(median(windows.map((w) => w.machineBusyPct))),
         ceilingRidesPerSec: round((availableParallelism() * 1000) / median(windows.map((w) => w.cpuMsPerRide))),
+        ...Object.fromEntries(
+          Object.keys(windows[0]?.byGroup ?? {})
+            .filter((g) => g !== 'load generator')
+            .map((g) => [`cpuMsPerRide (${g})`, round(median(windows.map((w) => w.byGroup[g] ?? 0)))]),
+        ),
         offerP50Ms: round(median(windows.map((w) => w.offerP50))),
         offerP99Ms: round(median(windows.map((w) => w.offerP99))),
         acceptToEventP50Ms: round(median(windows.map((w) => w.acceptP50))),
