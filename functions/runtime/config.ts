@@ -26,6 +26,12 @@ export const configSchema = z.object({
   OUTBOX_PUBLISH_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** The outbox relay leaves rows younger than this to the process that committed them (publish on commit). */
   OUTBOX_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /**
+   * How long published rows wait to be deleted together: one DELETE per this many ms and
+   * service instead of one per few events. Capped at half of OUTBOX_GRACE_MS, so the relay
+   * never takes a sent row for a straggler.
+   */
+  OUTBOX_DELETE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(100),
   JWT_ISSUER: z.string().min(1).default('microride'),
   JWT_AUDIENCE: z.string().min(1).default('microride-api'),
   /** SPKI PEM of the access-token key (every function that verifies tokens). */
