@@ -13,16 +13,16 @@ export type CpuByProcess = Map<number, { group: string; ms: number }>;
 const TICK_MS = 1000 / 100; // USER_HZ is 100 on Linux
 
 /** Which group a process belongs to, from its name and command line; undefined: not counted. */
-export type Classify = (pid: number, comm: string, cmdline: string) => string | undefined;
+export type Classify = (pid: number, comm: string, cmdline: string, ppid: number) => string | undefined;
 
 export const storesAndNode =
-  (named: (pid: number, cmdline: string) => string | undefined): Classify =>
-  (pid, comm, cmdline) => {
+  (named: (pid: number, cmdline: string, ppid: number) => string | undefined): Classify =>
+  (pid, comm, cmdline, ppid) => {
     if (comm === 'postgres') return 'postgresql';
     if (comm === 'beam.smp' || comm === 'erl_child_setup' || comm === 'epmd') return 'rabbitmq';
     if (comm === 'redis-server') return 'redis';
     if (comm.startsWith('ferretdb')) return 'ferretdb';
-    if (comm === 'node' || comm.startsWith('MainThread') || comm === 'tsx') return named(pid, cmdline);
+    if (comm === 'node' || comm.startsWith('MainThread') || comm === 'tsx') return named(pid, cmdline, ppid);
     return undefined;
   };
 
@@ -39,7 +39,7 @@ export function cpuByProcess(classify: Classify): CpuByProcess {
       const fields = stat.slice(close + 2).split(' ');
       const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS; // utime, stime
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const group = classify(Number(entry), comm, cmdline);
+      const group = classify(Number(entry), comm, cmdline, Number(fields[1]));
       if (group) out.set(Number(entry), { group, ms });
     } catch {
       // The process ended between readdir and read.

@@ -19,7 +19,8 @@
  * The platform runs in a child process (bench/rides-stack.ts); password hashing is cheap
  * there (SCRYPT_LOG_N=10) so signing up 2N users does not eat the run.
  *
- * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_THINK_MS (500),
+ * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_LIGHT_SECONDS (40),
+ * BENCH_RIDES_THINK_MS (500),
  * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (5 / 10 / 3); BENCH_CPU_PROF=1 writes a CPU
  * profile of the platform to /tmp/prof; BENCH_DEBUG=1 prints the platform's last output.
  */
@@ -36,6 +37,8 @@ import { cpuByProcess, perUnit, storesAndNode, type CpuByGroup } from './process
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
 const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 5);
 const WINDOW_S = Number(process.env.BENCH_RIDES_SECONDS ?? 10);
+/** The light phase is one longer window: at ~5 rides/s a p99 needs a few hundred offers to mean anything. */
+const LIGHT_S = Number(process.env.BENCH_RIDES_LIGHT_SECONDS ?? 40);
 const WINDOWS = Number(process.env.BENCH_RIDES_WINDOWS ?? 3);
 /** Mean pause of a rider between two rides (uniform 0..2×), so requests do not all wait on drivers still finishing the last trip. */
 const THINK_MS = Number(process.env.BENCH_RIDES_THINK_MS ?? 500);
@@ -139,7 +142,7 @@ interface Driver {
 export default async function ridesBench(): Promise<BenchResult> {
   const run = randomBytes(3).toString('hex');
   /** What the apps do with a notification: type → (data, user whose socket got it). */
-  const handlers = new Map<string, (data: Record<string, unknown>, userId: string) => void>();
+  const handlers = new Map<string, (data: Record<string, unknown>, userId: string, at: string | undefined) => void>();
   const sockets: WebSocket[] = [];
   let socketsLost = 0;
   /** Set when the run winds down, so the sockets closed on purpose are not counted as lost. */
@@ -169,6 +172,10 @@ export default async function ridesBench(): Promise<BenchResult> {
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Whatever ends this process (an uncaught error included), the platform goes with it:
+  // a stack left running would take CPU from every later run.
+  const killPlatform = () => child.kill('SIGTERM');
+  process.once('exit', killPlatform);
   let out = '';
   const [url, wsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
@@ -207,8 +214,8 @@ export default async function ridesBench(): Promise<BenchResult> {
       new Promise<void>((resolve, reject) => {
         const ws = new WebSocket(wsUrl, ['bearer', token], { perMessageDeflate: false });
         ws.on('message', (raw) => {
-          const msg = JSON.parse(String(raw)) as { type: string; data: Record<string, unknown> };
-          handlers.get(msg.type)?.(msg.data, userId);
+          const msg = JSON.parse(String(raw)) as { type: string; data: Record<string, unknown>; at?: string };
+          handlers.get(msg.type)?.(msg.data, userId, msg.at);
         });
         ws.once('open', () => {
           sockets.push(ws);
@@ -227,6 +234,10 @@ export default async function ridesBench(): Promise<BenchResult> {
     // ── measurement state ───────────────────────────────────────────────────────────
     let measuring = false;
     const offerMs: number[] = [];
+    // The offer latency split at the ride.offered event's time (set where rides creates it,
+    // on this machine's clock): request → event, and event → the driver's socket.
+    const toEventMs: number[] = [];
+    const eventToSocketMs: number[] = [];
     const acceptMs: number[] = [];
     let completed = 0;
     let failures = 0;
@@ -272,13 +283,20 @@ export default async function ridesBench(): Promise<BenchResult> {
 
     // Each offered driver's socket gets the offer (the notifier leaves out who else was asked).
     const takenRounds = new Set<string>();
-    handlers.set('microride.ride.offered', (data, userId) => {
+    handlers.set('microride.ride.offered', (data, userId, at) => {
       const rideId = data.rideId as string;
       const t = now();
       if (!offeredRides.has(rideId)) {
         offeredRides.add(rideId);
         const sent = requestedAt.get(data.riderId as string);
-        if (sent !== undefined && measuring) offerMs.push(t - sent);
+        if (sent !== undefined && measuring) {
+          offerMs.push(t - sent);
+          const created = at ? Date.parse(at) - performance.timeOrigin : NaN;
+          if (Number.isFinite(created)) {
+            toEventMs.push(created - sent);
+            eventToSocketMs.push(t - created);
+          }
+        }
       }
       const d = byId.get(userId);
       const round = `${rideId} ${String(data.round)}`;
@@ -338,23 +356,34 @@ export default async function ridesBench(): Promise<BenchResult> {
     };
 
     // Each driver reports its position every ~10 s, at its own phase (positions go stale after 30 s).
+    // Checked every 100 ms with p = 0.01, so ~2 reports per 100 ms rather than a burst of
+    // ~20 each second, which made every offer that met a burst wait behind it.
     const refresher = setInterval(() => {
-      for (const d of drivers) if (Math.random() < 0.1) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
-    }, 1_000);
-    interface Window { perSec: number; offerP50: number; offerP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup }
+      for (const d of drivers) if (Math.random() < 0.01) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
+    }, 100);
+    interface Window { perSec: number; offers: number; offerP50: number; offerP99: number; toEventP50: number; toEventP99: number; eventToSocketP50: number; eventToSocketP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup }
     // Where a ride's CPU goes: the platform's processes by role, and each store.
-    const classify = storesAndNode((pid, cmdline) =>
-      pid === process.pid ? 'load generator' : cmdline.includes('gateway-worker') ? 'functions (gateway workers)' : pid === child.pid ? 'broker, relay, ticker, notifier' : undefined,
+    // Only this run's platform: a stack another run left behind must not count.
+    const classify = storesAndNode((pid, cmdline, ppid) =>
+      pid === process.pid
+        ? 'load generator'
+        : ppid === child.pid && cmdline.includes('gateway-worker')
+          ? 'functions (gateway workers)'
+          : pid === child.pid
+            ? 'broker, relay, ticker, notifier'
+            : undefined,
     );
-    const measure = async (label: string): Promise<Window> => {
+    const measure = async (label: string, seconds = WINDOW_S): Promise<Window> => {
       const groups0 = cpuByProcess(classify);
       const cpu0 = machineCpu();
       const own0 = process.cpuUsage();
       offerMs.length = 0;
+      toEventMs.length = 0;
+      eventToSocketMs.length = 0;
       acceptMs.length = 0;
       completed = 0;
       measuring = true;
-      await sleep(WINDOW_S * 1000);
+      await sleep(seconds * 1000);
       measuring = false;
       const cpu1 = machineCpu();
       const own = process.cpuUsage(own0);
@@ -364,22 +393,28 @@ export default async function ridesBench(): Promise<BenchResult> {
       const win = {
         cpuMsPerRide: completed > 0 ? platformMs / completed : 0,
         machineBusyPct: (100 * (cpu1.busyMs - cpu0.busyMs)) / (cpu1.totalMs - cpu0.totalMs),
-        perSec: completed / WINDOW_S,
+        perSec: completed / seconds,
         offerP50: percentile(offerMs, 50),
         offerP99: percentile(offerMs, 99),
+        toEventP50: percentile(toEventMs, 50),
+        toEventP99: percentile(toEventMs, 99),
+        eventToSocketP50: percentile(eventToSocketMs, 50),
+        eventToSocketP99: percentile(eventToSocketMs, 99),
         acceptP50: percentile(acceptMs, 50),
         acceptP99: percentile(acceptMs, 99),
         n: completed,
+        offers: offerMs.length,
         byGroup,
       };
-      log(`${label}: ${win.perSec.toFixed(1)} rides/s, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms; machine ${win.machineBusyPct.toFixed(0)} % busy, ${win.cpuMsPerRide.toFixed(1)} ms CPU per ride outside the load generator`);
+      log(`${label}: ${win.perSec.toFixed(1)} rides/s, ${win.offers} offers timed, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms; machine ${win.machineBusyPct.toFixed(0)} % busy, ${win.cpuMsPerRide.toFixed(1)} ms CPU per ride outside the load generator`);
+      log(`  offer split at the ride.offered event's time: request → event p50/p99 ${win.toEventP50.toFixed(1)}/${win.toEventP99.toFixed(1)} ms, event → socket ${win.eventToSocketP50.toFixed(1)}/${win.eventToSocketP99.toFixed(1)} ms`);
       log(`  CPU per ride: ${Object.entries(byGroup).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
       return win;
     };
     const loops = riders.map(riderLoop);
-    log(`light load: ${LIGHT} riders, ${WARMUP_S} s warm-up, ${WINDOW_S} s measured`);
+    log(`light load: ${LIGHT} riders, ${WARMUP_S} s warm-up, ${LIGHT_S} s measured`);
     await sleep(WARMUP_S * 1000);
-    const light = await measure('light');
+    const light = await measure('light', LIGHT_S);
     activeRiders = N;
     log(`full load: ${N} riders, ${WARMUP_S} s warm-up, then ${WINDOWS} × ${WINDOW_S} s`);
     await sleep(WARMUP_S * 1000);
@@ -413,8 +448,13 @@ export default async function ridesBench(): Promise<BenchResult> {
         windowSeconds: WINDOW_S,
         lightRiders: LIGHT,
         lightRidesPerSec: round(light.perSec),
+        lightOffersTimed: light.offers,
         lightOfferP50Ms: round(light.offerP50),
         lightOfferP99Ms: round(light.offerP99),
+        lightRequestToOfferedEventP50Ms: round(light.toEventP50),
+        lightRequestToOfferedEventP99Ms: round(light.toEventP99),
+        lightOfferedEventToSocketP50Ms: round(light.eventToSocketP50),
+        lightOfferedEventToSocketP99Ms: round(light.eventToSocketP99),
         lightMachineBusyPct: round(light.machineBusyPct),
         lightAcceptToEventP50Ms: round(light.acceptP50),
         lightAcceptToEventP99Ms: round(light.acceptP99),
