@@ -21,7 +21,7 @@
  *
  * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_LIGHT_SECONDS (40),
  * BENCH_RIDES_THINK_MS (500),
- * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (5 / 10 / 3); BENCH_CPU_PROF=1 writes a CPU
+ * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (10 / 10 / 3; the first 10 s after the load starts run ~10 % slower); BENCH_CPU_PROF=1 writes a CPU
  * profile of the platform to /tmp/prof; BENCH_DEBUG=1 prints the platform's last output.
  */
 import http from 'node:http';
@@ -35,7 +35,7 @@ import { median, percentile, type BenchResult } from './lib.js';
 import { cpuByProcess, perUnit, storesAndNode, type CpuByGroup } from './process-cpu.js';
 
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
-const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 5);
+const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 10);
 const WINDOW_S = Number(process.env.BENCH_RIDES_SECONDS ?? 10);
 /** The light phase is one longer window: at ~5 rides/s a p99 needs a few hundred offers to mean anything. */
 const LIGHT_S = Number(process.env.BENCH_RIDES_LIGHT_SECONDS ?? 40);

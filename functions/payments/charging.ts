@@ -2,17 +2,23 @@
  * Charging, retrying and settling, each in the caller's transaction together with the
  * event it announces (the outbox): a payment's state and its event never part.
  */
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { FunctionSpec } from '../catalog-types.js';
 import { conflict } from '../runtime/problem.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { changeWithEvent, enqueueEvent } from '../runtime/events/outbox.js';
 import { charge, type AttemptOutcome } from './gateway.js';
-import { attemptsTable, insertPayment, paymentsTable, type NewPayment, type PaymentRow } from './store.js';
+import { attemptsTable, paymentsSchema, paymentsTable, type NewPayment, type PaymentRow } from './store.js';
 
 const eventOf = { succeeded: 'microride.payment.succeeded', failed: 'microride.payment.failed' } as const;
+type PaymentEventType = (typeof eventOf)[keyof typeof eventOf] | 'microride.payment.refunded';
 
-export async function announce(trx: Knex.Transaction, spec: FunctionSpec, row: PaymentRow, type: (typeof eventOf)[keyof typeof eventOf] | 'microride.payment.refunded'): Promise<void> {
-  await enqueueEvent(trx, spec, {
+/** A payment's event, from its row (or the row about to be written). */
+function paymentEvent(
+  row: Pick<PaymentRow, 'id' | 'ride_id' | 'rider_id' | 'driver_id' | 'kind' | 'amount' | 'currency' | 'reason'>,
+  type: PaymentEventType,
+) {
+  return {
     type,
     subject: row.id,
     data: {
@@ -25,13 +31,61 @@ export async function announce(trx: Knex.Transaction, spec: FunctionSpec, row: P
       currency: row.currency,
       ...(row.reason ? { reason: row.reason } : {}),
     },
-  });
+  };
 }
 
-/** Creates and charges a payment; null when its idempotency key was seen before (nothing charged twice). */
+export async function announce(trx: Knex.Transaction, spec: FunctionSpec, row: PaymentRow, type: PaymentEventType): Promise<void> {
+  await enqueueEvent(trx, spec, paymentEvent(row, type));
+}
+
+/**
+ * Creates a payment and makes its first attempt; null when its idempotency key was seen
+ * before (nothing charged twice). One statement in `trx`: the simulated gateway's answer
+ * is known before anything is written, so the payment goes in already decided, with its
+ * attempt and, once settled, its event (changeWithEvent) — where a pending insert, an
+ * update, an attempt insert and an outbox insert took four round trips.
+ */
 export async function chargeOnce(trx: Knex.Transaction, spec: FunctionSpec, p: NewPayment): Promise<PaymentRow | null> {
-  const row = await insertPayment(trx, p, 'pending');
-  return row ? attempt(trx, spec, row) : null;
+  const answer = charge(p.idempotencyKey, 1);
+  const payment = {
+    id: randomUUID(),
+    ride_id: p.rideId,
+    rider_id: p.riderId,
+    driver_id: p.driverId,
+    kind: p.kind,
+    amount: p.amount,
+    currency: p.currency,
+    reason: p.reason ?? null,
+  };
+  const settled = answer.outcome !== 'pending';
+  const row = await changeWithEvent<PaymentRow, PaymentEventType>(
+    spec,
+    paymentsTable()
+      .insert({
+        ...payment,
+        status: answer.outcome,
+        idempotency_key: p.idempotencyKey,
+        refund_of: p.refundOf ?? null,
+        details: JSON.stringify(p.details ?? {}),
+        attempts: 1,
+        last_message: answer.message,
+      })
+      .onConflict('idempotency_key')
+      .ignore()
+      .returning('*'),
+    answer.outcome === 'pending' ? null : paymentEvent(payment, eventOf[answer.outcome]),
+    {
+      trx,
+      also: [
+        {
+          sql: `insert into ??.payment_attempts (payment_id, attempt, outcome, decided_by, message, settled_at)
+                select id, 1, ?, 'gateway', ?, ${settled ? 'now()' : 'null'} from changed`,
+          bindings: [paymentsSchema(), answer.outcome, answer.message],
+        },
+      ],
+    },
+  );
+  return row ?? null;
 }
 
 /** One more attempt at the (simulated) gateway; CAS on the attempt count so two retries cannot both run. */

@@ -116,36 +116,57 @@ export async function enqueueEvent<T extends EventType>(
   return event;
 }
 
+/** Options of changeWithEvent. */
+export interface ChangeOptions {
+  /**
+   * Run the statement in this transaction (other work shares it, e.g. an event's dedupe
+   * mark); the event is then published once it commits. Default: the statement alone.
+   */
+  trx?: Knex.Transaction;
+  /** More writes that belong to the change, each an `insert … select … from changed`. */
+  also?: readonly { sql: string; bindings: readonly Knex.RawBinding[] }[];
+}
+
 /**
  * A state change and its event in ONE statement, for the hot paths: `change` is an INSERT
- * or UPDATE of at most one row with `returning *`; the event's outbox row is written by
- * the same statement, and only if the change returned a row. A single statement is atomic
- * on its own, so this is the transactional outbox without a transaction: one round trip
- * where BEGIN, change, insert, COMMIT took four, and without knex's per-transaction setup
- * (`npm run bench -- rides`, functions/rides/README.md "Performance": a knex transaction
- * of two statements cost ~3× the client CPU of the same work as one statement).
+ * or UPDATE of at most one row with `returning *`; the event's outbox row (and any `also`
+ * writes) are written by the same statement, and only if the change returned a row. A
+ * single statement is atomic on its own, so this is the transactional outbox without a
+ * transaction: one round trip where BEGIN, change, insert, COMMIT took four, and without
+ * knex's per-transaction setup (`npm run bench -- rides`, functions/rides/README.md
+ * "Performance": a knex transaction of two statements cost ~3× the client CPU of the same
+ * work as one statement).
  *
  * The event must be known before the statement, so read what it needs first (a ride's
- * rider never changes, for example) and stamp times in the event and the row from the
- * same clock. Returns the changed row, or undefined when the change matched nothing (then
- * no event was written).
+ * rider never changes, for example), choose ids in the caller, and stamp times in the
+ * event and the row from the same clock. `input` null: no event (the change alone, with
+ * its `also` writes). Returns the changed row, or undefined when the change matched
+ * nothing (then nothing else was written).
  */
 export async function changeWithEvent<Row, T extends EventType>(
   spec: Pick<FunctionSpec, 'name' | 'emits'> & { service: string },
   change: Knex.QueryBuilder,
-  input: EventInput<T>,
+  input: EventInput<T> | null,
+  opts: ChangeOptions = {},
 ): Promise<Row | undefined> {
-  const time = input.time ?? new Date().toISOString();
-  const event = buildEvent(spec, { ...input, time });
+  const queued = input ? { input, time: input.time ?? new Date().toISOString() } : undefined;
+  const event = queued ? buildEvent(spec, { ...queued.input, time: queued.time }) : undefined;
   const { sql, bindings } = change.toSQL();
-  const res = (await db().raw(
-    `with changed as (${sql}),
-     queued as (insert into ??.?? (id, source, type, subject, time, data)
-                select ?, ?, ?, ?, ?, ? from changed)
-     select * from changed`,
-    [...bindings, schemaName(spec.service), OUTBOX_TABLE, event.id, event.source, event.type, input.subject, time, JSON.stringify(event.data)],
-  )) as { rows: Row[] };
+  const ctes = [`changed as (${sql})`];
+  const all: Knex.RawBinding[] = [...bindings];
+  for (const [i, w] of (opts.also ?? []).entries()) {
+    ctes.push(`also${i} as (${w.sql})`);
+    all.push(...w.bindings);
+  }
+  if (event && queued) {
+    ctes.push(`queued as (insert into ??.?? (id, source, type, subject, time, data) select ?, ?, ?, ?, ?, ? from changed)`);
+    all.push(schemaName(spec.service), OUTBOX_TABLE, event.id, event.source, event.type, queued.input.subject, queued.time, JSON.stringify(event.data));
+  }
+  const res = (await (opts.trx ?? db()).raw(`with ${ctes.join(',\n')}\nselect * from changed`, all)) as { rows: Row[] };
   const row = res.rows[0];
-  if (row !== undefined) publishCommitted(spec.service, event);
+  if (row !== undefined && event) {
+    if (opts.trx) opts.trx.executionPromise.then(() => publishCommitted(spec.service, event)).catch(() => undefined);
+    else publishCommitted(spec.service, event);
+  }
   return row;
 }
