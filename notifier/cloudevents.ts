@@ -1,13 +1,15 @@
 /**
  * The notifier's CloudEvent endpoint, independent of uWS: raw headers + body in, an HTTP
- * status out. Binary and structured mode both parse (cloudevents SDK HTTP.toEvent).
+ * status out. Binary and structured mode both parse (cloudevents SDK HTTP.toEvent, via
+ * functions/runtime/events/to-event.ts).
  *
  * Status choices follow the broker's retry rules (eventing/broker/retry.ts): 202 when the
  * event is stored, a duplicate, or not one we push (retrying would not change that); 400
  * for a malformed event or data (final: it goes to the dead-letter sink); 503 when Redis
  * fails, so the broker retries — possibly on another replica.
  */
-import { HTTP, type CloudEventV1 } from 'cloudevents';
+import type { CloudEventV1 } from 'cloudevents';
+import { toEvent } from '../functions/runtime/events/to-event.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../functions/runtime/logger.js';
 import type { Metrics } from './metrics.js';
@@ -29,7 +31,7 @@ export interface EventResult {
 
 function parse(headers: Record<string, string>, body: string): CloudEventV1<unknown> | string {
   try {
-    const parsed = HTTP.toEvent<unknown>({ headers, body });
+    const parsed = toEvent<unknown>({ headers, body });
     if (Array.isArray(parsed)) return 'batched CloudEvents are not accepted; send one event per request';
     return parsed;
   } catch (err) {

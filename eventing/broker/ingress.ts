@@ -8,7 +8,8 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
+import { toEvent } from '../../functions/runtime/events/to-event.js';
 import type { Logger } from '../../functions/runtime/logger.js';
 import { dataBytes, toPublish } from './amqp-message.js';
 import { NackError, UnavailableError, type Publisher } from './publisher.js';
@@ -80,7 +81,7 @@ export function parseRequest(headers: Record<string, string>, body: Buffer): { e
     // Binary mode: only the attributes are parsed (as a Knative ingress does); the data
     // bytes go on untouched, and the SDK's JSON parser (which builds two Error objects
     // per call) stays off the hot path.
-    const result = HTTP.toEvent<unknown>({ headers, body: structured && body.length ? body.toString('utf8') : undefined });
+    const result = toEvent<unknown>({ headers, body: structured && body.length ? body.toString('utf8') : undefined });
     // The SDK types the result as the CloudEventV1 interface; it is always the class.
     if (!(result instanceof CloudEvent)) throw new BadRequest(400, 'batched CloudEvents are not accepted');
     parsed = result;

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { CloudEvent, HTTP } from 'cloudevents';
+import { toEvent } from './to-event.js';
 
 const agents = {
   http: new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 }),
@@ -85,7 +86,7 @@ export function replyOf(result: SendResult): CloudEvent<unknown> | undefined {
   const ct = result.headers['content-type'] ?? '';
   const looksLikeEvent = result.headers['ce-id'] !== undefined || ct.startsWith('application/cloudevents+');
   if (!looksLikeEvent) return undefined;
-  const parsed = HTTP.toEvent<unknown>({ headers: result.headers, body: result.body.length ? result.body.toString('utf8') : undefined });
+  const parsed = toEvent<unknown>({ headers: result.headers, body: result.body.length ? result.body.toString('utf8') : undefined });
   // The SDK types the result as the CloudEventV1 interface; it is always the class.
   if (!(parsed instanceof CloudEvent)) throw new Error('a reply must be one event, not a batch');
   parsed.validate();

@@ -8,6 +8,7 @@
  * Redeliveries are expected (at least once): every consumer names its Dedupe store.
  */
 import { CloudEvent, HTTP } from 'cloudevents';
+import { toEvent } from './to-event.js';
 import { isEventType, safeParseEventData, type EventData, type EventType } from '../../../eventing/catalog.js';
 import type { EventFunction } from '../../catalog-types.js';
 import { createFunctionApp, limitBody, type FunctionApp } from '../app.js';
@@ -53,7 +54,7 @@ export function parseCloudEvent(headers: Headers, body: string): CloudEvent<unkn
   });
   let event: CloudEvent<unknown>;
   try {
-    const parsed = HTTP.toEvent<unknown>({ headers: plain, body: body.length ? body : undefined });
+    const parsed = toEvent<unknown>({ headers: plain, body: body.length ? body : undefined });
     // The SDK types the result as the CloudEventV1 interface; it is always the class.
     if (!(parsed instanceof CloudEvent)) throw invalid('batched CloudEvents are not accepted');
     parsed.validate();
