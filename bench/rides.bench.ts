@@ -61,6 +61,9 @@ const around = (dxM: number, dyM: number) => ({
   lon: CITY.lon + dxM / (111_320 * Math.cos((CITY.lat * Math.PI) / 180)),
 });
 const randomPoint = () => around((Math.random() - 0.5) * SPREAD_M, (Math.random() - 0.5) * SPREAD_M);
+/** Equirectangular distance: plenty for points a few km apart. */
+const metresBetween = (a: { lat: number; lon: number }, b: { lat: number; lon: number }) =>
+  Math.hypot((b.lat - a.lat) * 111_320, (b.lon - a.lon) * 111_320 * Math.cos((CITY.lat * Math.PI) / 180));
 
 interface Api {
   (method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -324,7 +327,9 @@ export default async function ridesBench(): Promise<BenchResult> {
           continue;
         }
         const pickup = randomPoint();
-        const dropoff = around((Math.random() - 0.5) * SPREAD_M, (Math.random() - 0.5) * SPREAD_M);
+        // The platform refuses trips under 50 m (422), rightly: draw again until it is a trip.
+        let dropoff = randomPoint();
+        while (metresBetween(pickup, dropoff) < 200) dropoff = randomPoint();
         const q = await api('POST', '/api/v1/quotes', r.token, { pickup, dropoff, vehicleClass: 'economy' });
         if (q.status !== 200) {
           failures += 1;
