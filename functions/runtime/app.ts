@@ -9,7 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { FunctionSpec, HttpFunction } from '../catalog-types.js';
 import { config } from './config.js';
-import { logger, type Logger } from './logger.js';
+import { lazyChild, logger, type Logger } from './logger.js';
 import { HttpProblem, problemResponse, fieldErrors } from './problem.js';
 import { readiness } from './health.js';
 import { bearerToken, verifyAccessToken, type Principal } from './auth/verify.js';
@@ -63,7 +63,7 @@ export function createFunctionApp(spec: FunctionSpec): FunctionApp {
 function accessLog(log: Logger): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    c.set('log', log.child({ reqId: c.get('requestId') }));
+    c.set('log', lazyChild(log, () => ({ reqId: c.get('requestId') })));
     await next();
     const ms = Math.round((performance.now() - started) * 10) / 10;
     const entry = { method: c.req.method, path: c.req.path, status: c.res.status, ms };

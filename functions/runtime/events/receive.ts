@@ -13,7 +13,7 @@ import { isEventType, safeParseEventData, type EventData, type EventType } from 
 import type { EventFunction } from '../../catalog-types.js';
 import { createFunctionApp, limitBody, type FunctionApp } from '../app.js';
 import { config } from '../config.js';
-import type { Logger } from '../logger.js';
+import { lazyChild, type Logger } from '../logger.js';
 import { HttpProblem } from '../problem.js';
 import { buildEvent, type EventInput } from './emit.js';
 import type { Dedupe, ReplyEvent } from './idempotency.js';
@@ -106,7 +106,7 @@ export function onEvents<X extends object>(app: FunctionApp, spec: EventFunction
       delivered = event.cloneWith({ data: parsed.data }, false);
     }
 
-    const log = c.get('log').child({ ceId: event.id, ceType: event.type, ceSource: event.source });
+    const log = lazyChild(c.get('log'), () => ({ ceId: event.id, ceType: event.type, ceSource: event.source }));
     const base: EventContext = { log, requestId: c.get('requestId'), reply: (input) => buildEvent(spec, input) };
     const { duplicate, reply } = await opts.dedupe.once({ source: event.source, id: event.id, type: event.type }, async (extra) => {
       const out = await handler(delivered, { ...base, ...extra });
