@@ -3,7 +3,7 @@ import { createFunctionApp } from '../runtime/app.js';
 import { httpSpec, routeOf } from '../runtime/route.js';
 import { HttpProblem, conflict, forbidden } from '../runtime/problem.js';
 import { changeWithEvent } from '../runtime/events/outbox.js';
-import { verifyQuote } from '../analysis/quote-token.js';
+import { verifyQuote, type Quote } from '../analysis/quote-token.js';
 import { idempotencyHeader, requestRideBody, ride } from './schemas.js';
 import { activeRideOf, findByIdempotencyKey, ridesTable, toRide, uniqueViolation, type RideRow, type StoredQuote } from './store.js';
 
@@ -42,11 +42,18 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
     return c.json(toRide(existing), 200);
   };
 
-  const earlier = await replay();
-  if (earlier) return earlier;
-
-  const quote = await verifyQuote(quoteId);
-  if (quote.riderId !== riderId) throw forbidden('this quote was issued to another rider');
+  // The replay lookup costs a query, so it runs only when the request cannot go ahead as a
+  // new one: the quote no longer verifies (a retry after it expired) or the insert below
+  // hits the key's unique index (a retry, or a concurrent twin).
+  let quote: Quote;
+  try {
+    quote = await verifyQuote(quoteId);
+    if (quote.riderId !== riderId) throw forbidden('this quote was issued to another rider');
+  } catch (err) {
+    const earlier = await replay();
+    if (earlier) return earlier;
+    throw err;
+  }
   const stored: StoredQuote = {
     fare: quote.fare,
     tariff: quote.tariff,
@@ -102,7 +109,8 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   } catch (err) {
     const clash = uniqueViolation(err);
     if (!clash) throw err;
-    // A concurrent request with the same key won the insert: answer with its ride.
+    // This key made a ride already (a retry), or a concurrent request with it won the
+    // insert: answer with that ride.
     const again = await replay();
     if (again) return again;
     if (clash === 'rider_active') {

@@ -81,6 +81,25 @@ describe('bad input', () => {
     expect(same.status).toBe(422);
   });
 
+  it('a retry with the same Idempotency-Key after the quote expired still answers with the ride it made', async () => {
+    const a = newArea();
+    const rider = await newRider(env.url);
+    const q = await quote(env.url, rider, a.at(0), a.at(2_000));
+    const { quoteId: _id, ...body } = q;
+    const soon = await signQuote({ ...(body as unknown as Parameters<typeof signQuote>[0]), expiresAt: new Date(Date.now() + 1_500).toISOString() });
+    const post = () => call<RideView>(env.url, 'POST', '/api/v1/rides', rider, { quoteId: soon }, { 'idempotency-key': 'late-retry' });
+    const first = await post();
+    expect(first.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 2_600)); // past exp (whole seconds)
+    const retry = await post();
+    expect(retry.status).toBe(200);
+    expect(retry.body.id).toBe(first.body.id);
+    // The quote has expired indeed: under another key it makes nothing.
+    const fresh = await call(env.url, 'POST', '/api/v1/rides', rider, { quoteId: soon }, { 'idempotency-key': 'another' });
+    expect(fresh.status).toBe(422);
+    expect(String(fresh.body.detail)).toMatch(/expired/);
+  });
+
   it('an expired, tampered, foreign or missing quote makes no ride', async () => {
     const a = newArea();
     const [rider, other] = await Promise.all([newRider(env.url), newRider(env.url)]);
