@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { db, schemaName } from '../runtime/clients.js';
-import { driversTable, type DriverRow } from './store.js';
+import { driversSchema, driversTable, type DriverRow } from './store.js';
 import { syncLiveStatus } from './live.js';
 
 const finishedRides = (k: Knex | Knex.Transaction) => k.withSchema(schemaName('drivers')).table('finished_rides');
@@ -34,13 +34,15 @@ export async function tripAccepted(rideId: string, driverUserId: string): Promis
   const result = await db().transaction(async (trx): Promise<{ outcome: TripOutcome; row?: DriverRow }> => {
     const row = await lockDriver(trx, driverUserId);
     if (!row) return { outcome: 'no_driver' };
-    const ended = await finishedRides(trx).where({ ride_id: rideId }).first<{ ride_id: string } | undefined>();
-    if (ended || (row.status === 'on_trip' && row.current_ride_id === rideId)) return { outcome: 'unchanged', row };
+    if (row.status === 'on_trip' && row.current_ride_id === rideId) return { outcome: 'unchanged', row };
+    // A statement after the lock sees every end committed before it: a ride that already
+    // ended (its end overtook this event) does not put the driver back on it.
     const [updated] = await driversTable(trx)
       .where({ id: row.id })
+      .whereNotExists(finishedRides(trx).select(trx.raw('1')).where({ ride_id: rideId }))
       .update({ status: 'on_trip', current_ride_id: rideId, updated_at: trx.fn.now() })
       .returning<DriverRow[]>('*');
-    return { outcome: 'on_trip', row: updated ?? row };
+    return updated ? { outcome: 'on_trip', row: updated } : { outcome: 'unchanged', row };
   });
   if (result.row) await syncLiveStatus(result.row);
   return result.outcome;
@@ -50,14 +52,19 @@ export async function tripAccepted(rideId: string, driverUserId: string): Promis
 export async function tripEnded(rideId: string, driverUserId: string): Promise<TripOutcome> {
   const result = await db().transaction(async (trx): Promise<{ outcome: TripOutcome; row?: DriverRow }> => {
     const row = await lockDriver(trx, driverUserId);
-    await finishedRides(trx).insert({ ride_id: rideId, driver_user_id: driverUserId }).onConflict('ride_id').ignore();
-    if (!row) return { outcome: 'no_driver' };
-    if (row.current_ride_id !== rideId) return { outcome: 'unchanged', row };
-    const [updated] = await driversTable(trx)
-      .where({ id: row.id })
-      .update({ status: 'online', current_ride_id: null, updated_at: trx.fn.now() })
-      .returning<DriverRow[]>('*');
-    return { outcome: 'online', row: updated ?? row };
+    const remember = finishedRides(trx).insert({ ride_id: rideId, driver_user_id: driverUserId }).onConflict('ride_id').ignore();
+    if (!row || row.current_ride_id !== rideId) {
+      await remember;
+      return row ? { outcome: 'unchanged', row } : { outcome: 'no_driver' };
+    }
+    // The end is remembered and the driver freed in one statement (the row is locked).
+    const { sql, bindings } = remember.toSQL();
+    const res = (await trx.raw(
+      `with remembered as (${sql})
+       update ??.drivers set status = 'online', current_ride_id = null, updated_at = now() where id = ? returning *`,
+      [...bindings, driversSchema(), row.id],
+    )) as { rows: DriverRow[] };
+    return { outcome: 'online', row: res.rows[0] ?? row };
   });
   if (result.row) await syncLiveStatus(result.row);
   await pruneFinishedRides();
