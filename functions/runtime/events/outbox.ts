@@ -112,8 +112,13 @@ export async function enqueueEvent<T extends EventType>(
     time: event.time,
     data: JSON.stringify(event.data),
   });
-  trx.executionPromise.then(() => publishCommitted(spec.service, event)).catch(() => undefined); // rolled back: nothing to send
+  publishOnCommit(trx, spec.service, event);
   return event;
+}
+
+/** Publishes `event` once `trx` has committed; a rollback sends nothing. */
+function publishOnCommit(trx: Knex.Transaction, service: string, event: MicroRideEvent<EventType>): void {
+  trx.executionPromise.then(() => publishCommitted(service, event)).catch(() => undefined);
 }
 
 /** Options of changeWithEvent. */
@@ -165,7 +170,7 @@ export async function changeWithEvent<Row, T extends EventType>(
   const res = (await (opts.trx ?? db()).raw(`with ${ctes.join(',\n')}\nselect * from changed`, all)) as { rows: Row[] };
   const row = res.rows[0];
   if (row !== undefined && event) {
-    if (opts.trx) opts.trx.executionPromise.then(() => publishCommitted(spec.service, event)).catch(() => undefined);
+    if (opts.trx) publishOnCommit(opts.trx, spec.service, event);
     else publishCommitted(spec.service, event);
   }
   return row;
