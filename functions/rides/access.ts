@@ -27,9 +27,9 @@ export async function visibleRide(id: string, p: Principal, k: Knex | Knex.Trans
   throw notFound('ride');
 }
 
-/** After a driver's progress CAS missed: why. */
-export async function whyDriverCannot(id: string, p: Principal, verb: string): Promise<HttpProblem> {
-  const row = await findRide(id);
+/** After a driver's progress CAS missed, or a read refused it: why. `read`: the ride as just read, if it was. */
+export async function whyDriverCannot(id: string, p: Principal, verb: string, read?: RideRow): Promise<HttpProblem> {
+  const row = read ?? (await findRide(id));
   if (!row) return notFound('ride');
   if (row.driver_id !== p.userId) {
     if (row.rider_id === p.userId) return forbidden(`only the assigned driver can ${verb} this ride`);

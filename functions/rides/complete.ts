@@ -28,7 +28,7 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   const current = await findRide(id);
   // Refuse before asking tracking anything: the call is the slow part.
   if (!current || current.driver_id !== p.userId || current.status !== 'in_progress') {
-    throw current && current.driver_id === p.userId ? notMovable(current, 'complete') : await whyDriverCannot(id, p, 'complete');
+    throw current && current.driver_id === p.userId ? notMovable(current, 'complete') : await whyDriverCannot(id, p, 'complete', current);
   }
 
   const measured = await measuredTrip(id, c.req.header('authorization') ?? '', c.get('log'));

@@ -22,7 +22,7 @@ export interface Step {
 
 export async function driverStep(spec: HttpFunction, rideId: string, p: Principal, step: Step): Promise<RideRow> {
   const current = await findRide(rideId);
-  if (!current || current.driver_id !== p.userId) throw await whyDriverCannot(rideId, p, step.verb);
+  if (!current || current.driver_id !== p.userId) throw await whyDriverCannot(rideId, p, step.verb, current);
   if (current.status !== step.from) throw notMovable(current, step.verb);
   const moved = await changeWithEvent<RideRow, Step['type']>(
     spec,
