@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { config } from './config.js';
+import { PreparedStatementsPgClient } from './pg-client.js';
 
 let knexInstance: Knex | undefined;
 let redisInstance: Redis | undefined;
@@ -13,7 +14,7 @@ let mongoInstance: MongoClient | undefined;
 
 export function db(): Knex {
   knexInstance ??= knexFactory({
-    client: 'pg',
+    client: config().PG_PREPARED_STATEMENTS ? PreparedStatementsPgClient : 'pg',
     connection: config().DATABASE_URL,
     pool: { min: 0, max: config().PG_POOL_MAX, idleTimeoutMillis: 10_000 },
     acquireConnectionTimeout: 5_000,

@@ -16,6 +16,8 @@ export const configSchema = z.object({
   /** Prepended to every service schema (tests use it to isolate runs). */
   PG_SCHEMA_PREFIX: prefix.default(''),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+  /** Named (server-side prepared) statements; false behind a pooler that cannot keep them (runtime/pg-client.ts). */
+  PG_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z.string().max(64).default('mr:'),
   MONGO_URL: z.string().url().default('mongodb://127.0.0.1:27017'),
