@@ -26,7 +26,7 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
     if (!current) throw new HttpProblem(404, 'you have no driver profile yet; create it with POST /api/v1/drivers');
     if (current.status === 'on_trip') throw conflict('you are on a trip; availability changes when it ends', { currentStatus: current.status });
     if (current.status === status) return current;
-    const [updated] = await driversTable(trx).where({ id: current.id }).update({ status, updated_at: trx.fn.now() }).returning<DriverRow[]>('*');
+    const [updated] = await driversTable(trx).where({ id: current.id }).update({ status, status_version: trx.raw('status_version + 1'), updated_at: trx.fn.now() }).returning<DriverRow[]>('*');
     await enqueueEvent(trx, spec, {
       type: 'microride.driver.availability_changed',
       subject: current.id,

@@ -7,5 +7,5 @@ import type { DriverRow } from './store.js';
  * own status, so a retry of the same request (or event) repairs a failed Redis write.
  */
 export async function syncLiveStatus(row: DriverRow): Promise<void> {
-  await setDriverStatus({ driverId: row.user_id, driverProfileId: row.id, vehicleClass: row.vehicle_class, status: row.status });
+  await setDriverStatus({ driverId: row.user_id, driverProfileId: row.id, vehicleClass: row.vehicle_class, status: row.status, version: Number(row.status_version) });
 }

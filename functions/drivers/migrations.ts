@@ -1,5 +1,6 @@
 import type { Migration } from '../runtime/migrate.js';
 import { outboxMigration, outboxPublishOnCommitMigration } from '../runtime/events/outbox.js';
+import { createTripFunctions, dropTripFunctions } from './trip-functions.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -56,4 +57,5 @@ export const migrations: readonly Migration[] = [
   },
   outboxMigration('003_outbox'),
   outboxPublishOnCommitMigration('004_outbox_publish_on_commit'),
+  { name: '005_trip_functions', up: createTripFunctions, down: dropTripFunctions },
 ];

@@ -20,6 +20,8 @@ export interface DriverRow {
   rating_avg: string | null;
   rating_count: number;
   current_ride_id: string | null;
+  /** Raised by every status change (under the row lock); orders the live-index syncs. pg returns bigint as text. */
+  status_version: string;
   created_at: Date;
   updated_at: Date;
 }

@@ -2,7 +2,8 @@
  * How ride events move a driver's availability and rating. Events arrive at least once
  * and in any order, and the three trip types are delivered by separate Triggers, so each
  * step locks the driver's row first: the steps of one driver then run one at a time and
- * each sees what the others committed.
+ * each sees what the others committed. The trip steps run as PostgreSQL functions
+ * (trip-functions.ts), one round trip each.
  */
 import type { Knex } from 'knex';
 import { db, schemaName } from '../runtime/clients.js';
@@ -29,46 +30,24 @@ export type TripOutcome = 'on_trip' | 'online' | 'unchanged' | 'no_driver';
 const lockDriver = (trx: Knex.Transaction, userId: string) =>
   driversTable(trx).where({ user_id: userId }).forUpdate().first<DriverRow | undefined>();
 
-/** microride.ride.accepted: the driver is on this trip. */
-export async function tripAccepted(rideId: string, driverUserId: string): Promise<TripOutcome> {
-  const result = await db().transaction(async (trx): Promise<{ outcome: TripOutcome; row?: DriverRow }> => {
-    const row = await lockDriver(trx, driverUserId);
-    if (!row) return { outcome: 'no_driver' };
-    if (row.status === 'on_trip' && row.current_ride_id === rideId) return { outcome: 'unchanged', row };
-    // A statement after the lock sees every end committed before it: a ride that already
-    // ended (its end overtook this event) does not put the driver back on it.
-    const [updated] = await driversTable(trx)
-      .where({ id: row.id })
-      .whereNotExists(finishedRides(trx).select(trx.raw('1')).where({ ride_id: rideId }))
-      .update({ status: 'on_trip', current_ride_id: rideId, updated_at: trx.fn.now() })
-      .returning<DriverRow[]>('*');
-    return updated ? { outcome: 'on_trip', row: updated } : { outcome: 'unchanged', row };
-  });
-  if (result.row) await syncLiveStatus(result.row);
-  return result.outcome;
+/** One trip step: the migration's function does lock-then-decide in one call (trip-functions.ts). */
+async function tripStep(fn: 'trip_accepted' | 'trip_ended', rideId: string, driverUserId: string): Promise<TripOutcome> {
+  const res = (await db().raw('select t.outcome, (t.driver).* from ??.??(?::uuid, ?::uuid) t', [driversSchema(), fn, rideId, driverUserId])) as {
+    rows: ({ outcome: TripOutcome } & DriverRow)[];
+  };
+  const { outcome, ...row } = res.rows[0]!;
+  if (row.id !== null) await syncLiveStatus(row);
+  return outcome;
 }
+
+/** microride.ride.accepted: the driver is on this trip (unless its end was already seen). */
+export const tripAccepted = (rideId: string, driverUserId: string): Promise<TripOutcome> => tripStep('trip_accepted', rideId, driverUserId);
 
 /** microride.ride.completed / cancelled: back online, if this ride is what kept them busy. */
 export async function tripEnded(rideId: string, driverUserId: string): Promise<TripOutcome> {
-  const result = await db().transaction(async (trx): Promise<{ outcome: TripOutcome; row?: DriverRow }> => {
-    const row = await lockDriver(trx, driverUserId);
-    const remember = finishedRides(trx).insert({ ride_id: rideId, driver_user_id: driverUserId }).onConflict('ride_id').ignore();
-    if (!row || row.current_ride_id !== rideId) {
-      await remember;
-      return row ? { outcome: 'unchanged', row } : { outcome: 'no_driver' };
-    }
-    // The end is remembered and the driver freed in one statement (the row is locked).
-    const { sql, bindings } = remember.toSQL();
-    const res = (await trx.raw(
-      `with remembered as (${sql})
-       update ??.drivers set status = 'online', current_ride_id = null, updated_at = now() where id = ? returning *`,
-      [...bindings, driversSchema(), row.id],
-    )) as { rows: DriverRow[] };
-    return { outcome: 'online', row: res.rows[0] ?? row };
-  });
-  if (result.row) await syncLiveStatus(result.row);
+  const outcome = await tripStep('trip_ended', rideId, driverUserId);
   await pruneFinishedRides();
-  return result.outcome;
+  return outcome;
 }
 
 export type RatingOutcome = 'counted' | 'duplicate' | 'no_driver';

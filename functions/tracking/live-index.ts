@@ -48,11 +48,17 @@ const openKey = (c: VehicleClass, cell: string) => rkey('live', 'open', c, cell)
 const allGeoKeys = () => VEHICLE_CLASSES.map(geoKey);
 
 // KEYS: hash, seen, geo(economy), geo(comfort), geo(xl)
-// ARGV: driverId, profileId, class, status, nowMs, freshMs, ttl, maxLat
+// ARGV: driverId, profileId, class, status, nowMs, freshMs, ttl, maxLat, version ('' = none)
 // Status and GEO membership change together, so a concurrent position update cannot put
-// an offline driver back into the GEO set between the two writes.
+// an offline driver back into the GEO set between the two writes. A status older than the
+// one held (a lower version: two changes synced in the opposite order) is ignored: -1.
 const setStatusScript = lua(`
 local geo = { economy = KEYS[3], comfort = KEYS[4], xl = KEYS[5] }
+if ARGV[9] ~= '' then
+  local held = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
+  if tonumber(ARGV[9]) < held then return -1 end
+  redis.call('HSET', KEYS[1], 'version', ARGV[9])
+end
 redis.call('HSET', KEYS[1], 'profile', ARGV[2], 'class', ARGV[3], 'status', ARGV[4])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
 for i = 3, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
@@ -115,6 +121,11 @@ export interface DriverStatusUpdate {
   driverProfileId: string;
   vehicleClass: VehicleClass;
   status: LiveStatus;
+  /**
+   * The status's version in the source of truth (drivers' status_version, raised by every
+   * change under the row lock): an older one arriving late does not overwrite a newer one.
+   */
+  version?: number;
 }
 
 /**
@@ -123,7 +134,7 @@ export interface DriverStatusUpdate {
  */
 export async function setDriverStatus(u: DriverStatusUpdate, now = Date.now()): Promise<boolean> {
   const r = await runScript(redis(), setStatusScript, [driverKey(u.driverId), seenKey(), ...allGeoKeys()], [
-    u.driverId, u.driverProfileId, u.vehicleClass, u.status, now, FRESH_MS, DRIVER_TTL_SECONDS, GEO_MAX_LAT,
+    u.driverId, u.driverProfileId, u.vehicleClass, u.status, now, FRESH_MS, DRIVER_TTL_SECONDS, GEO_MAX_LAT, u.version ?? '',
   ]);
   return r === 1;
 }

@@ -63,6 +63,23 @@ describe('drivers follow their trips', () => {
     // An accepted ride for a user without a driver profile is acknowledged, not retried for ever.
     expect((await trip('microride.ride.accepted', { rideId: randomUUID(), riderId: randomUUID(), driverId: randomUUID(), acceptedAt: new Date().toISOString() })).status).toBe(202);
   });
+
+  it('an acceptance and the end of the same ride delivered at the same moment never leave the driver on that trip', async () => {
+    const { session } = await onlineAndLocated();
+    for (let round = 0; round < 15; round++) {
+      const parties = { rideId: randomUUID(), riderId: randomUUID(), driverId: session.user.id };
+      const accepted = trip('microride.ride.accepted', { ...parties, acceptedAt: new Date().toISOString() });
+      const ended =
+        round % 2 === 0
+          ? trip('microride.ride.completed', { ...parties, distanceMeters: 1000, durationSeconds: 300, fare })
+          : trip('microride.ride.cancelled', { ...parties, by: 'driver', reason: 'race', fee: null });
+      const [a, e] = await Promise.all([accepted, ended]);
+      expect([a.status, e.status]).toEqual([202, 202]);
+      // Whichever ran first, the ride ended: the driver is free, in PostgreSQL and in the live index.
+      expect((await me(session)).status).toBe('online');
+      expect((await liveDriver(session.user.id))?.status).toBe('online');
+    }
+  });
 });
 
 describe('drivers ratings', () => {

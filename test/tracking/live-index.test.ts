@@ -63,6 +63,21 @@ describe('live driver index', () => {
     expect((await liveDriver(b.driverId))?.status).toBe('online');
   });
 
+  it('keeps the newest status when two versioned changes are synced in the opposite order', async () => {
+    const here = area();
+    const d = await onlineDriver(here);
+    const base = { ...d, vehicleClass: 'economy' as const };
+    // version 2 (back online after a trip) lands before version 1 (on the trip)
+    expect(await setDriverStatus({ ...base, status: 'online', version: 2 })).toBe(true);
+    expect(await setDriverStatus({ ...base, status: 'on_trip', version: 1 })).toBe(false);
+    expect((await liveDriver(d.driverId))?.status).toBe('online');
+    expect((await nearestAvailable({ vehicleClass: 'economy', ...here, radiusMeters: 100, limit: 5 })).map((x) => x.driverId)).toContain(d.driverId);
+    // the same version again is a harmless repeat; a newer one applies
+    expect(await setDriverStatus({ ...base, status: 'online', version: 2 })).toBe(true);
+    await setDriverStatus({ ...base, status: 'offline', version: 3 });
+    expect((await liveDriver(d.driverId))?.status).toBe('offline');
+  });
+
   it('drops drivers who have been quiet for 30 s', async () => {
     const here = area();
     const now = Date.now();
