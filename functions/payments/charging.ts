@@ -40,12 +40,13 @@ export async function announce(trx: Knex.Transaction, spec: FunctionSpec, row: P
 
 /**
  * Creates a payment and makes its first attempt; null when its idempotency key was seen
- * before (nothing charged twice). One statement in `trx`: the simulated gateway's answer
+ * before (nothing charged twice, which makes it safe for redelivered events without a
+ * processed-event mark). One statement: the simulated gateway's answer
  * is known before anything is written, so the payment goes in already decided, with its
  * attempt and, once settled, its event (changeWithEvent) — where a pending insert, an
  * update, an attempt insert and an outbox insert took four round trips.
  */
-export async function chargeOnce(trx: Knex.Transaction, spec: FunctionSpec, p: NewPayment): Promise<PaymentRow | null> {
+export async function chargeOnce(spec: FunctionSpec, p: NewPayment): Promise<PaymentRow | null> {
   const answer = charge(p.idempotencyKey, 1);
   const payment = {
     id: randomUUID(),
@@ -75,7 +76,6 @@ export async function chargeOnce(trx: Knex.Transaction, spec: FunctionSpec, p: N
       .returning('*'),
     answer.outcome === 'pending' ? null : paymentEvent(payment, eventOf[answer.outcome]),
     {
-      trx,
       also: [
         {
           sql: `insert into ??.payment_attempts (payment_id, attempt, outcome, decided_by, message, settled_at)
