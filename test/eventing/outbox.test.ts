@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
 import { resetConfig } from '../../functions/runtime/config.js';
 import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
-import { changeWithEvent, enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
+import { changeWithEvent, derivedEventCte, enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
 import { sleep, startSubscriber, type Subscriber } from './helpers.js';
 
 const SERVICE = 'evoutbox';
@@ -147,6 +147,38 @@ describe('outbox', () => {
     await settlePublishes();
     expect(await db()(table()).whereIn('subject', [e2.subject, e3.subject]).first()).toBeUndefined();
     expect(sink.received.some((r) => r.event.subject === e2.subject || r.event.subject === e3.subject)).toBe(false);
+  });
+
+  it('derivedEventCte: the statement completes the event; its outbox row is the event a relay sends', async () => {
+    publishOnCommitTo(undefined);
+    const things = () => db()(`${schemaName(SERVICE)}.things`);
+    const id = randomUUID();
+    await things().insert({ id, status: 'open', tag: `t-${id}` });
+    const head = { type: 'microride.ride.declined' as const, subject: randomUUID(), id: randomUUID(), time: new Date().toISOString() };
+    // The driver comes from the row the statement changed (here: the thing's id).
+    const cte = (status: string) =>
+      derivedEventCte(spec, head, { sql: `jsonb_build_object('rideId', ?::text, 'driverId', moved.id)`, bindings: [head.subject] }, `moved`);
+    const run = async (from: string) => {
+      const q = cte(from);
+      return (await db().raw(
+        `with moved as (update ?? set status = 'closed' where id = ? and status = ? returning id), queued as (${q.sql}) select count(*)::int as n from moved`,
+        [`${schemaName(SERVICE)}.things`, id, from, ...q.bindings],
+      )) as { rows: { n: number }[] };
+    };
+    expect((await run('open')).rows[0]!.n).toBe(1);
+    const row = (await db()(table()).where({ id: head.id }).first()) as { source: string; type: string; subject: string; time: Date; data: unknown };
+    expect(row).toMatchObject({ source: '/microride/rides-decline', type: head.type, subject: head.subject, data: { rideId: head.subject, driverId: id } });
+    expect(row.time.toISOString()).toBe(head.time);
+    // No row from the statement, no event (the same event id again would also have been a key violation).
+    expect((await run('open')).rows[0]!.n).toBe(0);
+    expect(await db()(table()).where({ subject: head.subject })).toHaveLength(1);
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 0, pollIntervalMs: 50 });
+    try {
+      await until('relayed', async () => sink.received.find((r) => r.event.id === head.id), 5_000);
+      expect(sink.received.find((r) => r.event.id === head.id)!.event.data).toEqual({ rideId: head.subject, driverId: id });
+    } finally {
+      await relay.close();
+    }
   });
 
   it('the relay publishes what the committing process did not, after the grace period, and deletes it', async () => {

@@ -11,7 +11,7 @@ import type { EventType } from '../../../eventing/catalog.js';
 import type { FunctionSpec } from '../../catalog-types.js';
 import { db, schemaName } from '../clients.js';
 import type { Migration } from '../migrate.js';
-import { buildEvent, type EventInput, type MicroRideEvent } from './emit.js';
+import { buildEvent, sourceOf, type EventInput, type MicroRideEvent } from './emit.js';
 import { OUTBOX_TABLE } from './outbox-row.js';
 import { publishCommitted } from './outbox-publisher.js';
 
@@ -174,4 +174,34 @@ export async function changeWithEvent<Row, T extends EventType>(
     else publishCommitted(spec.service, event);
   }
   return row;
+}
+
+/**
+ * For an event whose data only the statement can complete (which rows it touched): the
+ * outbox insert as a CTE of the caller's statement, with `dataSql` a jsonb expression over
+ * `fromSql` (the statement's other CTEs); no row from `fromSql`, no event. Check the event
+ * with buildEvent before the statement, the statement-made values stood in for, and
+ * publish it after with publishDerived, rebuilt from what the statement returned: id and
+ * time are fixed here, so both are the event the outbox row holds.
+ */
+export function derivedEventCte<T extends EventType>(
+  spec: Pick<FunctionSpec, 'name'> & { service: string },
+  head: { type: T; subject: string; id: string; time: string },
+  dataSql: { sql: string; bindings: readonly Knex.RawBinding[] },
+  fromSql: string,
+): { sql: string; bindings: Knex.RawBinding[] } {
+  return {
+    sql: `insert into ??.?? (id, source, type, subject, time, data) select ?, ?, ?, ?, ?, ${dataSql.sql} from ${fromSql}`,
+    bindings: [schemaName(spec.service), OUTBOX_TABLE, head.id, sourceOf(spec), head.type, head.subject, head.time, ...dataSql.bindings],
+  };
+}
+
+/** Publishes an event whose outbox row a statement (derivedEventCte) has committed. */
+export function publishDerived<T extends EventType>(
+  spec: Pick<FunctionSpec, 'name' | 'emits'> & { service: string },
+  input: EventInput<T> & { id: string; time: string },
+): MicroRideEvent<T> {
+  const event = buildEvent(spec, input);
+  publishCommitted(spec.service, event);
+  return event;
 }
