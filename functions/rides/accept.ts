@@ -21,17 +21,13 @@ const route = routeOf(spec, {
 export default createFunctionApp(spec).openapi(route, async (c) => {
   const { id } = c.req.valid('param');
   const driverId = c.get('principal').userId;
-  // The rider is in the event; a ride that is no longer matching is refused from this read.
-  const current = await findRide(id);
-  if (!current) throw notFound('ride');
-  if (current.status !== 'matching') throw await whyNot(id, driverId, current);
   const acceptedAt = new Date();
   let row: RideRow | undefined;
   try {
     // The whole rule in one statement: still matching, and this driver holds a live offer.
     // Concurrent accepts queue on the row lock; after the first commits the others
     // re-check `status = 'matching'`, find it false and update nothing (and write no event).
-    row = await changeWithEvent<RideRow, 'microride.ride.accepted'>(
+    row = await changeWithEvent<RideRow, 'microride.ride.accepted', 'riderId'>(
       spec,
       ridesTable()
         .where({ id, status: 'matching' })
@@ -45,11 +41,9 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
         )
         .update({ status: 'accepted', driver_id: driverId, accepted_at: acceptedAt, updated_at: db().fn.now() })
         .returning('*'),
-      {
-        type: 'microride.ride.accepted',
-        subject: id,
-        data: { rideId: id, riderId: current.rider_id, driverId, acceptedAt: acceptedAt.toISOString() },
-      },
+      { type: 'microride.ride.accepted', subject: id, data: { rideId: id, driverId, acceptedAt: acceptedAt.toISOString() } },
+      // the rider comes from the row: a refused accept is the only one that reads the ride
+      { fromRow: { riderId: 'rider_id' } },
     );
   } catch (err) {
     if (uniqueViolation(err) === 'driver_active') throw conflict('you already have an active trip; finish or cancel it first');

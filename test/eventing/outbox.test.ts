@@ -149,6 +149,28 @@ describe('outbox', () => {
     expect(sink.received.some((r) => r.event.subject === e2.subject || r.event.subject === e3.subject)).toBe(false);
   });
 
+  it('changeWithEvent fromRow: an id the event carries is taken from the changed row, in the outbox row and the event sent', async () => {
+    publishOnCommitTo(sink.url);
+    const things = () => db()(`${schemaName(SERVICE)}.things`);
+    const id = randomUUID();
+    await things().insert({ id, status: 'open', tag: `t-${id}` });
+    const rideId = randomUUID();
+    const moved = await changeWithEvent<{ id: string }, 'microride.ride.declined', 'driverId'>(
+      spec,
+      things().where({ id, status: 'open' }).update({ status: 'closed' }).returning('*'),
+      { type: 'microride.ride.declined', subject: rideId, data: { rideId } },
+      { fromRow: { driverId: 'id' } },
+    );
+    expect(moved?.id).toBe(id);
+    await until('delivery', async () => sink.received.some((r) => r.event.subject === rideId), 5_000);
+    expect(sink.received.find((r) => r.event.subject === rideId)!.event.data).toEqual({ rideId, driverId: id });
+    // The rest of the event is still checked before the write: a bad ride id writes nothing.
+    await expect(
+      changeWithEvent<{ id: string }, 'microride.ride.declined', 'driverId'>(spec, things().where({ id }).update({ status: 'open' }).returning('*'), { type: 'microride.ride.declined', subject: rideId, data: { rideId: 'nope' } }, { fromRow: { driverId: 'id' } }),
+    ).rejects.toThrow();
+    expect((await things().where({ id }).first()).status).toBe('closed');
+  });
+
   it('derivedEventCte: the statement completes the event; its outbox row is the event a relay sends', async () => {
     publishOnCommitTo(undefined);
     const things = () => db()(`${schemaName(SERVICE)}.things`);

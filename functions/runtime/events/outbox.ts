@@ -122,7 +122,7 @@ function publishOnCommit(trx: Knex.Transaction, service: string, event: MicroRid
 }
 
 /** Options of changeWithEvent. */
-export interface ChangeOptions {
+export interface ChangeOptions<K extends string = never> {
   /**
    * Run the statement in this transaction (other work shares it, e.g. an event's dedupe
    * mark); the event is then published once it commits. Default: the statement alone.
@@ -130,7 +130,21 @@ export interface ChangeOptions {
   trx?: Knex.Transaction;
   /** More writes that belong to the change, each an `insert … select … from changed`. */
   also?: readonly { sql: string; bindings: readonly Knex.RawBinding[] }[];
+  /**
+   * Event data fields that are ids held by the changed row (field → column), taken from it
+   * by the statement itself, so the caller need not read the row first. The event is
+   * checked before the write with a stand-in id there, and sent with the row's.
+   */
+  fromRow?: Readonly<Record<K, string>>;
 }
+
+/** Stands in for an id the statement takes from the row when the event is checked up front. */
+const STAND_IN_ID = '00000000-0000-4000-8000-000000000000';
+
+/** An event input whose data lacks the fields K (filled from the changed row). */
+export type PartialEventInput<T extends EventType, K extends string> = Omit<EventInput<T>, 'data'> & {
+  data: Omit<EventInput<T>['data'], K>;
+};
 
 /**
  * A state change and its event in ONE statement, for the hot paths: `change` is an INSERT
@@ -142,20 +156,23 @@ export interface ChangeOptions {
  * "Performance": a knex transaction of two statements cost ~3× the client CPU of the same
  * work as one statement).
  *
- * The event must be known before the statement, so read what it needs first (a ride's
- * rider never changes, for example), choose ids in the caller, and stamp times in the
- * event and the row from the same clock. `input` null: no event (the change alone, with
- * its `also` writes). Returns the changed row, or undefined when the change matched
- * nothing (then nothing else was written).
+ * The event is built and checked before the statement: choose ids in the caller, stamp
+ * times in the event and the row from the same clock, and let `fromRow` take ids the row
+ * holds (a ride's rider). `input` null: no event (the change alone, with its `also`
+ * writes). Returns the changed row, or undefined when the change matched nothing (then
+ * nothing else was written).
  */
-export async function changeWithEvent<Row, T extends EventType>(
+export async function changeWithEvent<Row, T extends EventType, K extends string = never>(
   spec: Pick<FunctionSpec, 'name' | 'emits'> & { service: string },
   change: Knex.QueryBuilder,
-  input: EventInput<T> | null,
-  opts: ChangeOptions = {},
+  input: PartialEventInput<T, K> | null,
+  opts: ChangeOptions<K> = {},
 ): Promise<Row | undefined> {
-  const queued = input ? { input, time: input.time ?? new Date().toISOString() } : undefined;
-  const event = queued ? buildEvent(spec, { ...queued.input, time: queued.time }) : undefined;
+  const fromRow = Object.entries(opts.fromRow ?? {}) as [string, string][];
+  const time = input?.time ?? new Date().toISOString();
+  const full = (values: (column: string) => unknown): EventInput<T> =>
+    ({ ...input, time, data: { ...input?.data, ...Object.fromEntries(fromRow.map(([field, column]) => [field, values(column)])) } }) as EventInput<T>;
+  const event = input ? buildEvent(spec, full(() => STAND_IN_ID)) : undefined;
   const { sql, bindings } = change.toSQL();
   const ctes = [`changed as (${sql})`];
   const all: Knex.RawBinding[] = [...bindings];
@@ -163,15 +180,20 @@ export async function changeWithEvent<Row, T extends EventType>(
     ctes.push(`also${i} as (${w.sql})`);
     all.push(...w.bindings);
   }
-  if (event && queued) {
-    ctes.push(`queued as (insert into ??.?? (id, source, type, subject, time, data) select ?, ?, ?, ?, ?, ? from changed)`);
-    all.push(schemaName(spec.service), OUTBOX_TABLE, event.id, event.source, event.type, queued.input.subject, queued.time, JSON.stringify(event.data));
+  if (event && input) {
+    const known = Object.fromEntries(Object.entries(event.data as Record<string, unknown>).filter(([field]) => !fromRow.some(([f]) => f === field)));
+    const taken = fromRow.map(() => `?::text, changed.??`).join(', ');
+    ctes.push(`queued as (insert into ??.?? (id, source, type, subject, time, data) select ?, ?, ?, ?, ?, ?::jsonb${fromRow.length ? ` || jsonb_build_object(${taken})` : ''} from changed)`);
+    all.push(schemaName(spec.service), OUTBOX_TABLE, event.id, event.source, event.type, input.subject, time, JSON.stringify(known));
+    for (const [field, column] of fromRow) all.push(field, column);
   }
   const res = (await (opts.trx ?? db()).raw(`with ${ctes.join(',\n')}\nselect * from changed`, all)) as { rows: Row[] };
   const row = res.rows[0];
   if (row !== undefined && event) {
-    if (opts.trx) publishOnCommit(opts.trx, spec.service, event);
-    else publishCommitted(spec.service, event);
+    // With ids from the row, the event sent is rebuilt with them (same id and time as the outbox row).
+    const sent = fromRow.length ? buildEvent(spec, { ...full((column) => (row as Record<string, unknown>)[column]), id: event.id }) : event;
+    if (opts.trx) publishOnCommit(opts.trx, spec.service, sent);
+    else publishCommitted(spec.service, sent);
   }
   return row;
 }
