@@ -1,0 +1,81 @@
+/**
+ * System calls and context switches per process group over a window, counted by
+ * `perf stat` on the kernel's tracepoints (no hardware counters needed, which virtual
+ * machines often lack). CPU time says how long the work took on this machine; these counts
+ * say how much of it was crossing into the kernel, which is what differs most between
+ * virtual machines (the same commit ran the rides benchmark 2.5× slower on a machine whose
+ * system calls cost 5–10× more). Linux, root (or perf_event_paranoid ≤ 0) and perf only;
+ * without them the counter is undefined and the benchmark goes on without it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuByProcess, type Classify } from './process-cpu.js';
+
+export interface KernelCrossings {
+  syscalls: number;
+  switches: number;
+}
+
+export type CrossingsByGroup = Record<string, KernelCrossings>;
+
+export interface SyscallCounter {
+  /** Stops counting; the counts of each group divided by `per` (e.g. rides completed). */
+  stop(per: number): Promise<CrossingsByGroup>;
+}
+
+const EVENTS = 'raw_syscalls:sys_enter,context-switches';
+let usable: boolean | undefined;
+
+/** Whether perf can count system-wide tracepoints here (checked once). */
+export function syscallCountingAvailable(): boolean {
+  usable ??= spawnSync('perf', ['stat', '-a', '-e', EVENTS, '-x', ',', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  return usable;
+}
+
+/** Starts counting every thread of the machine; stop() attributes them to `classify`'s groups. */
+export function startSyscallCount(classify: Classify): SyscallCounter | undefined {
+  if (process.env.BENCH_SYSCALLS === '0' || !syscallCountingAvailable()) return undefined;
+  const out = join(tmpdir(), `microride-perf-${process.pid}-${Date.now()}.csv`);
+  const perf = spawn('perf', ['stat', '-a', '--per-thread', '-e', EVENTS, '-x', ',', '-o', out], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => perf.once('exit', () => resolve()));
+  return {
+    async stop(per) {
+      // Threads are mapped to processes while they still run: a thread perf names may be gone later.
+      const groupOfTid = new Map<number, string>();
+      for (const [pid, { group }] of cpuByProcess(classify)) {
+        try {
+          for (const tid of readdirSync(`/proc/${pid}/task`)) groupOfTid.set(Number(tid), group);
+        } catch {
+          // the process ended meanwhile
+        }
+      }
+      perf.kill('SIGINT');
+      await exited;
+      const totals: CrossingsByGroup = {};
+      try {
+        for (const line of readFileSync(out, 'utf8').split('\n')) {
+          // "<comm>-<tid>,<count>,<unit>,<event>,…"
+          const [thread, count, , event] = line.split(',');
+          const tid = Number(thread?.slice(thread.lastIndexOf('-') + 1));
+          const group = groupOfTid.get(tid);
+          const n = Number(count);
+          if (!group || !Number.isFinite(n) || !event) continue;
+          const g = (totals[group] ??= { syscalls: 0, switches: 0 });
+          if (event.startsWith('raw_syscalls')) g.syscalls += n;
+          else if (event.startsWith('context-switches')) g.switches += n;
+        }
+      } finally {
+        rmSync(out, { force: true });
+      }
+      if (per > 0) for (const g of Object.values(totals)) (g.syscalls /= per), (g.switches /= per);
+      return totals;
+    },
+  };
+}
+
+/** Sum over every group. */
+export function totalCrossings(by: CrossingsByGroup): KernelCrossings {
+  return Object.values(by).reduce((t, g) => ({ syscalls: t.syscalls + g.syscalls, switches: t.switches + g.switches }), { syscalls: 0, switches: 0 });
+}
