@@ -30,9 +30,33 @@ export function percentile(values: readonly number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
 
+/**
+ * What one trip into the kernel costs here, in µs: `process.ppid` asks the kernel each
+ * time (getppid, about the cheapest system call). Machines of one kind differ 5–10× in
+ * it, and the socket-bound benchmarks follow (functions/rides/README.md, "1 December
+ * 2026, later"), so every result records it. Best of three rounds of 100,000.
+ */
+export function syscallMicros(): number {
+  const n = 100_000;
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) void process.ppid;
+    best = Math.min(best, Number(process.hrtime.bigint() - t) / n / 1000);
+  }
+  return Math.round(best * 100) / 100;
+}
+
 export function machine() {
   const cpu = cpus();
-  return { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), kernel: release(), node: process.version };
+  return {
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    syscallMicros: syscallMicros(),
+  };
 }
 
 export function writeResult(result: BenchResult, command: string): string {

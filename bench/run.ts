@@ -5,7 +5,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeResult, type Bench, type BenchResult } from './lib.js';
+import { machine, writeResult, type Bench, type BenchResult } from './lib.js';
 
 const wanted = process.argv.slice(2);
 const dir = join(process.cwd(), 'bench');
@@ -17,6 +17,10 @@ if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${wanted.join(', ')}; have: ${readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).join(', ')}\n`);
   process.exit(2);
 }
+
+// Said first, because these figures only compare between machines that agree on it.
+const m = machine();
+process.stderr.write(`machine: ${m.cpus} × ${m.cpuModel}, kernel ${m.kernel}, node ${m.node}; a system call (getppid) costs ${m.syscallMicros} µs\n`);
 
 const rows: BenchResult[] = [];
 for (const file of files) {
