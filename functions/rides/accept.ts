@@ -54,9 +54,9 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   return c.json(toRide(row), 200);
 });
 
-/** Why an accept was refused; `read` is the ride as read before the attempt, if it was. */
-async function whyNot(id: string, driverId: string, read?: RideRow): Promise<HttpProblem> {
-  const [ride, offer] = await Promise.all([read ?? findRide(id), findOffer(id, driverId)]);
+/** Why an accept was refused: read after the statement changed nothing. */
+async function whyNot(id: string, driverId: string): Promise<HttpProblem> {
+  const [ride, offer] = await Promise.all([findRide(id), findOffer(id, driverId)]);
   if (!ride) return notFound('ride');
   if (!offer) return forbidden('this ride was not offered to you');
   if (ride.driver_id === driverId) return conflict('you already accepted this ride', { currentStatus: ride.status });

@@ -183,9 +183,13 @@ export async function changeWithEvent<Row, T extends EventType, K extends string
   if (event && input) {
     const known = Object.fromEntries(Object.entries(event.data as Record<string, unknown>).filter(([field]) => !fromRow.some(([f]) => f === field)));
     const taken = fromRow.map(() => `?::text, changed.??`).join(', ');
-    ctes.push(`queued as (insert into ??.?? (id, source, type, subject, time, data) select ?, ?, ?, ?, ?, ?::jsonb${fromRow.length ? ` || jsonb_build_object(${taken})` : ''} from changed)`);
-    all.push(schemaName(spec.service), OUTBOX_TABLE, event.id, event.source, event.type, input.subject, time, JSON.stringify(known));
-    for (const [field, column] of fromRow) all.push(field, column);
+    const data = {
+      sql: `?::jsonb${fromRow.length ? ` || jsonb_build_object(${taken})` : ''}`,
+      bindings: [JSON.stringify(known), ...fromRow.flat()],
+    };
+    const queued = derivedEventCte(spec, { type: event.type, subject: input.subject, id: event.id, time }, data, 'changed');
+    ctes.push(`queued as (${queued.sql})`);
+    all.push(...queued.bindings);
   }
   const res = (await (opts.trx ?? db()).raw(`with ${ctes.join(',\n')}\nselect * from changed`, all)) as { rows: Row[] };
   const row = res.rows[0];
