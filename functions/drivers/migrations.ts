@@ -57,5 +57,15 @@ export const migrations: readonly Migration[] = [
   },
   outboxMigration('003_outbox'),
   outboxPublishOnCommitMigration('004_outbox_publish_on_commit'),
-  { name: '005_trip_functions', up: createTripFunctions, down: dropTripFunctions },
+  {
+    // Raised by every status change under the row lock, so the live index can tell a late sync from a new one.
+    name: '005_status_version',
+    async up(knex, s) {
+      await knex.schema.withSchema(s).alterTable('drivers', (t) => t.bigInteger('status_version').notNullable().defaultTo(0));
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).alterTable('drivers', (t) => t.dropColumn('status_version'));
+    },
+  },
+  { name: '006_trip_functions', up: createTripFunctions, down: dropTripFunctions },
 ];

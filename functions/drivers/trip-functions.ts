@@ -1,5 +1,5 @@
 /**
- * The driver's trip steps as PostgreSQL functions (migration 005): lock the driver's row,
+ * The driver's trip steps as PostgreSQL functions (migration 006): lock the driver's row,
  * then decide with a fresh look at what other steps committed. That is two statements in
  * READ COMMITTED (a statement's snapshot is taken when it starts, so the look must come
  * after the lock), and as a knex transaction it took four round trips (BEGIN, lock, change,
@@ -48,13 +48,10 @@ function tripFunctions(q: string): string[] {
 }
 
 export async function createTripFunctions(knex: Knex, s: string): Promise<void> {
-  // Every status change raises it under the row lock, so the live index can tell a late sync from a new one.
-  await knex.raw('alter table ??.drivers add column status_version bigint not null default 0', [s]);
   const q = knex.raw('??', [s]).toQuery();
   for (const sql of tripFunctions(q)) await knex.raw(sql);
 }
 
 export async function dropTripFunctions(knex: Knex, s: string): Promise<void> {
   await knex.raw('drop function if exists ??.trip_accepted(uuid, uuid), ??.trip_ended(uuid, uuid)', [s, s]);
-  await knex.raw('alter table ??.drivers drop column if exists status_version', [s]);
 }
