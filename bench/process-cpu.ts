@@ -60,3 +60,12 @@ export function perUnit(a: CpuByProcess, b: CpuByProcess, per: number): CpuByGro
   if (per > 0) for (const k of Object.keys(out)) out[k]! /= per;
   return out;
 }
+
+/** CPU time of the whole machine so far (/proc/stat, all cores): busy and total, in ms. */
+export function machineCpu(): { busyMs: number; totalMs: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busyMs: busy * tick, totalMs: (busy + idle + iowait) * tick };
+}

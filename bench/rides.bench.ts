@@ -32,8 +32,9 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import WebSocket from 'ws';
 import { median, percentile, type BenchResult } from './lib.js';
-import { cpuByProcess, perUnit, storesAndNode, type CpuByGroup } from './process-cpu.js';
+import { cpuByProcess, machineCpu, perUnit, storesAndNode, type CpuByGroup } from './process-cpu.js';
 import { startSyscallCount, totalCrossings, type CrossingsByGroup } from './syscalls.js';
+import { countsPer, readStoreCounters, type StoreCounts } from './store-counters.js';
 
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
 const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 10);
@@ -113,15 +114,6 @@ async function signUp(api: Api, role: 'rider' | 'driver', i: number, run: string
   const login = await api('POST', '/api/v1/auth/login', undefined, { email, password });
   if (login.status !== 200) throw new Error(`login ${role} ${i}: ${login.status}`);
   return { id: (login.body.user as { id: string }).id, token: login.body.accessToken as string };
-}
-
-/** CPU time of the whole machine so far (/proc/stat, all cores): busy and total, in ms. */
-function machineCpu(): { busyMs: number; totalMs: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = fields;
-  const tick = 1000 / 100; // USER_HZ is 100 on Linux
-  const busy = user + nice + system + irq + softirq + steal;
-  return { busyMs: busy * tick, totalMs: (busy + idle + iowait) * tick };
 }
 
 async function pool<T>(items: readonly T[], width: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
@@ -378,7 +370,7 @@ export default async function ridesBench(): Promise<BenchResult> {
     const refresher = setInterval(() => {
       for (const d of drivers) if (Math.random() < 0.01) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
     }, 100);
-    interface Window { perSec: number; offers: number; offerP50: number; offerP99: number; toEventP50: number; toEventP99: number; eventToSocketP50: number; eventToSocketP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup; crossings: CrossingsByGroup | undefined }
+    interface Window { perSec: number; offers: number; offerP50: number; offerP99: number; toEventP50: number; toEventP99: number; eventToSocketP50: number; eventToSocketP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup; crossings: CrossingsByGroup | undefined; stores: StoreCounts }
     // Where a ride's CPU goes: the platform's processes by role, and each store.
     // Only this run's platform: a stack another run left behind must not count.
     const classify = storesAndNode((pid, cmdline, ppid) =>
@@ -393,6 +385,7 @@ export default async function ridesBench(): Promise<BenchResult> {
     const measure = async (label: string, seconds = WINDOW_S): Promise<Window> => {
       const groups0 = cpuByProcess(classify);
       const syscalls = startSyscallCount(classify);
+      const stores0 = await readStoreCounters();
       const cpu0 = machineCpu();
       const own0 = process.cpuUsage();
       offerMs.length = 0;
@@ -407,6 +400,7 @@ export default async function ridesBench(): Promise<BenchResult> {
       const own = process.cpuUsage(own0);
       const byGroup = perUnit(groups0, cpuByProcess(classify), completed);
       const crossings = await syscalls?.stop(completed);
+      const stores = countsPer(stores0, await readStoreCounters(), completed);
       // Everything but this load generator: the platform, its stores and the broker.
       const platformMs = cpu1.busyMs - cpu0.busyMs - (own.user + own.system) / 1000;
       const win = {
@@ -425,10 +419,12 @@ export default async function ridesBench(): Promise<BenchResult> {
         offers: offerMs.length,
         byGroup,
         crossings,
+        stores,
       };
       log(`${label}: ${win.perSec.toFixed(1)} rides/s, ${win.offers} offers timed, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms; machine ${win.machineBusyPct.toFixed(0)} % busy, ${win.cpuMsPerRide.toFixed(1)} ms CPU per ride outside the load generator`);
       log(`  offer split at the ride.offered event's time: request → event p50/p99 ${win.toEventP50.toFixed(1)}/${win.toEventP99.toFixed(1)} ms, event → socket ${win.eventToSocketP50.toFixed(1)}/${win.eventToSocketP99.toFixed(1)} ms`);
       log(`  CPU per ride: ${Object.entries(byGroup).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
+      log(`  per ride: ${stores.pgTransactions.toFixed(1)} PostgreSQL transactions, ${stores.redisCommands.toFixed(1)} Redis commands`);
       if (crossings) {
         const t = totalCrossings(crossings);
         log(`  system calls / context switches per ride: ${t.syscalls.toFixed(0)} / ${t.switches.toFixed(0)} (${Object.entries(crossings).sort((a, b) => b[1].syscalls - a[1].syscalls).map(([k, v]) => `${k} ${v.syscalls.toFixed(0)}/${v.switches.toFixed(0)}`).join(', ')})`);
@@ -463,6 +459,8 @@ export default async function ridesBench(): Promise<BenchResult> {
             .map((g) => [`cpuMsPerRide (${g})`, round(median(windows.map((w) => w.byGroup[g] ?? 0)))]),
         ),
         ...crossingFigures(windows.map((w) => w.crossings)),
+        pgTransactionsPerRide: round(median(windows.map((w) => w.stores.pgTransactions))),
+        redisCommandsPerRide: round(median(windows.map((w) => w.stores.redisCommands))),
         offerP50Ms: round(median(windows.map((w) => w.offerP50))),
         offerP99Ms: round(median(windows.map((w) => w.offerP99))),
         acceptToEventP50Ms: round(median(windows.map((w) => w.acceptP50))),
@@ -488,7 +486,7 @@ export default async function ridesBench(): Promise<BenchResult> {
       },
       targets: { ridesPerSec: '>= 100', offerP99Ms: '< 50' },
       notes:
-        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB and the notifier: every rider and driver holds a websocket, offers and acceptances are timed to their arrival there. The functions in LOCAL_WORKERS gateway worker processes (default: one per core), the broker, relay and ticker in the primary. cpuMsPerRide: CPU time of the whole machine minus the load generator, per completed ride, over the full-load windows; ceilingRidesPerSec = cores × 1000 / cpuMsPerRide, what the machine could do if every core did nothing else. syscallsPerRide / contextSwitchesPerRide: counted by perf on kernel tracepoints over the same windows, all groups but the load generator (absent where perf cannot count); they compare machines whose system calls cost differently. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues.',
+        'Closed loop on the local platform with the real broker (RabbitMQ), PostgreSQL, Redis, FerretDB and the notifier: every rider and driver holds a websocket, offers and acceptances are timed to their arrival there. The functions in LOCAL_WORKERS gateway worker processes (default: one per core), the broker, relay and ticker in the primary. cpuMsPerRide: CPU time of the whole machine minus the load generator, per completed ride, over the full-load windows; ceilingRidesPerSec = cores × 1000 / cpuMsPerRide, what the machine could do if every core did nothing else. syscallsPerRide / contextSwitchesPerRide: counted by perf on kernel tracepoints over the same windows, all groups but the load generator (absent where perf cannot count); they compare machines whose system calls cost differently. pgTransactionsPerRide / redisCommandsPerRide: counted by PostgreSQL and Redis themselves over the same windows (bench/store-counters.ts); the floor benchmark prices them. ridesPerSec and the unprefixed latencies: N riders and N drivers, median of the windows (at saturation the latencies are queueing). light*: LIGHT riders only, latency when nothing queues.',
     };
   } finally {
     if (process.env.BENCH_DEBUG) process.stderr.write(`--- platform output (last 6 KB) ---\n${out.slice(-6_000)}\n`);
