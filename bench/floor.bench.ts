@@ -66,7 +66,8 @@ async function cpuPerOp(op: () => Promise<unknown>): Promise<number> {
     }
   };
   const loops = Array.from({ length: CONCURRENCY }, loop);
-  await new Promise((r) => setTimeout(r, 700));
+  // Long enough for the JIT to settle: the first run of the HTTP exchange was ~2× the later ones after 0.7 s.
+  await new Promise((r) => setTimeout(r, 1_500));
   const c0 = cpuMs();
   const n0 = done;
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
@@ -155,13 +156,25 @@ async function mongo(prefix: string) {
   return { op, close: async () => (await db.dropDatabase(), await client.close()) };
 }
 
-function ridesCounters(): { pgTransactionsPerRide?: number } {
+interface RidesRun {
+  pgTransactionsPerRide?: number;
+  cpuMsPerRide?: number;
+  date?: string;
+}
+
+/** What the last rides benchmark counted and spent per ride (bench/results/rides.json). */
+function lastRidesRun(): RidesRun {
   const file = 'bench/results/rides.json';
   if (!existsSync(file)) return {};
-  const f = (JSON.parse(readFileSync(file, 'utf8')) as { figures: Record<string, unknown> }).figures;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { figures: Record<string, unknown>; date?: unknown };
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const pgTx = num(f.pgTransactionsPerRide);
-  return pgTx === undefined ? {} : { pgTransactionsPerRide: pgTx };
+  const out: RidesRun = {};
+  const pgTx = num(r.figures.pgTransactionsPerRide);
+  const cpu = num(r.figures.cpuMsPerRide);
+  if (pgTx !== undefined) out.pgTransactionsPerRide = pgTx;
+  if (cpu !== undefined) out.cpuMsPerRide = cpu;
+  if (typeof r.date === 'string') out.date = r.date;
+  return out;
 }
 
 export default async function floorBench(): Promise<BenchResult> {
@@ -192,7 +205,7 @@ export default async function floorBench(): Promise<BenchResult> {
   const publishUs = us.publish1 - deliveryUs;
 
   const plumbing = ridePlumbing();
-  const counters = ridesCounters();
+  const counters = lastRidesRun();
   const parts: Record<string, number> = {
     http: plumbing.httpExchanges * us.http,
     amqp: plumbing.publishes * publishUs + plumbing.deliveries * deliveryUs,
@@ -218,7 +231,10 @@ export default async function floorBench(): Promise<BenchResult> {
       ...Object.fromEntries(Object.entries(parts).map(([k, v]) => [`floorMsPerRide (${k})`, round(v / 1000)])),
       floorMsPerRide: round(floorMs),
       floorRidesPerSec: round((availableParallelism() * 1000) / floorMs),
+      // The same machine runs the same work 2–3× slower from one hour to the next (a shared
+      // host); a ride's CPU in units of this floor moves far less, when both come from one sitting.
+      ...(counters.cpuMsPerRide !== undefined ? { rideCpuMsPerRide: counters.cpuMsPerRide, rideCpuOverFloor: round(counters.cpuMsPerRide / floorMs) } : {}),
     },
-    notes: `CPU per operation (µs; both ends and the store, counted per process), ${CONCURRENCY} in flight, median of ${RUNS} runs of ${SECONDS} s; counts per ride: ${plumbing.explain}${counters.pgTransactionsPerRide === undefined ? '; PostgreSQL left out: bench/results/rides.json has no pgTransactionsPerRide (run npm run bench -- rides first)' : '; PostgreSQL transactions per ride from bench/results/rides.json'}; Redis is left out of the sum (its command counter includes the commands of Lua scripts, which share one round trip). floorRidesPerSec = cores × 1000 / floorMsPerRide: the most rides per second this machine could complete if functions, broker and notifier did nothing but these crossings.`,
+    notes: `CPU per operation (µs; both ends and the store, counted per process), ${CONCURRENCY} in flight, median of ${RUNS} runs of ${SECONDS} s; counts per ride: ${plumbing.explain}${counters.pgTransactionsPerRide === undefined ? '; PostgreSQL left out: bench/results/rides.json has no pgTransactionsPerRide (run npm run bench -- rides first)' : `; PostgreSQL transactions per ride and rideCpuMsPerRide from bench/results/rides.json of ${counters.date ?? 'an unknown date'} (run \`npm run bench -- rides floor\` for both from one sitting)`}; Redis is left out of the sum (its command counter includes the commands of Lua scripts, which share one round trip). floorRidesPerSec = cores × 1000 / floorMsPerRide: the most rides per second this machine could complete if functions, broker and notifier did nothing but these crossings.`,
   };
 }

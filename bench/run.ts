@@ -11,7 +11,9 @@ const wanted = process.argv.slice(2);
 const dir = join(process.cwd(), 'bench');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.ts', '')));
+  .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.ts', '')))
+  // Named ones run in the order named: `rides floor` prices the rides run just made.
+  .sort((a, b) => (wanted.length === 0 ? a.localeCompare(b) : wanted.indexOf(a.replace('.bench.ts', '')) - wanted.indexOf(b.replace('.bench.ts', ''))));
 
 if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${wanted.join(', ')}; have: ${readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).join(', ')}\n`);
