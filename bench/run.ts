@@ -8,12 +8,14 @@ import { pathToFileURL } from 'node:url';
 import { machine, writeResult, type Bench, type BenchResult } from './lib.js';
 
 const wanted = process.argv.slice(2);
+const rank = (file: string) => (file === 'floor.bench.ts' ? 1 : 0);
 const dir = join(process.cwd(), 'bench');
 const files = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.ts', '')))
-  // Named ones run in the order named: `rides floor` prices the rides run just made.
-  .sort((a, b) => (wanted.length === 0 ? a.localeCompare(b) : wanted.indexOf(a.replace('.bench.ts', '')) - wanted.indexOf(b.replace('.bench.ts', ''))));
+  // Named ones run in the order named (`rides floor` prices the rides run just made); all of
+  // them: alphabetically, but floor last, for the same reason.
+  .sort((a, b) => (wanted.length === 0 ? rank(a) - rank(b) || a.localeCompare(b) : wanted.indexOf(a.replace('.bench.ts', '')) - wanted.indexOf(b.replace('.bench.ts', ''))));
 
 if (files.length === 0) {
   process.stderr.write(`no benchmark matches ${wanted.join(', ')}; have: ${readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).join(', ')}\n`);
