@@ -16,9 +16,10 @@
  * AMQP traffic from the Trigger catalog for the rides benchmark's happy path, PostgreSQL
  * transactions from bench/results/rides.json (its counter), MongoDB operations from the
  * timeline Triggers. Redis is priced but left out of the sum: its counter includes the
- * commands Lua scripts run inside one round trip, so it would overstate. floorMsPerRide = Σ count × cost; floorRidesPerSec
- * is what the machine could do if the functions, the broker and the notifier cost nothing
- * beyond these crossings.
+ * commands Lua scripts run inside one round trip, so it would overstate.
+ * floorMsPerRide = Σ count × cost; floorRidesPerSec is what the machine could do if the
+ * functions, the broker and the notifier cost nothing beyond these crossings;
+ * rideCpuOverFloor = the last rides run's CPU per ride in units of this floor.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
