@@ -28,7 +28,6 @@ import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import WebSocket from 'ws';
 import { median, percentile, type BenchResult } from './lib.js';
