@@ -28,6 +28,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CloudEvent } from 'cloudevents';
+import { config } from '../functions/runtime/config.js';
 import { median, type BenchResult } from './lib.js';
 import { cpuByProcess, storesAndNode } from './process-cpu.js';
 import { ridePlumbing } from './ride-plumbing.js';
@@ -100,7 +101,7 @@ async function httpExchange(): Promise<() => Promise<unknown>> {
 
 async function amqp(queues: number, prefix: string) {
   const amqplib = await import('amqplib');
-  const url = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const url = config().RABBITMQ_URL;
   const pub = await amqplib.connect(url);
   const sub = await amqplib.connect(url);
   const ch = await pub.createConfirmChannel();
@@ -132,7 +133,7 @@ async function amqp(queues: number, prefix: string) {
 
 async function postgres() {
   const { default: pg } = await import('pg');
-  const db = new pg.Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', max: CONCURRENCY });
+  const db = new pg.Pool({ connectionString: config().DATABASE_URL, max: CONCURRENCY });
   let i = 0;
   const op = () => db.query({ name: 'floor', text: 'select $1::int as n', values: [i++] });
   return { op, close: () => db.end() };
@@ -141,14 +142,14 @@ async function postgres() {
 async function redis(prefix: string) {
   const { Redis } = await import('ioredis');
   // As the platform's client: commands issued in one tick share a write.
-  const r = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true });
+  const r = new Redis(config().REDIS_URL, { enableAutoPipelining: true });
   await r.set(`${prefix}:k`, 'v', 'EX', 60);
   return { op: () => r.get(`${prefix}:k`), close: () => r.quit() };
 }
 
 async function mongo(prefix: string) {
   const { MongoClient } = await import('mongodb');
-  const client = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
+  const client = await MongoClient.connect(config().MONGO_URL);
   const db = client.db(prefix.replace(/\W/g, '_'));
   // As tracking writes its timeline: concurrent inserts share one insertMany.
   const { batchedInserter } = await import('../functions/tracking/batched-insert.js');

@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { config } from '../functions/runtime/config.js';
 
 export interface StoreCounts {
   pgTransactions: number;
@@ -14,8 +15,8 @@ export interface StoreCounts {
 }
 
 export async function readStoreCounters(): Promise<StoreCounts> {
-  const db = new pg.Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const db = new pg.Client({ connectionString: config().DATABASE_URL });
+  const redis = new Redis(config().REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await db.connect();
     const { rows } = await db.query<{ n: string }>('select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()');
