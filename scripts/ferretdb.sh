@@ -13,6 +13,7 @@
 #                        newest v1.24.* the Go module proxy serves, else the pinned fallback below.
 #   FERRETDB_PORT        listen port on 127.0.0.1 (default 27017)
 #   FERRETDB_BACKEND     sqlite (default) | postgresql
+#   FERRETDB_SQLITE_SYNCHRONOUS  SQLite's synchronous pragma: normal (default) | full. See "Durability" below.
 #   FERRETDB_STATE_DIR   data, log and pid files (default $MICRORIDE_CACHE/ferretdb)
 #   FERRETDB_POSTGRESQL_URL  for the postgresql backend (default postgres://postgres@127.0.0.1:5432/ferretdb)
 #   FERRETDB_LOG_LEVEL   debug|info|warn|error (default info)
@@ -30,6 +31,16 @@
 # SQLite files per port under the state dir. The PostgreSQL backend is kept as an option
 # (FERRETDB_BACKEND=postgresql) in case SQLite misbehaves; it needs the `ferretdb` database, which
 # `start` creates with psql when it is missing.
+#
+# Durability: MongoDB acknowledges a default (w:1) write before its journal reaches disk and
+# flushes the journal every 100 ms, so a crash of the machine can lose the last moments of
+# acknowledged writes. FerretDB's SQLite backend runs in WAL mode with SQLite's default
+# synchronous=FULL, an fsync per insert: stricter than the MongoDB it stands in for, and about
+# one fsync per timeline event. synchronous=NORMAL syncs the WAL at checkpoints instead, which
+# keeps every acknowledged write through a crash of FerretDB itself and loses at most the
+# latest ones when the machine loses power, as MongoDB's default does.
+# FERRETDB_SQLITE_SYNCHRONOUS=full restores an fsync per write. A running FerretDB keeps the
+# setting it was started with (`stop`, then `start`).
 set -euo pipefail
 
 FERRETDB_FALLBACK_VERSION=v1.24.2 # newest v1.24.x on the module proxy when this script was written
@@ -40,6 +51,7 @@ BIN_DIR=$CACHE/bin
 PORT=${FERRETDB_PORT:-27017}
 HOST=127.0.0.1
 BACKEND=${FERRETDB_BACKEND:-sqlite}
+SQLITE_SYNCHRONOUS=${FERRETDB_SQLITE_SYNCHRONOUS:-normal}
 STATE_DIR=${FERRETDB_STATE_DIR:-$CACHE/ferretdb}
 PG_URL=${FERRETDB_POSTGRESQL_URL:-postgres://postgres@127.0.0.1:5432/ferretdb}
 DEBUG_ADDR=${FERRETDB_DEBUG_ADDR:--}
@@ -159,7 +171,9 @@ cmd_start() {
   case $BACKEND in
     sqlite)
       mkdir -p "$STATE_DIR/sqlite-$PORT" "$STATE_DIR/state-$PORT"
-      args+=(--handler=sqlite --sqlite-url="file:$STATE_DIR/sqlite-$PORT/")
+      case $SQLITE_SYNCHRONOUS in normal | full) ;; *) die "FERRETDB_SQLITE_SYNCHRONOUS must be normal or full, not '$SQLITE_SYNCHRONOUS'" ;; esac
+      # FerretDB adds its own pragmas (busy_timeout, journal_mode=wal, auto_vacuum) after ours.
+      args+=(--handler=sqlite --sqlite-url="file:$STATE_DIR/sqlite-$PORT/?_pragma=synchronous($SQLITE_SYNCHRONOUS)")
       ;;
     postgresql)
       mkdir -p "$STATE_DIR/state-$PORT"
