@@ -12,8 +12,7 @@ import { logger } from './logger.js';
 import { listen, onShutdown } from './serve.js';
 import type { OutboxRelay, settlePublishes, startOutboxRelay } from './events/outbox.js';
 
-type Fetch = (req: Request) => Response | Promise<Response>;
-type Loaded = { default?: { fetch: Fetch } };
+type Loaded = { default?: { fetch: Parameters<typeof listen>[0] } };
 
 /** Given (by the generated entry) to functions that write events into their service's outbox. */
 export interface OutboxRuntime {
@@ -40,7 +39,7 @@ export async function runFunction(name: string, load: () => Promise<Loaded>, wit
     process.exit(1);
   }
   // Knative sets PORT (8080 unless the Service says otherwise).
-  const served = await listen((req) => app.fetch(req), config().PORT);
+  const served = await listen((req, env) => app.fetch(req, env), config().PORT);
   // A function that writes events into its service's outbox publishes them itself on
   // commit; its relay re-sends what that did not get through (broker down, a pod that died
   // mid-publish). While a service has no pod running, its stragglers wait for the next one.

@@ -19,7 +19,8 @@ export interface Served {
   close(): Promise<void>;
 }
 
-type Fetch = (req: Request) => Response | Promise<Response>;
+/** `env` is what @hono/node-server passes along ({ incoming, outgoing }): apps read the Node request from it. */
+type Fetch = (req: Request, env?: object) => Response | Promise<Response>;
 
 export function listen(fetch: Fetch, port: number, hostname = '0.0.0.0'): Promise<Served> {
   return new Promise((resolve, reject) => {

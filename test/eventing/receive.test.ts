@@ -13,6 +13,7 @@ import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
 import { HttpProblem } from '../../functions/runtime/problem.js';
 import { listen, type Served } from '../../functions/runtime/serve.js';
 import { createEventApp, type EventHandlers } from '../../functions/runtime/events/receive.js';
+import { httpRequest, postEvent, replyOf } from '../../functions/runtime/events/http-send.js';
 import { postgresDedupe, processedEventsMigration, redisDedupe, type Dedupe } from '../../functions/runtime/events/idempotency.js';
 import type { FunctionApp } from '../../functions/runtime/app.js';
 import { startBroker } from '../../eventing/broker/index.js';
@@ -112,6 +113,29 @@ describe('contract', () => {
     expect(reply.subject).toBe(rideId);
     expect(reply.data?.kind).toBe('fare');
     expect(headers['ce-id']).toBeDefined();
+  });
+
+  it('served on Node: reads the headers node:http parsed, in binary and structured mode', async () => {
+    const served = await listen((req, env) => app.fetch(req, env), 0, '127.0.0.1');
+    try {
+      const viaBinary = completed().cloneWith({ region: 'north' }, false);
+      const res = await postEvent(served.url, viaBinary, { timeoutMs: 5_000 });
+      expect(res.status).toBe(200);
+      expect(replyOf(res)?.type).toBe('microride.payment.succeeded');
+      expect(await effectCount(viaBinary.id)).toBe(1);
+
+      const viaStructured = completed();
+      const m = HTTP.structured(viaStructured);
+      const s = await httpRequest('POST', served.url, m.headers as Record<string, string>, m.body as string, { timeoutMs: 5_000 });
+      expect(s.status).toBe(200);
+      expect(await effectCount(viaStructured.id)).toBe(1);
+
+      // Not a CloudEvent over the wire either: 400, as through app.request.
+      const bad = await httpRequest('POST', served.url, { 'content-type': 'application/json', 'ce-id': '1', 'ce-specversion': '1.0' }, '{}', { timeoutMs: 5_000 });
+      expect(bad.status).toBe(400);
+    } finally {
+      await served.close();
+    }
   });
 
   it('400 for a request that is not a valid CloudEvent', async () => {

@@ -7,7 +7,9 @@
  *   409 / 5xx      transient (a thrown error, a store down): retried with backoff
  * Redeliveries are expected (at least once): every consumer names its Dedupe store.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { CloudEvent, HTTP } from 'cloudevents';
+import type { Context } from 'hono';
 import { toEvent } from './to-event.js';
 import { isEventType, safeParseEventData, type EventData, type EventType } from '../../../eventing/catalog.js';
 import type { EventFunction } from '../../catalog-types.js';
@@ -46,12 +48,30 @@ function invalid(detail: string, errors?: { path: string; message: string }[]): 
   return new HttpProblem(400, detail, errors ? { errors } : {});
 }
 
-/** Binary or structured request → CloudEvent; HttpProblem 400 when it is not a valid one. */
-export function parseCloudEvent(headers: Headers, body: string): CloudEvent<unknown> {
+/**
+ * The request's headers as one plain object, lower-case names. On Node the server's own
+ * parse is used (@hono/node-server passes the IncomingMessage as `env.incoming`): walking
+ * the WHATWG Headers instead makes @hono/node-server materialise a full undici Headers,
+ * validating every name and value, on every delivery.
+ */
+export function plainHeaders(c: Context): Record<string, string> {
   const plain: Record<string, string> = {};
-  headers.forEach((v, k) => {
+  const incoming = (c.env as { incoming?: { headers?: IncomingHttpHeaders } } | undefined)?.incoming?.headers;
+  if (incoming) {
+    for (const k in incoming) {
+      const v = incoming[k];
+      if (v !== undefined) plain[k] = Array.isArray(v) ? v.join(', ') : v;
+    }
+    return plain;
+  }
+  c.req.raw.headers.forEach((v, k) => {
     plain[k] = v;
   });
+  return plain;
+}
+
+/** Binary or structured request (headers with lower-case names) → CloudEvent; HttpProblem 400 when it is not a valid one. */
+export function parseCloudEvent(plain: Record<string, string>, body: string): CloudEvent<unknown> {
   let event: CloudEvent<unknown>;
   try {
     const parsed = toEvent<unknown>({ headers: plain, body: body.length ? body : undefined });
@@ -94,7 +114,7 @@ export function onEvents<X extends object>(app: FunctionApp, spec: EventFunction
   const maxSize = config().MAX_BODY_BYTES;
   app.use(path, limitBody(maxSize, 'event'));
   app.post(path, async (c) => {
-    const event = parseCloudEvent(c.req.raw.headers, await c.req.text());
+    const event = parseCloudEvent(plainHeaders(c), await c.req.text());
     const typed = handlers[event.type as EventType] as AnyEventHandler<X> | undefined;
     const handler = typed ?? handlers['*'];
     if (!handler) throw invalid(`${spec.name} does not handle events of type ${event.type}`);
