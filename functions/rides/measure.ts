@@ -4,6 +4,7 @@
  * completion: the caller falls back to the quoted distance and says so on the ride.
  */
 import { z } from 'zod';
+import { httpRequest } from '../runtime/events/http-send.js';
 import type { Logger } from '../runtime/logger.js';
 import { rideSettings } from './settings.js';
 
@@ -24,19 +25,19 @@ export async function measuredTrip(rideId: string, authorization: string, log: L
   const { TRACKING_URL, TRACKING_TIMEOUT_MS } = rideSettings();
   if (!TRACKING_URL) return null;
   // live=true: the trip is ending now, so the archive knows nothing the live trace does not.
-  const url = new URL(`/api/v1/rides/${encodeURIComponent(rideId)}/distance?live=true`, TRACKING_URL);
+  const url = new URL(`/api/v1/rides/${encodeURIComponent(rideId)}/distance?live=true`, TRACKING_URL).href;
   try {
-    const res = await fetch(url, { headers: { authorization, accept: 'application/json' }, signal: AbortSignal.timeout(TRACKING_TIMEOUT_MS) });
+    const res = await httpRequest('GET', url, { authorization, accept: 'application/json' }, undefined, { timeoutMs: TRACKING_TIMEOUT_MS });
     if (res.status === 404) {
       // Tracking has not seen this ride (yet): under load it may be behind on the ride's events.
       log.info({ rideId }, 'tracking holds no live trace of this ride; using the quoted distance');
       return null;
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       log.warn({ rideId, status: res.status }, 'tracking distance unavailable; using the quoted distance');
       return null;
     }
-    const parsed = answer.safeParse(await res.json());
+    const parsed = answer.safeParse(JSON.parse(res.body.toString('utf8')));
     if (!parsed.success) {
       log.warn({ rideId, issues: parsed.error.issues }, 'tracking answered something unexpected; using the quoted distance');
       return null;
