@@ -3,7 +3,7 @@
  * QUOTE_SECRET) that rides verifies before creating a ride. Symmetric on purpose: only
  * MicroRide's own services sign and verify quotes, and HMAC keeps tokens short and fast.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { requireConfig } from '../runtime/config.js';
 import { HttpProblem } from '../runtime/problem.js';
@@ -19,7 +19,17 @@ const TYP = 'quote+jwt';
 const ISSUER = 'microride-analysis';
 const AUDIENCE = 'microride-rides';
 
-const secret = () => new TextEncoder().encode(requireConfig('QUOTE_SECRET', 'signs and verifies fare quotes'));
+// Given raw bytes, jose imports them into a WebCrypto key on every sign and verify; the
+// key is imported once per secret instead (a test may change the secret between calls).
+let imported: { secret: string; key: Promise<webcrypto.CryptoKey> } | undefined;
+function secretKey(): Promise<webcrypto.CryptoKey> {
+  const secret = requireConfig('QUOTE_SECRET', 'signs and verifies fare quotes');
+  if (imported?.secret !== secret) {
+    const key = webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    imported = { secret, key };
+  }
+  return imported.key;
+}
 
 /** Signs a quote; the token expires at quote.expiresAt. */
 export async function signQuote(q: Quote): Promise<string> {
@@ -33,7 +43,7 @@ export async function signQuote(q: Quote): Promise<string> {
     .setJti(randomUUID())
     .setIssuedAt(exp - QUOTE_TTL_SECONDS)
     .setExpirationTime(exp)
-    .sign(secret());
+    .sign(await secretKey());
 }
 
 const invalid = (message: string) =>
@@ -43,7 +53,7 @@ const invalid = (message: string) =>
 export async function verifyQuote(token: string): Promise<Quote> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, secret(), { algorithms: [ALG], typ: TYP, issuer: ISSUER, audience: AUDIENCE }));
+    ({ payload } = await jwtVerify(token, await secretKey(), { algorithms: [ALG], typ: TYP, issuer: ISSUER, audience: AUDIENCE }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) {
       throw new HttpProblem(422, 'quote expired', { errors: [{ path: 'quoteId', message: 'the quote has expired; ask for a new one' }] });
