@@ -22,7 +22,8 @@
  * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_LIGHT_SECONDS (40),
  * BENCH_RIDES_THINK_MS (500),
  * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (10 / 10 / 3; the first 10 s after the load starts run ~10 % slower); BENCH_CPU_PROF=1 writes a CPU
- * profile of the platform to /tmp/prof; BENCH_DEBUG=1 prints the platform's last output.
+ * profile of the platform to /tmp/prof; BENCH_NODE_FLAGS adds Node/V8 flags to the platform's
+ * processes; BENCH_DEBUG=1 prints the platform's last output.
  */
 import http from 'node:http';
 import { spawn } from 'node:child_process';
@@ -156,7 +157,12 @@ export default async function ridesBench(): Promise<BenchResult> {
 
   // ── the platform, in its own process ──────────────────────────────────────────────
   const id = `bench${run}`;
-  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []), '--import', 'tsx', 'bench/rides-stack.ts'], {
+  const nodeFlags = [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
+    // e.g. V8 heap flags to try on the platform (its cluster workers inherit them)
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+  ];
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'bench/rides-stack.ts'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

@@ -27,6 +27,16 @@ import { ensureKeys } from './keys.js';
 const MAX_CRASHES_IN_WINDOW = 5;
 const CRASH_WINDOW_MS = 60_000;
 
+/**
+ * A young generation of 16–32 MB per semi-space instead of V8's default, which starts at
+ * 1 MB and grows only as more of it survives a scavenge: a worker allocates per request and
+ * keeps little, so it scavenged often. With these flags the share of a busy
+ * worker's time in the garbage collector fell from 4.4–6.7 % to 3.8–4.1 % (CPU profiles
+ * of `npm run bench -- rides` at full load), for up to ~64 MB more memory per worker.
+ * Flags given on the command line win.
+ */
+const WORKER_HEAP_FLAGS = ['--min-semi-space-size=16', '--max-semi-space-size=32'];
+
 export interface ClusterOptions {
   /** Gateway port; 0 picks a free one. */
   port: number;
@@ -84,7 +94,8 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     ({ notifier, eventing } = await startPlumbing({ gatewayUrl: url, host, functions: catalog, eventing: opts.eventing ?? {}, notifier: opts.notifier ?? {}, log }));
     // The worker entry is TypeScript: make sure it loads through tsx, however this process
     // was started (npm start uses tsx already; a test runner may not).
-    const execArgv = process.execArgv.some((a, i, all) => a === '--import' && all[i + 1] === 'tsx') ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+    const viaTsx = process.execArgv.some((a, i, all) => a === '--import' && all[i + 1] === 'tsx') ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
+    const execArgv = [...WORKER_HEAP_FLAGS.filter((f) => !viaTsx.some((a) => a.startsWith(f.split('=')[0]!))), ...viaTsx];
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)), execArgv });
     for (let i = 0; i < opts.workers; i++) {
       const w = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
