@@ -19,7 +19,7 @@
  * The platform runs in a child process (bench/rides-stack.ts); password hashing is cheap
  * there (SCRYPT_LOG_N=10) so signing up 2N users does not eat the run.
  *
- * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_LIGHT_SECONDS (40),
+ * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_LIGHT_SECONDS (90),
  * BENCH_RIDES_THINK_MS (500),
  * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (10 / 10 / 3; the first 10 s after the load starts run ~10 % slower); BENCH_CPU_PROF=1 writes a CPU
  * profile of the platform to /tmp/prof; BENCH_NODE_FLAGS adds Node/V8 flags to the platform's
@@ -40,7 +40,7 @@ const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
 const WARMUP_S = Number(process.env.BENCH_RIDES_WARMUP ?? 10);
 const WINDOW_S = Number(process.env.BENCH_RIDES_SECONDS ?? 10);
 /** The light phase is one longer window: at ~5 rides/s a p99 needs a few hundred offers to mean anything. */
-const LIGHT_S = Number(process.env.BENCH_RIDES_LIGHT_SECONDS ?? 40);
+const LIGHT_S = Number(process.env.BENCH_RIDES_LIGHT_SECONDS ?? 90);
 const WINDOWS = Number(process.env.BENCH_RIDES_WINDOWS ?? 3);
 /** Mean pause of a rider between two rides (uniform 0..2×), so requests do not all wait on drivers still finishing the last trip. */
 const THINK_MS = Number(process.env.BENCH_RIDES_THINK_MS ?? 500);
