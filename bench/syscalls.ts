@@ -21,8 +21,11 @@ export interface KernelCrossings {
 export type CrossingsByGroup = Record<string, KernelCrossings>;
 
 export interface SyscallCounter {
-  /** Stops counting; the counts of each group divided by `per` (e.g. rides completed). */
-  stop(per: number): Promise<CrossingsByGroup>;
+  /**
+   * Stops counting; the counts of each group divided by `per` (e.g. rides completed), or
+   * undefined when perf counted nothing this run's processes did (it failed or was cut off).
+   */
+  stop(per: number): Promise<CrossingsByGroup | undefined>;
 }
 
 const EVENTS = 'raw_syscalls:sys_enter,context-switches';
@@ -69,6 +72,9 @@ export function startSyscallCount(classify: Classify): SyscallCounter | undefine
       } finally {
         rmSync(out, { force: true });
       }
+      // Seen once in a run: perf wrote no counts for two windows, which read as 0 system
+      // calls per ride; a window without counts is left out of the medians instead.
+      if (Object.keys(totals).length === 0) return undefined;
       if (per > 0) for (const g of Object.values(totals)) (g.syscalls /= per), (g.switches /= per);
       return totals;
     },
