@@ -72,8 +72,8 @@ export function startSyscallCount(classify: Classify): SyscallCounter | undefine
       } finally {
         rmSync(out, { force: true });
       }
-      // Seen once in a run: perf wrote no counts for two windows, which read as 0 system
-      // calls per ride; a window without counts is left out of the medians instead.
+      // Seen in 3 of 9 windows of one afternoon's runs: perf wrote no counts, which read as
+      // 0 system calls per ride; a window without counts is left out of the medians instead.
       if (Object.keys(totals).length === 0) return undefined;
       if (per > 0) for (const g of Object.values(totals)) (g.syscalls /= per), (g.switches /= per);
       return totals;

@@ -54,7 +54,7 @@ function invalid(detail: string, errors?: { path: string; message: string }[]): 
  * the WHATWG Headers instead makes @hono/node-server materialise a full undici Headers,
  * validating every name and value, on every delivery.
  */
-export function plainHeaders(c: Context): Record<string, string> {
+function plainHeaders(c: Context): Record<string, string> {
   const plain: Record<string, string> = {};
   const incoming = (c.env as { incoming?: { headers?: IncomingHttpHeaders } } | undefined)?.incoming?.headers;
   if (incoming) {
