@@ -39,7 +39,7 @@ export async function runFunction(name: string, load: () => Promise<Loaded>, wit
     process.exit(1);
   }
   // Knative sets PORT (8080 unless the Service says otherwise).
-  const served = await listen((req, env) => app.fetch(req, env), config().PORT);
+  const served = await listen(app.fetch, config().PORT);
   // A function that writes events into its service's outbox publishes them itself on
   // commit; its relay re-sends what that did not get through (broker down, a pod that died
   // mid-publish). While a service has no pod running, its stragglers wait for the next one.

@@ -116,7 +116,7 @@ describe('contract', () => {
   });
 
   it('served on Node: reads the headers node:http parsed, in binary and structured mode', async () => {
-    const served = await listen((req, env) => app.fetch(req, env), 0, '127.0.0.1');
+    const served = await listen(app.fetch, 0, '127.0.0.1');
     try {
       const viaBinary = completed().cloneWith({ region: 'north' }, false);
       const res = await postEvent(served.url, viaBinary, { timeoutMs: 5_000 });
