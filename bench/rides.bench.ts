@@ -22,8 +22,10 @@
  * Knobs: BENCH_RIDES_ACTORS (200), BENCH_RIDES_LIGHT (3), BENCH_RIDES_LIGHT_SECONDS (90),
  * BENCH_RIDES_THINK_MS (500),
  * BENCH_RIDES_WARMUP / _SECONDS / _WINDOWS (10 / 10 / 3; the first 10 s after the load starts run ~10 % slower); BENCH_CPU_PROF=1 writes a CPU
- * profile of the platform to /tmp/prof; BENCH_NODE_FLAGS adds Node/V8 flags to the platform's
- * processes; BENCH_DEBUG=1 prints the platform's last output.
+ * profile of the platform to /tmp/prof (main threads only, on a wall clock); BENCH_CPU_KINDS=1
+ * samples every thread with perf over the windows and says what each group's CPU went to
+ * (bench/cpu-kinds.ts); BENCH_NODE_FLAGS adds Node/V8 flags to the platform's processes;
+ * BENCH_DEBUG=1 prints the platform's last output.
  */
 import http from 'node:http';
 import { spawn } from 'node:child_process';
@@ -34,6 +36,7 @@ import WebSocket from 'ws';
 import { median, percentile, type BenchResult } from './lib.js';
 import { cpuByProcess, machineCpu, perUnit, storesAndNode, type CpuByGroup } from './process-cpu.js';
 import { startSyscallCount, totalCrossings, type CrossingsByGroup } from './syscalls.js';
+import { CPU_KINDS_NODE_FLAGS, cpuKindsWanted, startCpuKindSampler, type KindsByGroup } from './cpu-kinds.js';
 import { countsPer, readStoreCounters, type StoreCounts } from './store-counters.js';
 
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
@@ -146,6 +149,12 @@ function crossingFigures(windows: (CrossingsByGroup | undefined)[]): Record<stri
   };
 }
 
+/** BENCH_CPU_KINDS=1: each group's CPU by kind over all the windows, as `cpuPct (<group>: <kind>)`. */
+function kindFigures(kinds: KindsByGroup | undefined): Record<string, number> {
+  if (!kinds) return {};
+  return Object.fromEntries(Object.entries(kinds).flatMap(([group, shares]) => Object.entries(shares).map(([kind, pct]) => [`cpuPct (${group}: ${kind})`, pct])));
+}
+
 export default async function ridesBench(): Promise<BenchResult> {
   const run = randomBytes(3).toString('hex');
   /** What the apps do with a notification: type → (data, user whose socket got it). */
@@ -161,6 +170,7 @@ export default async function ridesBench(): Promise<BenchResult> {
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),
     // e.g. V8 heap flags to try on the platform (its cluster workers inherit them)
     ...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+    ...(cpuKindsWanted() ? CPU_KINDS_NODE_FLAGS : []),
   ];
   const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'bench/rides-stack.ts'], {
     env: {
@@ -444,7 +454,10 @@ export default async function ridesBench(): Promise<BenchResult> {
     log(`full load: ${N} riders, ${WARMUP_S} s warm-up, then ${WINDOWS} × ${WINDOW_S} s`);
     await sleep(WARMUP_S * 1000);
     const windows: Window[] = [];
+    const sampler = startCpuKindSampler(classify);
     for (let w = 0; w < WINDOWS; w++) windows.push(await measure(`window ${w + 1}`));
+    const kinds = await sampler?.stop();
+    if (kinds) for (const [group, shares] of Object.entries(kinds)) log(`  CPU by kind, ${group}: ${Object.entries(shares).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v} %`).join(', ')}`);
     stopping = true;
     clearInterval(refresher);
     for (const wake of finished.values()) wake();
@@ -488,6 +501,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         lightAcceptToEventP99Ms: round(light.acceptP99),
         failures,
         websocketsLost: socketsLost,
+        ...kindFigures(kinds),
       },
       targets: { ridesPerSec: '>= 100', offerP99Ms: '< 50' },
       notes:

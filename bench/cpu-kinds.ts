@@ -1,0 +1,118 @@
+/**
+ * What kind of work each process group's CPU time went to, sampled by `perf record -e
+ * cpu-clock` over every thread of the machine (a software clock: no hardware counters
+ * needed, and a thread is sampled only while it runs, so the shares are CPU time).
+ *
+ * Why not V8's own profiles: they sample the main thread on a wall-clock timer, so a thread
+ * preempted right after waking another is charged to whatever it was running, and the
+ * JIT compiler's and the garbage collector's background threads are not in them at all.
+ * At full load those threads took 10–25 % of a gateway worker's CPU in the first 10 s of
+ * the rides benchmark's load (the JIT still compiling the paths the light phase did not
+ * heat) and ~3 % (compiler) plus ~5 % (GC helpers) later, none of which a V8 profile shows.
+ *
+ * Opt-in (BENCH_CPU_KINDS=1): the platform's Node processes need `--perf-basic-prof` to
+ * name their JIT code, which writes /tmp/perf-<pid>.map files (removed afterwards). Linux,
+ * root (or perf_event_paranoid ≤ 0) and perf only; without them the sampler is undefined.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuByProcess, type Classify } from './process-cpu.js';
+
+export const CPU_KINDS = ['js', 'v8 builtins', 'native', 'gc', 'jit compiler', 'kernel', 'other threads'] as const;
+export type CpuKind = (typeof CPU_KINDS)[number];
+
+/** Per group: the share (%) of its sampled CPU time that each kind took. */
+export type KindsByGroup = Record<string, Partial<Record<CpuKind, number>>>;
+
+export interface CpuKindSampler {
+  /** Stops sampling; shares per group, or undefined when nothing of this run's was sampled. */
+  stop(): Promise<KindsByGroup | undefined>;
+}
+
+const GC = /Scaveng|MarkCompact|Marking|Sweeper|Evacuat|::Heap::|HeapObject::SizeFromMap|IteratePointers|MinorMC/;
+const COMPILER = /compiler::|maglev::|Compil|turboshaft|OptimizingCompileDispatcher/i;
+
+/**
+ * One sample's kind. `sym`/`dso` as `perf script` prints them; `mainThread` = the sample's
+ * thread is its process's first. JIT code is named by the perf map (`JS:*fn …`, `RegExp:…`;
+ * unnamed without --perf-basic-prof); V8's builtins (inline caches, calls, promise jobs) are
+ * `Builtins_*` in the node binary; what remains in user space is V8's runtime and Node's
+ * own C++ (HTTP parser, buffers, libuv) with libc.
+ */
+export function kindOf(sym: string, dso: string, mainThread: boolean): CpuKind {
+  if (dso.includes('kernel.kallsyms')) return 'kernel';
+  if (GC.test(sym)) return 'gc';
+  if (!mainThread) return COMPILER.test(sym) ? 'jit compiler' : 'other threads';
+  if (dso.startsWith('/tmp/perf-') || sym.startsWith('JS:') || sym.startsWith('RegExp:')) return 'js';
+  if (sym.startsWith('Builtins_')) return 'v8 builtins';
+  return 'native';
+}
+
+let usable: boolean | undefined;
+
+function samplingAvailable(): boolean {
+  usable ??= spawnSync('perf', ['record', '-e', 'cpu-clock', '-a', '-o', '/dev/null', 'true'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+  return usable;
+}
+
+/** Node flags the sampled processes need for their JIT code to have names. */
+export const CPU_KINDS_NODE_FLAGS = ['--perf-basic-prof'];
+
+export const cpuKindsWanted = () => process.env.BENCH_CPU_KINDS === '1';
+
+/** Starts sampling every thread of the machine; stop() attributes the samples to `classify`'s groups. */
+export function startCpuKindSampler(classify: Classify): CpuKindSampler | undefined {
+  if (!cpuKindsWanted() || !samplingAvailable()) return undefined;
+  const out = join(tmpdir(), `microride-cpu-kinds-${process.pid}-${Date.now()}.data`);
+  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '499', '-a', '-o', out], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => perf.once('exit', () => resolve()));
+  return {
+    async stop() {
+      // Threads are mapped to processes while they still run.
+      const threadOf = new Map<number, { group: string; main: boolean }>();
+      const pids: number[] = [];
+      for (const [pid, { group }] of cpuByProcess(classify)) {
+        pids.push(pid);
+        try {
+          for (const tid of readdirSync(`/proc/${pid}/task`)) threadOf.set(Number(tid), { group, main: Number(tid) === pid });
+        } catch {
+          // the process ended meanwhile
+        }
+      }
+      perf.kill('SIGINT');
+      await exited;
+      try {
+        const script = spawnSync('perf', ['script', '-i', out, '-F', 'tid,ip,sym,dso', '-G'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+        if (script.status !== 0) return undefined;
+        return sharesOf(script.stdout, threadOf);
+      } finally {
+        rmSync(out, { force: true });
+        for (const pid of pids) rmSync(`/tmp/perf-${pid}.map`, { force: true });
+      }
+    },
+  };
+}
+
+/** `perf script -F tid,ip,sym,dso` lines → shares per group. */
+export function sharesOf(script: string, threadOf: ReadonlyMap<number, { group: string; main: boolean }>): KindsByGroup | undefined {
+  const counts: Record<string, Partial<Record<CpuKind, number>>> = {};
+  const totals: Record<string, number> = {};
+  for (const line of script.split('\n')) {
+    // "  <tid>  <ip> <sym> (<dso>)"; the symbol may hold spaces and parentheses, the dso is the last group.
+    const m = /^\s*(\d+)\s+[0-9a-f]+\s+(.*)\s\(([^()]*)\)\s*$/.exec(line);
+    if (!m) continue;
+    const thread = threadOf.get(Number(m[1]));
+    if (!thread) continue;
+    const kind = kindOf(m[2]!, m[3]!, thread.main);
+    const g = (counts[thread.group] ??= {});
+    g[kind] = (g[kind] ?? 0) + 1;
+    totals[thread.group] = (totals[thread.group] ?? 0) + 1;
+  }
+  if (Object.keys(totals).length === 0) return undefined;
+  for (const [group, kinds] of Object.entries(counts)) {
+    for (const k of Object.keys(kinds) as CpuKind[]) kinds[k] = Math.round((1000 * kinds[k]!) / totals[group]!) / 10;
+  }
+  return counts;
+}
