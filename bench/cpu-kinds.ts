@@ -1,7 +1,9 @@
 /**
  * What kind of work each process group's CPU time went to, sampled by `perf record -e
- * cpu-clock` over every thread of the machine (a software clock: no hardware counters
- * needed, and a thread is sampled only while it runs, so the shares are CPU time).
+ * cpu-clock -g` over every thread of the machine (a software clock: no hardware counters
+ * needed, and a thread is sampled only while it runs, so the shares are CPU time), and,
+ * for the Node processes' main threads, which library's code each sample was in or called
+ * from (its innermost JavaScript frame).
  *
  * Why not V8's own profiles: they sample the main thread on a wall-clock timer, so a thread
  * preempted right after waking another is charged to whatever it was running, and the
@@ -26,10 +28,21 @@ export type CpuKind = (typeof CPU_KINDS)[number];
 /** Per group: the share (%) of its sampled CPU time that each kind took. */
 export type KindsByGroup = Record<string, Partial<Record<CpuKind, number>>>;
 
+/** Per group: the share (%) of its main threads' CPU time charged to each library (or file of ours). */
+export type LibrariesByGroup = Record<string, Record<string, number>>;
+
+export interface CpuKinds {
+  kinds: KindsByGroup;
+  libraries: LibrariesByGroup;
+}
+
 export interface CpuKindSampler {
   /** Stops sampling; shares per group, or undefined when nothing of this run's was sampled. */
-  stop(): Promise<KindsByGroup | undefined>;
+  stop(): Promise<CpuKinds | undefined>;
 }
+
+/** What a sample with no JavaScript frame on its stack is charged to. */
+export const NO_JS = '(no JavaScript on the stack)';
 
 const GC = /Scaveng|MarkCompact|Marking|Sweeper|Evacuat|::Heap::|HeapObject::SizeFromMap|IteratePointers|MinorMC/;
 const COMPILER = /compiler::|maglev::|Compil|turboshaft|OptimizingCompileDispatcher/i;
@@ -41,6 +54,26 @@ const COMPILER = /compiler::|maglev::|Compil|turboshaft|OptimizingCompileDispatc
  * `Builtins_*` in the node binary; what remains in user space is V8's runtime and Node's
  * own C++ (HTTP parser, buffers, libuv) with libc.
  */
+/**
+ * The library a JIT frame's code belongs to: the npm package under node_modules, Node's own
+ * module (`node:net`, `node:internal/streams`), or the file's path under `root` for ours.
+ */
+export function libraryOf(sym: string, root = process.cwd()): string {
+  const where = /\s(\S+):\d+:\d+$/.exec(sym)?.[1] ?? '';
+  if (where.startsWith('node:')) {
+    const parts = where.split('/');
+    return parts[0] === 'node:internal' && parts[1] ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  }
+  const path = where.replace(/^file:\/\//, '');
+  const nm = path.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const [scope, name] = path.slice(nm + '/node_modules/'.length).split('/');
+    return scope?.startsWith('@') && name ? `${scope}/${name}` : (scope ?? path);
+  }
+  const base = root.endsWith('/') ? root : `${root}/`;
+  return path.startsWith(base) ? path.slice(base.length) : path || '(unnamed JIT code)';
+}
+
 export function kindOf(sym: string, dso: string, mainThread: boolean): CpuKind {
   if (dso.includes('kernel.kallsyms')) return 'kernel';
   if (GC.test(sym)) return 'gc';
@@ -66,7 +99,7 @@ export const cpuKindsWanted = () => process.env.BENCH_CPU_KINDS === '1';
 export function startCpuKindSampler(classify: Classify): CpuKindSampler | undefined {
   if (!cpuKindsWanted() || !samplingAvailable()) return undefined;
   const out = join(tmpdir(), `microride-cpu-kinds-${process.pid}-${Date.now()}.data`);
-  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '499', '-a', '-o', out], { stdio: 'ignore' });
+  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '499', '-a', '-g', '-o', out], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => perf.once('exit', () => resolve()));
   return {
     async stop() {
@@ -84,7 +117,7 @@ export function startCpuKindSampler(classify: Classify): CpuKindSampler | undefi
       perf.kill('SIGINT');
       await exited;
       try {
-        const script = spawnSync('perf', ['script', '-i', out, '-F', 'tid,ip,sym,dso', '-G'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+        const script = spawnSync('perf', ['script', '-i', out, '-F', 'tid,ip,sym,dso'], { encoding: 'utf8', maxBuffer: 1 << 30 });
         if (script.status !== 0) return undefined;
         return sharesOf(script.stdout, threadOf);
       } finally {
@@ -95,24 +128,64 @@ export function startCpuKindSampler(classify: Classify): CpuKindSampler | undefi
   };
 }
 
-/** `perf script -F tid,ip,sym,dso` lines → shares per group. */
-export function sharesOf(script: string, threadOf: ReadonlyMap<number, { group: string; main: boolean }>): KindsByGroup | undefined {
-  const counts: Record<string, Partial<Record<CpuKind, number>>> = {};
+const FRAME = /^\s+[0-9a-f]+\s+(.*)\s\(([^()]*)\)\s*$/;
+
+const percent = (counts: Record<string, number>, total: number): Record<string, number> =>
+  Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, Math.round((1000 * n) / total) / 10]));
+
+/**
+ * `perf script -F tid,ip,sym,dso` with call graphs (a line with the thread id, then one
+ * line per frame, innermost first, then a blank line) → shares per group: each sample's
+ * kind from its innermost frame; for main threads, the library of its innermost JavaScript
+ * frame, so a builtin, the runtime or a system call counts to the code that made it.
+ */
+export function sharesOf(script: string, threadOf: ReadonlyMap<number, { group: string; main: boolean }>, root?: string): CpuKinds | undefined {
+  const kinds: Record<string, Record<string, number>> = {};
+  const libs: Record<string, Record<string, number>> = {};
   const totals: Record<string, number> = {};
+  const mainTotals: Record<string, number> = {};
+  let thread: { group: string; main: boolean } | undefined;
+  let leaf: { sym: string; dso: string } | undefined;
+  let lib: string | undefined;
+  const flush = () => {
+    if (thread && leaf) {
+      const { group, main } = thread;
+      const k = (kinds[group] ??= {});
+      const kind = kindOf(leaf.sym, leaf.dso, main);
+      k[kind] = (k[kind] ?? 0) + 1;
+      totals[group] = (totals[group] ?? 0) + 1;
+      if (main) {
+        const l = (libs[group] ??= {});
+        const name = lib ?? NO_JS;
+        l[name] = (l[name] ?? 0) + 1;
+        mainTotals[group] = (mainTotals[group] ?? 0) + 1;
+      }
+    }
+    thread = undefined;
+    leaf = undefined;
+    lib = undefined;
+  };
   for (const line of script.split('\n')) {
-    // "  <tid>  <ip> <sym> (<dso>)"; the symbol may hold spaces and parentheses, the dso is the last group.
-    const m = /^\s*(\d+)\s+[0-9a-f]+\s+(.*)\s\(([^()]*)\)\s*$/.exec(line);
-    if (!m) continue;
-    const thread = threadOf.get(Number(m[1]));
+    if (line.trim() === '') {
+      flush();
+      continue;
+    }
+    const frame = FRAME.exec(line);
+    if (!frame) {
+      flush();
+      const tid = /^\s*(\d+)\s*$/.exec(line)?.[1];
+      thread = tid === undefined ? undefined : threadOf.get(Number(tid));
+      continue;
+    }
     if (!thread) continue;
-    const kind = kindOf(m[2]!, m[3]!, thread.main);
-    const g = (counts[thread.group] ??= {});
-    g[kind] = (g[kind] ?? 0) + 1;
-    totals[thread.group] = (totals[thread.group] ?? 0) + 1;
+    const [, sym = '', dso = ''] = frame;
+    leaf ??= { sym, dso };
+    if (lib === undefined && sym.startsWith('JS:')) lib = libraryOf(sym, root);
   }
+  flush();
   if (Object.keys(totals).length === 0) return undefined;
-  for (const [group, kinds] of Object.entries(counts)) {
-    for (const k of Object.keys(kinds) as CpuKind[]) kinds[k] = Math.round((1000 * kinds[k]!) / totals[group]!) / 10;
-  }
-  return counts;
+  return {
+    kinds: Object.fromEntries(Object.entries(kinds).map(([g, c]) => [g, percent(c, totals[g]!)])),
+    libraries: Object.fromEntries(Object.entries(libs).map(([g, c]) => [g, percent(c, mainTotals[g]!)])),
+  };
 }

@@ -36,7 +36,7 @@ import WebSocket from 'ws';
 import { median, percentile, type BenchResult } from './lib.js';
 import { cpuByProcess, machineCpu, perUnit, storesAndNode, type CpuByGroup } from './process-cpu.js';
 import { startSyscallCount, totalCrossings, type CrossingsByGroup } from './syscalls.js';
-import { CPU_KINDS_NODE_FLAGS, cpuKindsWanted, startCpuKindSampler, type KindsByGroup } from './cpu-kinds.js';
+import { CPU_KINDS_NODE_FLAGS, cpuKindsWanted, startCpuKindSampler, NO_JS, type CpuKinds } from './cpu-kinds.js';
 import { countsPer, readStoreCounters, type StoreCounts } from './store-counters.js';
 
 const N = Number(process.env.BENCH_RIDES_ACTORS ?? 200);
@@ -150,9 +150,9 @@ function crossingFigures(windows: (CrossingsByGroup | undefined)[]): Record<stri
 }
 
 /** BENCH_CPU_KINDS=1: each group's CPU by kind over all the windows, as `cpuPct (<group>: <kind>)`. */
-function kindFigures(kinds: KindsByGroup | undefined): Record<string, number> {
-  if (!kinds) return {};
-  return Object.fromEntries(Object.entries(kinds).flatMap(([group, shares]) => Object.entries(shares).map(([kind, pct]) => [`cpuPct (${group}: ${kind})`, pct])));
+function kindFigures(sampled: CpuKinds | undefined): Record<string, number> {
+  if (!sampled) return {};
+  return Object.fromEntries(Object.entries(sampled.kinds).flatMap(([group, shares]) => Object.entries(shares).map(([kind, pct]) => [`cpuPct (${group}: ${kind})`, pct])));
 }
 
 export default async function ridesBench(): Promise<BenchResult> {
@@ -457,7 +457,17 @@ export default async function ridesBench(): Promise<BenchResult> {
     const sampler = startCpuKindSampler(classify);
     for (let w = 0; w < WINDOWS; w++) windows.push(await measure(`window ${w + 1}`));
     const kinds = await sampler?.stop();
-    if (kinds) for (const [group, shares] of Object.entries(kinds)) log(`  CPU by kind, ${group}: ${Object.entries(shares).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v} %`).join(', ')}`);
+    const byShare = (shares: Record<string, number>, top = Infinity) =>
+      Object.entries(shares)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, v]) => `${k} ${v} %`)
+        .join(', ');
+    if (kinds) {
+      for (const [group, shares] of Object.entries(kinds.kinds)) log(`  CPU by kind, ${group}: ${byShare(shares)}`);
+      // Only where JavaScript ran: the stores' stacks hold none.
+      for (const [group, shares] of Object.entries(kinds.libraries)) if (group !== 'load generator' && (shares[NO_JS] ?? 0) < 100) log(`  main threads by library, ${group}: ${byShare(shares, 15)}`);
+    }
     stopping = true;
     clearInterval(refresher);
     for (const wake of finished.values()) wake();
