@@ -48,13 +48,6 @@ const GC = /Scaveng|MarkCompact|Marking|Sweeper|Evacuat|::Heap::|HeapObject::Siz
 const COMPILER = /compiler::|maglev::|Compil|turboshaft|OptimizingCompileDispatcher/i;
 
 /**
- * One sample's kind. `sym`/`dso` as `perf script` prints them; `mainThread` = the sample's
- * thread is its process's first. JIT code is named by the perf map (`JS:*fn …`, `RegExp:…`;
- * unnamed without --perf-basic-prof); V8's builtins (inline caches, calls, promise jobs) are
- * `Builtins_*` in the node binary; what remains in user space is V8's runtime and Node's
- * own C++ (HTTP parser, buffers, libuv) with libc.
- */
-/**
  * The library a JIT frame's code belongs to: the npm package under node_modules, Node's own
  * module (`node:net`, `node:internal/streams`), or the file's path under `root` for ours.
  */
@@ -74,6 +67,13 @@ export function libraryOf(sym: string, root = process.cwd()): string {
   return path.startsWith(base) ? path.slice(base.length) : path || '(unnamed JIT code)';
 }
 
+/**
+ * One sample's kind. `sym`/`dso` as `perf script` prints them; `mainThread` = the sample's
+ * thread is its process's first. JIT code is named by the perf map (`JS:*fn …`, `RegExp:…`;
+ * unnamed without --perf-basic-prof); V8's builtins (inline caches, calls, promise jobs) are
+ * `Builtins_*` in the node binary; what remains in user space is V8's runtime and Node's
+ * own C++ (HTTP parser, buffers, libuv) with libc.
+ */
 export function kindOf(sym: string, dso: string, mainThread: boolean): CpuKind {
   if (dso.includes('kernel.kallsyms')) return 'kernel';
   if (GC.test(sym)) return 'gc';
