@@ -257,9 +257,15 @@ export default async function ridesBench(): Promise<BenchResult> {
     let measuring = false;
     const offerMs: number[] = [];
     // The offer latency split at the ride.offered event's time (set where rides creates it,
-    // on this machine's clock): request → event, and event → the driver's socket.
+    // on this machine's clock): request → event, and event → the driver's socket. The first
+    // part split again at the ride.requested event's time (rides stamps it just before the
+    // statement that stores the ride; the rider's socket gets the event): the API call up to
+    // there, then the broker path (commit, publish, matching, its reply, the offer round).
     const toEventMs: number[] = [];
     const eventToSocketMs: number[] = [];
+    const toRequestedMs: number[] = [];
+    const requestedToOfferedMs: number[] = [];
+    const requestedEventAt = new Map<string, number>(); // rideId → ride.requested's time
     const acceptMs: number[] = [];
     let completed = 0;
     let failures = 0;
@@ -317,6 +323,12 @@ export default async function ridesBench(): Promise<BenchResult> {
           if (Number.isFinite(created)) {
             toEventMs.push(created - sent);
             eventToSocketMs.push(t - created);
+            const requested = requestedEventAt.get(rideId);
+            requestedEventAt.delete(rideId);
+            if (requested !== undefined) {
+              toRequestedMs.push(requested - sent);
+              requestedToOfferedMs.push(created - requested);
+            }
           }
         }
       }
@@ -329,6 +341,10 @@ export default async function ridesBench(): Promise<BenchResult> {
       } else {
         d.waiting.push({ rideId, expiresAt: Date.parse(data.expiresAt as string) });
       }
+    });
+    handlers.set('microride.ride.requested', (data, _userId, at) => {
+      const created = at ? Date.parse(at) - performance.timeOrigin : NaN;
+      if (Number.isFinite(created)) requestedEventAt.set(data.rideId as string, created);
     });
     handlers.set('microride.ride.accepted', (data) => {
       const rideId = data.rideId as string;
@@ -385,7 +401,7 @@ export default async function ridesBench(): Promise<BenchResult> {
     const refresher = setInterval(() => {
       for (const d of drivers) if (Math.random() < 0.01) void api('POST', '/api/v1/drivers/me/location', d.token, d.home);
     }, 100);
-    interface Window { perSec: number; offers: number; offerP50: number; offerP99: number; toEventP50: number; toEventP99: number; eventToSocketP50: number; eventToSocketP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup; crossings: CrossingsByGroup | undefined; stores: StoreCounts }
+    interface Window { perSec: number; offers: number; offerP50: number; offerP99: number; toEventP50: number; toEventP99: number; eventToSocketP50: number; eventToSocketP99: number; toRequestedP50: number; toRequestedP99: number; requestedToOfferedP50: number; requestedToOfferedP99: number; acceptP50: number; acceptP99: number; n: number; cpuMsPerRide: number; machineBusyPct: number; byGroup: CpuByGroup; crossings: CrossingsByGroup | undefined; stores: StoreCounts }
     // Where a ride's CPU goes: the platform's processes by role, and each store.
     // Only this run's platform: a stack another run left behind must not count.
     const classify = storesAndNode((pid, cmdline, ppid) =>
@@ -406,6 +422,8 @@ export default async function ridesBench(): Promise<BenchResult> {
       offerMs.length = 0;
       toEventMs.length = 0;
       eventToSocketMs.length = 0;
+      toRequestedMs.length = 0;
+      requestedToOfferedMs.length = 0;
       acceptMs.length = 0;
       completed = 0;
       measuring = true;
@@ -428,6 +446,10 @@ export default async function ridesBench(): Promise<BenchResult> {
         toEventP99: percentile(toEventMs, 99),
         eventToSocketP50: percentile(eventToSocketMs, 50),
         eventToSocketP99: percentile(eventToSocketMs, 99),
+        toRequestedP50: percentile(toRequestedMs, 50),
+        toRequestedP99: percentile(toRequestedMs, 99),
+        requestedToOfferedP50: percentile(requestedToOfferedMs, 50),
+        requestedToOfferedP99: percentile(requestedToOfferedMs, 99),
         acceptP50: percentile(acceptMs, 50),
         acceptP99: percentile(acceptMs, 99),
         n: completed,
@@ -437,7 +459,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         stores,
       };
       log(`${label}: ${win.perSec.toFixed(1)} rides/s, ${win.offers} offers timed, offer p50/p99 ${win.offerP50.toFixed(1)}/${win.offerP99.toFixed(1)} ms, accept→event p50/p99 ${win.acceptP50.toFixed(1)}/${win.acceptP99.toFixed(1)} ms; machine ${win.machineBusyPct.toFixed(0)} % busy, ${win.cpuMsPerRide.toFixed(1)} ms CPU per ride outside the load generator`);
-      log(`  offer split at the ride.offered event's time: request → event p50/p99 ${win.toEventP50.toFixed(1)}/${win.toEventP99.toFixed(1)} ms, event → socket ${win.eventToSocketP50.toFixed(1)}/${win.eventToSocketP99.toFixed(1)} ms`);
+      log(`  offer split at the ride.offered event's time: request → event p50/p99 ${win.toEventP50.toFixed(1)}/${win.toEventP99.toFixed(1)} ms, event → socket ${win.eventToSocketP50.toFixed(1)}/${win.eventToSocketP99.toFixed(1)} ms; request → ride.requested's time ${win.toRequestedP50.toFixed(1)}/${win.toRequestedP99.toFixed(1)} ms, ride.requested → ride.offered ${win.requestedToOfferedP50.toFixed(1)}/${win.requestedToOfferedP99.toFixed(1)} ms`);
       log(`  CPU per ride: ${Object.entries(byGroup).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
       log(`  per ride: ${stores.pgTransactions.toFixed(1)} PostgreSQL transactions, ${stores.redisCommands.toFixed(1)} Redis commands`);
       if (crossings) {
@@ -506,6 +528,10 @@ export default async function ridesBench(): Promise<BenchResult> {
         lightRequestToOfferedEventP99Ms: round(light.toEventP99),
         lightOfferedEventToSocketP50Ms: round(light.eventToSocketP50),
         lightOfferedEventToSocketP99Ms: round(light.eventToSocketP99),
+        lightRequestToRequestedEventP50Ms: round(light.toRequestedP50),
+        lightRequestToRequestedEventP99Ms: round(light.toRequestedP99),
+        lightRequestedToOfferedEventP50Ms: round(light.requestedToOfferedP50),
+        lightRequestedToOfferedEventP99Ms: round(light.requestedToOfferedP99),
         lightMachineBusyPct: round(light.machineBusyPct),
         lightAcceptToEventP50Ms: round(light.acceptP50),
         lightAcceptToEventP99Ms: round(light.acceptP99),
