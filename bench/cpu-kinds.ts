@@ -17,10 +17,10 @@
  * root (or perf_event_paranoid ≤ 0) and perf only; without them the sampler is undefined.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuByProcess, type Classify } from './process-cpu.js';
+import { threadsByGroup, type Classify } from './process-cpu.js';
 
 export const CPU_KINDS = ['js', 'v8 builtins', 'native', 'gc', 'jit compiler', 'kernel', 'other threads'] as const;
 export type CpuKind = (typeof CPU_KINDS)[number];
@@ -103,17 +103,8 @@ export function startCpuKindSampler(classify: Classify): CpuKindSampler | undefi
   const exited = new Promise<void>((resolve) => perf.once('exit', () => resolve()));
   return {
     async stop() {
-      // Threads are mapped to processes while they still run.
-      const threadOf = new Map<number, { group: string; main: boolean }>();
-      const pids: number[] = [];
-      for (const [pid, { group }] of cpuByProcess(classify)) {
-        pids.push(pid);
-        try {
-          for (const tid of readdirSync(`/proc/${pid}/task`)) threadOf.set(Number(tid), { group, main: Number(tid) === pid });
-        } catch {
-          // the process ended meanwhile
-        }
-      }
+      const threadOf = threadsByGroup(classify);
+      const pids = [...threadOf].filter(([, t]) => t.main).map(([tid]) => tid);
       perf.kill('SIGINT');
       await exited;
       try {

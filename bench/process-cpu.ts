@@ -49,6 +49,22 @@ export function cpuByProcess(classify: Classify): CpuByProcess {
 }
 
 /**
+ * Every live thread of the classified processes: its group, and whether it is its process's
+ * main thread. Read while the processes still run (perf names threads that may be gone later).
+ */
+export function threadsByGroup(classify: Classify): Map<number, { group: string; main: boolean }> {
+  const out = new Map<number, { group: string; main: boolean }>();
+  for (const [pid, { group }] of cpuByProcess(classify)) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) out.set(Number(tid), { group, main: Number(tid) === pid });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
  * The CPU each group spent between two readings, divided by `per` (e.g. rides completed).
  * Per process, so one that exited in between (a closed PostgreSQL connection) does not
  * subtract its whole life; what it spent since `a` is lost, a process started since counts

@@ -149,6 +149,9 @@ function crossingFigures(windows: (CrossingsByGroup | undefined)[]): Record<stri
   };
 }
 
+/** An event's `time` (wall clock, this machine) on performance.now()'s scale; NaN without one. */
+const onOurClock = (at: string | undefined): number => (at ? Date.parse(at) - performance.timeOrigin : NaN);
+
 /** BENCH_CPU_KINDS=1: each group's CPU by kind over all the windows, as `cpuPct (<group>: <kind>)`. */
 function kindFigures(sampled: CpuKinds | undefined): Record<string, number> {
   if (!sampled) return {};
@@ -319,7 +322,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         const sent = requestedAt.get(data.riderId as string);
         if (sent !== undefined && measuring) {
           offerMs.push(t - sent);
-          const created = at ? Date.parse(at) - performance.timeOrigin : NaN;
+          const created = onOurClock(at);
           if (Number.isFinite(created)) {
             toEventMs.push(created - sent);
             eventToSocketMs.push(t - created);
@@ -343,7 +346,7 @@ export default async function ridesBench(): Promise<BenchResult> {
       }
     });
     handlers.set('microride.ride.requested', (data, _userId, at) => {
-      const created = at ? Date.parse(at) - performance.timeOrigin : NaN;
+      const created = onOurClock(at);
       if (Number.isFinite(created)) requestedEventAt.set(data.rideId as string, created);
     });
     handlers.set('microride.ride.accepted', (data) => {

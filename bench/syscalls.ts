@@ -8,10 +8,10 @@
  * without them the counter is undefined and the benchmark goes on without it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuByProcess, type Classify } from './process-cpu.js';
+import { threadsByGroup, type Classify } from './process-cpu.js';
 
 export interface KernelCrossings {
   syscalls: number;
@@ -45,15 +45,7 @@ export function startSyscallCount(classify: Classify): SyscallCounter | undefine
   const exited = new Promise<void>((resolve) => perf.once('exit', () => resolve()));
   return {
     async stop(per) {
-      // Threads are mapped to processes while they still run: a thread perf names may be gone later.
-      const groupOfTid = new Map<number, string>();
-      for (const [pid, { group }] of cpuByProcess(classify)) {
-        try {
-          for (const tid of readdirSync(`/proc/${pid}/task`)) groupOfTid.set(Number(tid), group);
-        } catch {
-          // the process ended meanwhile
-        }
-      }
+      const threads = threadsByGroup(classify);
       perf.kill('SIGINT');
       await exited;
       const totals: CrossingsByGroup = {};
@@ -62,7 +54,7 @@ export function startSyscallCount(classify: Classify): SyscallCounter | undefine
           // "<comm>-<tid>,<count>,<unit>,<event>,…"
           const [thread, count, , event] = line.split(',');
           const tid = Number(thread?.slice(thread.lastIndexOf('-') + 1));
-          const group = groupOfTid.get(tid);
+          const group = threads.get(tid)?.group;
           const n = Number(count);
           if (!group || !Number.isFinite(n) || !event) continue;
           const g = (totals[group] ??= { syscalls: 0, switches: 0 });
