@@ -66,7 +66,10 @@ function extraTrigger(t: ExtraTrigger): TriggerDef {
 
 export async function startLocalEventing(opts: LocalEventingOptions): Promise<LocalEventing> {
   const functions = opts.functions ?? catalog;
-  const log = (opts.log ?? logger()).child({ component: 'local-eventing' });
+  // The broker and the relay name their own component: hand them the parent, not this
+  // child, or their lines would carry two `component` keys (pino appends bindings).
+  const parent = opts.log ?? logger();
+  const log = parent.child({ component: 'local-eventing' });
   const gateway = opts.gatewayUrl.replace(/\/$/, '');
   const names = new Set(functions.map((f) => f.name));
   const extras = new Map((opts.extraTriggers ?? []).map((t) => [t.name, t]));
@@ -89,7 +92,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
     queueType: config().BROKER_QUEUE_TYPE,
     subscriberUrl,
     ...(names.has(DEAD_LETTER_FUNCTION) ? { deadLetterUrl: `${gateway}/_fn/${DEAD_LETTER_FUNCTION}` } : {}),
-    log,
+    log: parent,
   });
   process.env.K_SINK = broker.url;
   resetConfig();
@@ -97,7 +100,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
   let relay: OutboxRelay;
   try {
     const services = opts.outboxServices ?? [...new Set(functions.filter(usesOutbox).map((f) => f.service))];
-    relay = await startOutboxRelay({ services, sink: broker.url, log });
+    relay = await startOutboxRelay({ services, sink: broker.url, log: parent });
   } catch (err) {
     await broker.close();
     throw err;

@@ -110,7 +110,8 @@ function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
 export function startIngress(opts: IngressOptions): Promise<Ingress> {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   const stampDefaultTtl = { [TTL_ATTRIBUTE]: String(opts.defaultTtl ?? DEFAULT_BROKER_TTL) };
-  const log = opts.log.child({ component: 'ingress' });
+  // `component` is the broker's already (a second key would duplicate it in the JSON line).
+  const log = opts.log.child({ part: 'ingress' });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];

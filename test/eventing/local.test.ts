@@ -1,5 +1,6 @@
 /** `npm start`'s eventing: Triggers to /_fn/<name> on the gateway, K_SINK, scheduled ticks. */
 import { afterAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { findFunction } from '../../functions/catalog.js';
 import type { FunctionSpec } from '../../functions/catalog-types.js';
 import { config, resetConfig } from '../../functions/runtime/config.js';
@@ -27,8 +28,15 @@ describe('local eventing', () => {
     const gateway = await startSubscriber();
     process.env.BROKER_PREFIX = `${process.env.BROKER_PREFIX ?? 'test.'}local${Date.now().toString(36)}.`;
     resetConfig();
-    const local = await startLocalEventing({ gatewayUrl: gateway.url, port: 0, functions: [fn('ticker', 1), findFunction('eventing-deadletters')], outboxServices: [] });
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const local = await startLocalEventing({ gatewayUrl: gateway.url, port: 0, functions: [fn('ticker', 1), findFunction('eventing-deadletters')], outboxServices: [], log });
     try {
+      // Nested parts (local eventing → broker → ingress) each name themselves once: pino
+      // appends child bindings, so a repeated key would appear twice in one JSON line.
+      expect(lines.some((l) => l.includes('"component":"local-eventing"'))).toBe(true);
+      expect(lines.some((l) => l.includes('"component":"broker"'))).toBe(true);
+      for (const line of lines) expect(line.split('"component":').length, line).toBeLessThanOrEqual(2);
       expect(config().K_SINK).toBe(local.brokerUrl);
       const [tick] = await gateway.waitFor(1, 5_000, '/_fn/ticker');
       expect(tick!.event.type).toBe('microride.matching.tick');
