@@ -319,6 +319,9 @@ export default async function ridesBench(): Promise<BenchResult> {
       const t = now();
       if (!offeredRides.has(rideId)) {
         offeredRides.add(rideId);
+        // Taken on every first offer, timed or not: rides offered between windows must not pile up.
+        const requested = requestedEventAt.get(rideId);
+        requestedEventAt.delete(rideId);
         const sent = requestedAt.get(data.riderId as string);
         if (sent !== undefined && measuring) {
           offerMs.push(t - sent);
@@ -326,8 +329,6 @@ export default async function ridesBench(): Promise<BenchResult> {
           if (Number.isFinite(created)) {
             toEventMs.push(created - sent);
             eventToSocketMs.push(t - created);
-            const requested = requestedEventAt.get(rideId);
-            requestedEventAt.delete(rideId);
             if (requested !== undefined) {
               toRequestedMs.push(requested - sent);
               requestedToOfferedMs.push(created - requested);
