@@ -10,7 +10,7 @@
  *   - an AMQP publish: persistent, into the broker's kind of headers exchange, confirmed;
  *     its delivery: consumed from a durable queue and acked. Measured with 1 and 3 bound
  *     queues: a publish to one queue with its delivery, and each further queue's delivery
- *     (half the difference); a ride's 8 publishes fan out to 19 deliveries;
+ *     (half the difference); a ride's 7 publishes fan out to 18 deliveries (bench/ride-plumbing.ts);
  *   - a PostgreSQL round trip (a named prepared statement), a Redis command (auto-pipelined,
  *     as the platform's client), a MongoDB (FerretDB) insert (batched, as tracking's).
  * The counts per ride come from the code and from the rides benchmark: HTTP exchanges and

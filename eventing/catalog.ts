@@ -195,3 +195,8 @@ export function consumersOf(type: string, functions: readonly FunctionSpec[] = f
     .filter((f) => f.kind === 'event' && f.subscriptions.some((s) => s.filter.type === undefined || s.filter.type === type))
     .map((f) => f.name);
 }
+
+/** Functions that take `type` straight from the functions calling them (their catalog `accepts`), not from a Trigger. */
+export function directConsumersOf(type: string, functions: readonly FunctionSpec[] = functionCatalog): string[] {
+  return functions.filter((f) => f.kind === 'event' && (f.accepts ?? []).includes(type)).map((f) => f.name);
+}

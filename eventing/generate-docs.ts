@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { consumersOf, eventCatalog, eventTypes, producersOf } from './catalog.js';
+import { consumersOf, directConsumersOf, eventCatalog, eventTypes, producersOf } from './catalog.js';
 import { eventingDir } from './generate-yaml.js';
 import { allTriggers } from './triggers.js';
 
@@ -62,7 +62,10 @@ export function renderEventTable(): string {
   const rows = eventTypes.map((type) => {
     const schema = z.toJSONSchema(eventCatalog[type].schema, { io: 'input' }) as JsonSchema;
     const fields = objectText(schema) || '(none)';
-    return `| \`${type}\` | ${eventCatalog[type].description} | ${fields} | ${list(producersOf(type))} | ${list(consumersOf(type))} |`;
+    // A type sent straight to a function (no Trigger) says so: it never crosses the broker.
+    const direct = directConsumersOf(type).map((n) => `\`${n}\` (called directly)`);
+    const consumers = [...(consumersOf(type).length ? [list(consumersOf(type))] : []), ...direct].join(', ') || '—';
+    return `| \`${type}\` | ${eventCatalog[type].description} | ${fields} | ${list(producersOf(type))} | ${consumers} |`;
   });
   return ['| type | what happened | data | producers | consumers |', '|---|---|---|---|---|', ...rows].join('\n');
 }

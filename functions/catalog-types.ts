@@ -46,6 +46,13 @@ interface FunctionBase {
   scaling?: Partial<Scaling>;
   /** Needs the JWT signing key (only accounts). */
   signsTokens?: boolean;
+  /**
+   * Functions this one calls directly over HTTP rather than through the broker, keyed by
+   * the setting that holds the callee's base URL, e.g. `{ TRACKING_URL: 'tracking-distance' }`.
+   * The deployment sets each to the callee's cluster-local address, the local platform to
+   * where its gateway serves the callee.
+   */
+  calls?: Record<string, string>;
 }
 
 export interface HttpFunction extends FunctionBase {
@@ -60,6 +67,11 @@ export interface HttpFunction extends FunctionBase {
 export interface EventFunction extends FunctionBase {
   kind: 'event';
   subscriptions: Subscription[];
+  /**
+   * CloudEvent types POSTed to it directly by the functions that `calls` it (no Trigger):
+   * where the caller needs the outcome before it can finish its own delivery.
+   */
+  accepts?: string[];
   /** Periodic trigger: a PingSource in the cluster, a timer in `npm start`. */
   schedule?: { cron: string; everySeconds: number };
 }

@@ -102,7 +102,9 @@ export const catalog: readonly FunctionSpec[] = [
     method: 'post', path: '/api/v1/drivers/me/location', auth: ['driver'],
     description: 'Report the driver’s position (updates the live index; stored as a location sample)',
     stores: ['redis', 'mongo'], emits: [],
-    // Every online driver reports every few seconds: never scale this one to zero.
+    // Every online driver reports every few seconds: while anyone drives it never goes
+    // cold (it still scales to zero like every function, DESIGN §8); many small requests
+    // per pod.
     scaling: { target: 200 },
   },
   {
@@ -175,6 +177,7 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'rides-complete', service: 'rides', module: 'rides/complete', kind: 'http',
     method: 'post', path: '/api/v1/rides/{id}/complete', auth: ['driver'],
     description: 'The assigned driver ends the trip; the final fare is priced from the distance driven', stores: ['postgres'], emits: ['microride.ride.completed'],
+    calls: { TRACKING_URL: 'tracking-distance' },
   },
   {
     name: 'rides-cancel', service: 'rides', module: 'rides/cancel', kind: 'http',
@@ -190,7 +193,10 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'rides-offers', service: 'rides', module: 'rides/offers', kind: 'event',
     description: 'Records an offer round matching decided and announces it to the drivers (ride.offered)',
     stores: ['postgres'], emits: ['microride.ride.offered'],
-    subscriptions: [{ filter: { type: 'microride.matching.offer_decided' }, parallelism: 32 }],
+    // Matching POSTs its decision here and waits for the outcome (no Trigger): one broker
+    // traversal fewer on the way to the driver's offer, and a failed write fails
+    // matching's own delivery, which the broker retries.
+    subscriptions: [], accepts: ['microride.matching.offer_decided'],
   },
   {
     name: 'rides-sweep', service: 'rides', module: 'rides/sweep', kind: 'event',
@@ -203,13 +209,13 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'matching-request', service: 'matching', module: 'matching/request', kind: 'event',
     description: 'First offer round for a new ride: nearest available drivers, radius widening',
-    stores: ['redis'], emits: ['microride.matching.offer_decided'],
+    stores: ['redis'], emits: ['microride.matching.offer_decided'], calls: { RIDES_OFFERS_URL: 'rides-offers' },
     subscriptions: [{ filter: { type: 'microride.ride.requested' }, parallelism: 32 }],
   },
   {
     name: 'matching-next', service: 'matching', module: 'matching/next', kind: 'event',
     description: 'Next offer round when a round lapsed or every driver in it declined',
-    stores: ['redis'], emits: ['microride.matching.offer_decided'],
+    stores: ['redis'], emits: ['microride.matching.offer_decided'], calls: { RIDES_OFFERS_URL: 'rides-offers' },
     subscriptions: [
       { filter: { type: 'microride.ride.offer_expired' }, parallelism: 16 },
       { filter: { type: 'microride.ride.declined' }, parallelism: 16 },
@@ -228,7 +234,7 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'matching-sweep', service: 'matching', module: 'matching/sweep', kind: 'event',
     description: 'Periodic: announces lapsed offer rounds and looks again for rides nobody was near',
-    stores: ['redis'], emits: ['microride.ride.offer_expired', 'microride.matching.offer_decided'],
+    stores: ['redis'], emits: ['microride.ride.offer_expired', 'microride.matching.offer_decided'], calls: { RIDES_OFFERS_URL: 'rides-offers' },
     subscriptions: [{ filter: { type: 'microride.matching.tick' } }],
     schedule: { cron: '* * * * *', everySeconds: 5 },
   },
@@ -291,4 +297,18 @@ export function scalingOf(spec: FunctionSpec): Scaling {
  */
 export function usesOutbox(spec: Pick<FunctionSpec, 'emits' | 'stores'>): boolean {
   return spec.emits.length > 0 && spec.stores.includes('postgres');
+}
+
+/**
+ * The types a function sends through the broker (and so needs K_SINK for): what it emits,
+ * less what it POSTs straight to an event function it calls (that function's `accepts`).
+ */
+export function brokerEmits(spec: FunctionSpec, specs: readonly FunctionSpec[] = catalog): string[] {
+  const direct = new Set(
+    Object.values(spec.calls ?? {}).flatMap((callee) => {
+      const target = specs.find((f) => f.name === callee);
+      return target?.kind === 'event' ? (target.accepts ?? []) : [];
+    }),
+  );
+  return spec.emits.filter((t) => !direct.has(t));
 }

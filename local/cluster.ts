@@ -7,7 +7,7 @@
  * single process sat at 100 % of one core with the second core a third idle.
  *
  * Workers inherit the environment the primary has set up (JWT keys, quote secret, K_SINK
- * at the broker ingress, TRACKING_URL at the gateway) and talk to the primary only over
+ * at the broker ingress, the URLs of functions called directly at the gateway) and talk to the primary only over
  * HTTP, as functions do in the cluster. Tests keep using startPlatform (one process) to
  * reach into it.
  */
@@ -22,6 +22,7 @@ import type { ExtraTrigger, LocalEventing } from '../eventing/local.js';
 import type { Notifier } from '../notifier/server.js';
 import { startPlumbing } from './plumbing.js';
 import { ensureKeys } from './keys.js';
+import { applyLocalCallUrls } from './call-urls.js';
 
 /** More worker deaths than this within the window stop the restarts. */
 const MAX_CRASHES_IN_WINDOW = 5;
@@ -75,7 +76,7 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
   // The broker needs the gateway's URL before the workers listen on it.
   const port = opts.port === 0 ? await freePort(host) : opts.port;
   const url = `http://${host}:${port}`;
-  process.env.TRACKING_URL ??= url;
+  applyLocalCallUrls(url, catalog);
   resetConfig();
 
   let notifier: Notifier | undefined;

@@ -14,6 +14,7 @@ import type { Notifier } from '../notifier/server.js';
 import { startPlumbing } from './plumbing.js';
 import { createGateway, type LoadedFunction } from './gateway.js';
 import { ensureKeys } from './keys.js';
+import { applyLocalCallUrls } from './call-urls.js';
 
 export interface PlatformOptions {
   /** Gateway port; 0 picks a free one (tests). */
@@ -49,8 +50,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const host = opts.host ?? '127.0.0.1';
   const served: Served = await listen(gateway.fetch, opts.port, host);
   log(`gateway listening on ${served.url} (${functions.length} functions)`);
-  // rides asks tracking for the distance driven; here tracking sits behind the gateway.
-  process.env.TRACKING_URL ??= served.url;
+  // Functions that call others directly (rides → tracking, matching → rides) find them at the gateway.
+  applyLocalCallUrls(served.url, specs);
   resetConfig();
 
   let notifier: Notifier | undefined;

@@ -2,7 +2,9 @@
  * `npm run generate`: writes every deployment file that derives from functions/catalog.ts.
  *
  *   knative/<function>.yaml     one Knative Service per catalog function (+ its SinkBinding
- *                               when it emits events: K_SINK = the Broker)
+ *                               when it emits events: K_SINK = the Broker); a function that
+ *                               calls another directly gets the callee's address in the
+ *                               namespace MANIFEST_NAMESPACE
  *   knative/microride-tick.yaml the tick relay Service; knative/ticks.yaml the PingSources and
  *                               the Trigger that feeds them to the relay (see model.ts ticks())
  *   knative/notifier.yaml       the notifier: Deployment + Service + PodDisruptionBudget
@@ -23,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import {
   CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, NOTIFIER_PORT, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY,
-  broker, defaultResources, functions, migrateBundle, notifierBundle, partOf, probes, root, routeGroups,
+  MANIFEST_NAMESPACE, broker, callEnv, defaultResources, functions, migrateBundle, notifierBundle, partOf, probes, root, routeGroups,
   securityContext, subscriberRef, tickRelayBundle, ticks, triggers, version, type FunctionDeploy,
 } from './deploy/model.js';
 
@@ -86,7 +88,7 @@ export function knativeService(fn: FunctionDeploy, image = DEFAULT_IMAGE): Obj {
         spec: {
           containerConcurrency: s.containerConcurrency,
           timeoutSeconds: s.timeoutSeconds,
-          containers: [container(image, fn.args, fn.secretEnv)],
+          containers: [container(image, fn.args, fn.secretEnv, callEnv(fn, MANIFEST_NAMESPACE))],
         },
       },
     },
@@ -328,6 +330,9 @@ function chartValues(fns: readonly FunctionDeploy[]): string {
       visibility: fn.visibility,
       emits: fn.emits,
       secretEnv: fn.secretEnv,
+      // Functions it calls directly: setting → callee; the chart sets each to the callee's
+      // cluster-local address in the release namespace.
+      calls: fn.calls,
       scaling: fn.scaling,
       // Per-function override of defaults.resources (merged key by key).
       resources: {},

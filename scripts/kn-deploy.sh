@@ -53,6 +53,13 @@ if [[ -z $TARGET && $DRY_RUN -eq 0 ]]; then
   command -v kubectl >/dev/null 2>&1 || { echo "kn-deploy: kubectl not found" >&2; exit 3; }
 fi
 
+# Functions that call others directly get the callee's address, which names its namespace:
+# deploying into the kube context's namespace, say which one it is.
+if [[ -z $NAMESPACE && -z $TARGET && $DRY_RUN -eq 0 ]]; then
+  NAMESPACE=$(kubectl config view --minify -o 'jsonpath={..namespace}')
+  NAMESPACE=${NAMESPACE:-default}
+fi
+
 plan_args=()
 [[ -n $IMAGE ]] && plan_args+=(--image "$IMAGE")
 [[ -n $NAMESPACE ]] && plan_args+=(--namespace "$NAMESPACE")

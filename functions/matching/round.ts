@@ -30,9 +30,16 @@ export async function findDrivers(
 /**
  * Runs round `fromRound + 1`. `opened` = the caller just opened the ride, which claims the
  * first search and means nobody was asked yet (two Redis round trips saved on the hot path).
+ *
+ * When that round was run already and still stands, hands it back as it was decided: the
+ * caller is a redelivery whose first try may have failed to announce it (announceRound).
  */
 export async function runRound(rideId: string, fromRound: number, opened?: MatchRide): Promise<OfferDecision | null> {
-  if (!opened && (await claimRound(rideId, fromRound)) !== 'claimed') return null;
+  if (!opened) {
+    const claim = await claimRound(rideId, fromRound);
+    if (claim === 'moved_on') return standingRound(rideId, fromRound + 1);
+    if (claim !== 'claimed') return null;
+  }
   const state = opened ?? (await rideState(rideId));
   if (!state || ('open' in state && !state.open)) return null;
   const { offered, declined } = opened ? { offered: new Set<string>(), declined: new Set<string>() } : await excludedDrivers(rideId);
@@ -48,4 +55,11 @@ export async function runRound(rideId: string, fromRound: number, opened?: Match
   const round = await recordRound(rideId, fromRound, driverIds, expiresAt, now + Math.round(MATCHING_RETRY_SECONDS * 1000));
   if (round <= 0) return null;
   return { rideId, riderId: state.riderId, driverIds, round, expiresAt: new Date(expiresAt).toISOString() };
+}
+
+/** Round `round` as recorded, if it is the ride's current round and its offers have not lapsed. */
+async function standingRound(rideId: string, round: number, now = Date.now()): Promise<OfferDecision | null> {
+  const s = await rideState(rideId);
+  if (!s?.open || s.round !== round || s.pending.length === 0 || s.expiresAt <= now) return null;
+  return { rideId, riderId: s.riderId, driverIds: s.pending, round, expiresAt: new Date(s.expiresAt).toISOString() };
 }

@@ -18,5 +18,9 @@ export const matchingSettings = serviceSettings(
     MATCHING_OFFER_TTL_SECONDS: z.coerce.number().min(0.2).max(600).default(20),
     /** When nobody is around, look again after this long (on the next sweep after it). */
     MATCHING_RETRY_SECONDS: z.coerce.number().min(0.1).max(600).default(5),
+    /** Where rides records offer rounds: the rides-offers function (set by the deployment and the local platform). */
+    RIDES_OFFERS_URL: z.string().url().optional(),
+    /** How long matching waits for rides to record a round before failing its delivery (which the broker retries). */
+    MATCHING_ANNOUNCE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   }),
 );

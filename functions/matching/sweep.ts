@@ -5,6 +5,7 @@ import { emitEvent } from '../runtime/events/emit.js';
 import type { Logger } from '../runtime/logger.js';
 import { SEARCH_STALE_MS, dueAgain, rideState, takeDue } from './state.js';
 import { runRound } from './round.js';
+import { announceRound } from './announce.js';
 
 const spec = eventSpec('matching-sweep');
 
@@ -32,7 +33,8 @@ export async function sweepMatching(log: Logger, now = Date.now()): Promise<{ la
       } else {
         const decision = await runRound(rideId, s.round);
         searched++;
-        if (decision) await emitEvent(spec, { type: 'microride.matching.offer_decided', subject: rideId, data: decision });
+        // If rides cannot take it now, the round is offered again when it lapses.
+        if (decision) await announceRound(spec, decision);
       }
     } catch (err) {
       // Leave it for the next tick rather than failing the whole sweep.

@@ -138,13 +138,15 @@ function errorResponse(err: unknown, c: Context<AppEnv>, log: Logger): Response 
   return problemResponse(new HttpProblem(500, 'internal error; the request id identifies it in the logs', { requestId: c.get('requestId') }), c.req.path);
 }
 
-/** Connection-level failures of PostgreSQL, Redis or MongoDB: a 503 for the client, not a 500. */
+/** Connection-level failures of PostgreSQL, Redis, MongoDB or a called function: a 503 for the client, not a 500. */
 function isUnavailable(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string } | null;
   if (!e) return false;
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code ?? '') ||
     e.name === 'MongoServerSelectionError' ||
+    // A function this one calls directly did not answer, or answered 5xx (EmitError.retryable).
+    (e.name === 'EmitError' && (e as { retryable?: boolean }).retryable === true) ||
     /Knex: Timeout acquiring a connection|Connection is closed|max retries per request/i.test(e.message ?? '')
   );
 }

@@ -15,7 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import { configMap, migrateJob, notifierManifests } from '../generate.js';
 import {
-  CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY, broker, defaultResources, functions,
+  CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY, broker, callEnv, defaultResources, functions,
   partOf, probes, tickRelayBundle, ticks, triggers, type FunctionDeploy,
 } from './model.js';
 
@@ -30,7 +30,8 @@ const kv = (o: Record<string, string>) => Object.entries(o).map(([k, v]) => `${k
 const probeOpts = (p: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
   `PeriodSeconds=${p.periodSeconds},TimeoutSeconds=${p.timeoutSeconds},FailureThreshold=${p.failureThreshold}`;
 
-export function serviceArgs(fn: FunctionDeploy, image: string): string[] {
+/** `namespace`: where the callees of the function's direct calls live (kn's default namespace when not given). */
+export function serviceArgs(fn: FunctionDeploy, image: string, namespace = 'default'): string[] {
   const s = fn.scaling;
   return [
     fn.name,
@@ -38,6 +39,7 @@ export function serviceArgs(fn: FunctionDeploy, image: string): string[] {
     ...fn.args.flatMap((a) => ['--arg', a]),
     '--env-from', `config-map:${CONFIG_MAP}`,
     ...fn.secretEnv.flatMap((k) => ['--env-value-from', `${k}=secret:${SECRET}:${k}`]),
+    ...callEnv(fn, namespace).flatMap((e) => ['--env', `${e.name}=${e.value}`]),
     '--scale-min', String(s.minScale),
     '--scale-max', String(s.maxScale),
     '--scale-target', String(s.target),
@@ -74,7 +76,7 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
   });
   const job = migrateJob(image);
   out.push({ step: 'migrate', name: 'microride-migrate', args: [JSON.stringify(job)] });
-  for (const fn of fns) out.push({ step: 'service', name: fn.name, args: [...serviceArgs(fn, image), ...ns] });
+  for (const fn of fns) out.push({ step: 'service', name: fn.name, args: [...serviceArgs(fn, image, namespace), ...ns] });
 
   const tickList = ticks();
   if (tickList.length) {

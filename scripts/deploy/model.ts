@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalog, scalingOf } from '../../functions/catalog.js';
+import { brokerEmits, catalog, scalingOf } from '../../functions/catalog.js';
 import type { FunctionSpec, HttpFunction, Scaling, Store } from '../../functions/catalog-types.js';
 import { broker, allTriggers, type TriggerDef } from '../../eventing/triggers.js';
 
@@ -82,6 +82,23 @@ export interface FunctionDeploy {
   visibility: 'public' | 'cluster-local';
   http?: { method: HttpFunction['method']; path: string };
   stores: Store[];
+  /** Functions it calls directly: setting → callee (catalog `calls`); see callEnv. */
+  calls: Record<string, string>;
+}
+
+/**
+ * The namespace the committed knative/ manifests assume in the addresses of functions that
+ * others call directly (docs/deploy.md deploys into it). The chart and kn-deploy.sh use the
+ * namespace they deploy to.
+ */
+export const MANIFEST_NAMESPACE = 'microride';
+
+/** A Knative Service's cluster-local address (what a cluster-local or any Service answers at inside the cluster). */
+export const clusterLocalUrl = (fn: string, namespace: string) => `http://${fn}.${namespace}.svc.cluster.local`;
+
+/** The env of a function's direct calls: each setting = its callee's cluster-local address. */
+export function callEnv(fn: Pick<FunctionDeploy, 'calls'>, namespace: string): { name: string; value: string }[] {
+  return Object.entries(fn.calls).map(([name, callee]) => ({ name, value: clusterLocalUrl(callee, namespace) }));
 }
 
 export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
@@ -101,11 +118,12 @@ export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
     bundle,
     args: [bundle],
     secretEnv: [...new Set(secretEnv)],
-    emits: spec.emits.length > 0,
+    emits: brokerEmits(spec).length > 0,
     scaling: scalingOf(spec),
     visibility: spec.kind === 'http' ? 'public' : 'cluster-local',
     http: spec.kind === 'http' ? { method: spec.method, path: spec.path } : undefined,
     stores: [...spec.stores],
+    calls: { ...spec.calls },
   };
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { catalog } from '../../functions/catalog.js';
+import { brokerEmits, catalog } from '../../functions/catalog.js';
 import { serviceMigrations } from '../../functions/migrations.js';
 import { db, closeClients, schemaName } from '../../functions/runtime/clients.js';
 import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
@@ -43,8 +43,31 @@ describe('manifests derived from the catalog', () => {
       expect(fn.secretEnv.includes('REDIS_URL')).toBe(spec.stores.includes('redis'));
       expect(fn.secretEnv.includes('MONGO_URL')).toBe(spec.stores.includes('mongo'));
       expect(fn.secretEnv.includes('JWT_PRIVATE_KEY')).toBe(!!spec.signsTokens);
-      expect(fn.emits).toBe(spec.emits.length > 0);
+      // K_SINK (a SinkBinding) only for what goes through the broker; matching hands its
+      // offer rounds straight to rides-offers.
+      expect(fn.emits).toBe(brokerEmits(spec).length > 0);
       expect(fn.visibility).toBe(spec.kind === 'http' ? 'public' : 'cluster-local');
+    }
+    expect(functions().find((f) => f.name === 'matching-request')!.emits).toBe(false);
+    expect(functions().find((f) => f.name === 'matching-sweep')!.emits).toBe(true); // ride.offer_expired
+  });
+
+  it('gives a function that calls another directly the callee\'s cluster-local address, in every way of deploying', () => {
+    const callers = catalog.filter((f) => Object.keys(f.calls ?? {}).length > 0);
+    expect(callers.map((f) => f.name).sort()).toEqual(['matching-next', 'matching-request', 'matching-sweep', 'rides-complete']);
+    const committed = renderAll();
+    const knPlan = plan('img:1', 'rides-ns');
+    for (const spec of callers) {
+      for (const [setting, callee] of Object.entries(spec.calls!)) {
+        expect(catalog.some((f) => f.name === callee), `${spec.name} calls unknown ${callee}`).toBe(true);
+        // knative/: the documented namespace.
+        expect(committed.get(`knative/${spec.name}.yaml`)).toContain(`- name: ${setting}\n              value: http://${callee}.microride.svc.cluster.local`);
+        // kn: the namespace it deploys to.
+        const args = knPlan.find((c) => c.step === 'service' && c.name === spec.name)!.args;
+        expect(args).toContain(`${setting}=http://${callee}.rides-ns.svc.cluster.local`);
+      }
+      // The chart: the table the template renders with the release namespace.
+      expect(committed.get('charts/microride/values.yaml')).toMatch(new RegExp(`${spec.name}:[\\s\\S]*?calls:\\n\\s+${Object.keys(spec.calls!)[0]}: ${Object.values(spec.calls!)[0]}`));
     }
   });
 

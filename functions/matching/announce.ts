@@ -1,0 +1,27 @@
+/**
+ * Hands an offer round to rides, which records it (from then on those drivers may accept)
+ * and tells the drivers (ride.offered). A direct call to the rides-offers function rather
+ * than a reply through the broker: the round is worth nothing until rides has it, and the
+ * reply's extra traversal (re-publish, confirm, delivery) was a third of the way from a
+ * request to its offer.
+ *
+ * Throws when rides did not take it (unreachable, timed out, 5xx). The caller lets that
+ * fail its own delivery, the broker redelivers, and the redelivery announces the round
+ * again (runRound hands back a round it already recorded); rides records a round once.
+ */
+import type { EventFunction } from '../catalog-types.js';
+import { emitEvent } from '../runtime/events/emit.js';
+import type { OfferDecision } from './round.js';
+import { matchingSettings } from './settings.js';
+
+export async function announceRound(spec: EventFunction, decision: OfferDecision): Promise<void> {
+  const { RIDES_OFFERS_URL, MATCHING_ANNOUNCE_TIMEOUT_MS } = matchingSettings();
+  if (!RIDES_OFFERS_URL) {
+    throw new Error('RIDES_OFFERS_URL is not set: matching cannot hand its offer rounds to rides (the deployment points it at the rides-offers function)');
+  }
+  await emitEvent(
+    spec,
+    { type: 'microride.matching.offer_decided', subject: decision.rideId, data: decision },
+    { sink: RIDES_OFFERS_URL, timeoutMs: MATCHING_ANNOUNCE_TIMEOUT_MS },
+  );
+}

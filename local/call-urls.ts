@@ -1,0 +1,26 @@
+/**
+ * Where the local platform serves the functions others call directly (catalog `calls`):
+ * an HTTP function at the gateway (its routes are the public paths), an event function at
+ * the gateway's /_fn/<name> (where the broker's dispatchers deliver too). The cluster's
+ * counterpart is the callee's cluster-local address (scripts/deploy/model.ts).
+ */
+import type { FunctionSpec } from '../functions/catalog-types.js';
+
+export function localCallUrls(gatewayUrl: string, specs: readonly FunctionSpec[]): Record<string, string> {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const urls: Record<string, string> = {};
+  for (const spec of specs) {
+    for (const [setting, callee] of Object.entries(spec.calls ?? {})) {
+      const target = byName.get(callee);
+      // A test platform may run a subset of the catalog: a callee it left out is not served.
+      if (!target) continue;
+      urls[setting] = target.kind === 'http' ? gatewayUrl : `${gatewayUrl}/_fn/${callee}`;
+    }
+  }
+  return urls;
+}
+
+/** Sets each call URL the environment does not set already (an explicit setting wins). */
+export function applyLocalCallUrls(gatewayUrl: string, specs: readonly FunctionSpec[]): void {
+  for (const [setting, url] of Object.entries(localCallUrls(gatewayUrl, specs))) process.env[setting] ??= url;
+}
