@@ -156,6 +156,18 @@ describe('accounts: register, login, refresh, logout, me', () => {
     expect(limited).toBe(5); // 50 allowed per address (5 × the per-email limit), the rest refused
   });
 
+  it('cannot be dodged by making up X-Forwarded-For entries: the proxies append the real address on the right', async () => {
+    const real = '203.0.113.91';
+    let limited = 0;
+    for (let i = 0; i < 55; i++) {
+      // The client's own header (a new address every time), then what the ingress and an internal hop append.
+      const xff = `198.51.100.${i}, ${real}, 10.1.2.3`;
+      const res = await post(ctx.url, '/api/v1/auth/login', { email: uniqueEmail('forge'), password: 'whatever pw' }, { 'x-forwarded-for': xff });
+      if (res.status === 429) limited += 1;
+    }
+    expect(limited).toBe(5);
+  });
+
   it('publishes the verification key as a JWKS', async () => {
     const res = await get('/.well-known/jwks.json');
     expect(res.status).toBe(200);
