@@ -31,6 +31,16 @@ describe('quote tokens', () => {
     resetConfig();
   });
 
+  it('two quotes of the same trip in the same second are two quotes (rides keys its default idempotency on the quote)', async () => {
+    const q = quoteAt(Date.now());
+    const [a, b] = await Promise.all([signQuote(q), signQuote(q)]);
+    expect(a).not.toBe(b);
+    const jti = (t: string) => (JSON.parse(b64(t.split('.')[1]!)) as { jti?: string }).jti;
+    expect(jti(a)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(jti(a)).not.toBe(jti(b));
+    expect(await verifyQuote(a)).toEqual(await verifyQuote(b));
+  });
+
   it('round-trips a quote and expires it after five minutes', async () => {
     const q = quoteAt(Date.now());
     const token = await signQuote(q);
