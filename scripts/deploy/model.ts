@@ -37,13 +37,14 @@ export const partOf = { 'app.kubernetes.io/part-of': 'microride' };
 const storeEnv: Record<Store, string> = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mongo: 'MONGO_URL' };
 
 /**
- * Secrets a function needs beyond its stores, by service. The catalog does not declare
- * these; test/deploy/deploy.test.ts checks the table against the bundles (a bundle that
- * contains the quote signer must get QUOTE_SECRET).
+ * Secrets a function needs beyond its stores, by function (least privilege: only the
+ * quote's signer and its one verifier hold the quote key). The catalog does not declare
+ * these; test/deploy/deploy.test.ts checks the table against the bundles (a bundle gets
+ * QUOTE_SECRET exactly when it contains the quote signer).
  */
-const serviceSecrets: Partial<Record<FunctionSpec['service'], string[]>> = {
-  analysis: ['QUOTE_SECRET'],
-  rides: ['QUOTE_SECRET'],
+const functionSecrets: Partial<Record<string, string[]>> = {
+  'analysis-quote': ['QUOTE_SECRET'],
+  'rides-request': ['QUOTE_SECRET'],
 };
 
 /** Defaults the chart exposes as `defaults.*`; per-function overrides go in values. */
@@ -108,7 +109,7 @@ export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
     // Every function may verify access tokens; the JWKS function publishes the key.
     'JWT_PUBLIC_KEY',
     ...(spec.signsTokens ? ['JWT_PRIVATE_KEY'] : []),
-    ...(serviceSecrets[spec.service] ?? []),
+    ...(functionSecrets[spec.name] ?? []),
   ];
   return {
     name: spec.name,

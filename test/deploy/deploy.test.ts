@@ -125,7 +125,7 @@ describe('bundles', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'microride-bundles-'));
-    bundles = await build({ outdir: out, only: ['accounts-jwks', 'drivers-get', 'analysis-quote', 'drivers-availability'], notifier: false });
+    bundles = await build({ outdir: out, only: ['accounts-jwks', 'drivers-get', 'analysis-quote', 'drivers-availability', 'rides-request', 'rides-get'], notifier: false });
     await migrate('drivers', serviceMigrations.drivers!);
   }, 180_000);
   afterAll(async () => {
@@ -139,15 +139,19 @@ describe('bundles', () => {
       expect(b.bytes, `${b.file} is ${Math.round(b.bytes / 1024)} KiB`).toBeLessThan(BUDGET_BYTES);
       expect(b.mapBytes).toBeGreaterThan(0);
     }
-    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'tick-relay']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'rides-get', 'rides-request', 'tick-relay']);
   });
 
-  it('gives QUOTE_SECRET to every function whose bundle signs or verifies quotes', () => {
+  it('gives QUOTE_SECRET to exactly the functions whose bundle signs or verifies quotes', () => {
+    const holders: string[] = [];
     for (const b of bundles.filter((x) => x.kind === 'function')) {
       const usesQuotes = (bundleInputs.get(b.file) ?? []).some((f) => f.endsWith('functions/analysis/quote-token.ts'));
       const fn = functions().find((f) => f.name === b.name)!;
-      if (usesQuotes) expect(fn.secretEnv, b.name).toContain('QUOTE_SECRET');
+      expect(fn.secretEnv.includes('QUOTE_SECRET'), b.name).toBe(usesQuotes);
+      if (usesQuotes) holders.push(b.name);
     }
+    expect(holders.sort()).toEqual(['analysis-quote', 'rides-request']);
+    expect(functions().filter((f) => f.secretEnv.includes('QUOTE_SECRET')).map((f) => f.name).sort()).toEqual(['analysis-quote', 'rides-request']);
   });
 
   it('a bundle starts as Knative starts it and answers readiness and requests', async () => {
