@@ -14,6 +14,7 @@ import { HttpProblem, problemResponse, fieldErrors } from './problem.js';
 import { readiness } from './health.js';
 import { bearerToken, verifyAccessToken, type Principal } from './auth/verify.js';
 import { forbidden } from './problem.js';
+import { EmitError } from './events/emit.js';
 
 export type AppEnv = {
   Variables: {
@@ -145,8 +146,8 @@ function isUnavailable(err: unknown): boolean {
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].includes(e.code ?? '') ||
     e.name === 'MongoServerSelectionError' ||
-    // A function this one calls directly did not answer, or answered 5xx (EmitError.retryable).
-    (e.name === 'EmitError' && (e as { retryable?: boolean }).retryable === true) ||
+    // A function this one calls directly did not answer, or answered 5xx.
+    (err instanceof EmitError && err.retryable) ||
     /Knex: Timeout acquiring a connection|Connection is closed|max retries per request/i.test(e.message ?? '')
   );
 }

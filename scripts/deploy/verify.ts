@@ -116,18 +116,15 @@ export function verifyHelm(errors: string[], rendered: K8sObject[], committed: K
     check(errors, isDeepStrictEqual(got.metadata.annotations ?? {}, want.metadata.annotations ?? {}), `${label}: ${key(want)} annotations differ: ${JSON.stringify(got.metadata.annotations)} vs ${JSON.stringify(want.metadata.annotations)}`);
     let gotSpec: unknown = got.spec ?? got.data;
     const wantSpec: unknown = want.spec ?? want.data;
-    if (want.kind === 'Deployment') {
-      // The chart adds a config checksum to restart pods when the ConfigMap changes.
-      const copy = structuredClone(got.spec) as { template: { metadata: { annotations?: Record<string, string> } } };
-      delete copy.template.metadata.annotations;
-      gotSpec = copy;
-    } else if (isKsvc(want) && functions().some((f) => f.name === want.metadata.name)) {
-      // Likewise a new revision of every function (the committed manifests have no chart to
-      // hash); the tick relay reads no ConfigMap.
+    // The chart stamps a config checksum on the notifier's and every function's pod template
+    // (a changed ConfigMap rolls them); the committed manifests have no chart to hash. The
+    // tick relay reads no ConfigMap.
+    if (want.kind === 'Deployment' || (isKsvc(want) && functions().some((f) => f.name === want.metadata.name))) {
       const copy = structuredClone(got.spec) as { template: { metadata: { annotations?: Record<string, string> } } };
       const ann = copy.template.metadata.annotations;
-      check(errors, /^[0-9a-f]{64}$/.test(ann?.['checksum/config'] ?? ''), `${label}: ${key(want)} has no checksum/config on its revision template`);
+      check(errors, /^[0-9a-f]{64}$/.test(ann?.['checksum/config'] ?? ''), `${label}: ${key(want)} has no checksum/config on its pod template`);
       if (ann) delete ann['checksum/config'];
+      if (ann && Object.keys(ann).length === 0) delete copy.template.metadata.annotations;
       gotSpec = copy;
     }
     check(errors, isDeepStrictEqual(gotSpec, wantSpec), `${label}: ${want.apiVersion} ${key(want)} differs from the committed manifest:\n    chart:     ${JSON.stringify(gotSpec)}\n    committed: ${JSON.stringify(wantSpec)}`);
