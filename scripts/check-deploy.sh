@@ -14,7 +14,8 @@
 #   5. consistency (scripts/deploy/verify.ts): one Knative Service per catalog function, one
 #      Trigger per subscription, one SinkBinding per emitting function, one PingSource per tick;
 #      the chart renders exactly the committed manifests; `kn service create … --target` (via
-#      scripts/kn-deploy.sh) gives the same image, args, env, scaling, probes and resources.
+#      scripts/kn-deploy.sh) gives the same image, args, env, scaling, probes and resources;
+#      helmfile's PostgreSQL max_connections holds one pod of every PostgreSQL function.
 #
 # Tools: helm, helmfile, kn, kubeconform from scripts/go-tools.sh (built from the Go module proxy,
 # cached in ${MICRORIDE_CACHE:-~/.cache/microride}). If one is neither cached nor buildable the
@@ -163,7 +164,9 @@ kubeconform_ -summary "$R" knative eventing/broker.yaml eventing/triggers.yaml |
 step "5. catalog, committed manifests, chart and kn agree"
 bash scripts/kn-deploy.sh --target "$WORK/kn" --namespace "$NAMESPACE" >/dev/null || fail "kn service create --target"
 tsx scripts/deploy/verify.ts --helm "$R/default.yaml" --helm-prod "$R/prod.yaml" --kn "$WORK/kn" || fail "consistency"
-tsx scripts/deploy/verify.ts --helm-prod "$R/helmfile-dev.yaml" >/dev/null || fail "consistency (helmfile dev)"
-tsx scripts/deploy/verify.ts --helm-prod "$R/helmfile-prod.yaml" >/dev/null || fail "consistency (helmfile prod)"
+for env in dev prod; do
+  tsx scripts/deploy/verify.ts --helm-prod "$R/helmfile-$env.yaml" --pg-values "$WORK/helmfile-$env/postgresql.yaml" >/dev/null \
+    || fail "consistency (helmfile $env)"
+done
 
 printf '\ncheck-deploy: all deployment checks passed\n'

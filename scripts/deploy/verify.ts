@@ -13,8 +13,11 @@
  *   - --helm-prod FILE: the same set of objects (values may change scaling/resources).
  *   - --kn DIR (kn service create --target output): per function the same image, args, env
  *     names, envFrom, scaling annotations, concurrency, timeout, probe paths, resources.
+ *   - --pg-values FILE (with --helm-prod: helmfile's values for bitnami/postgresql and the chart
+ *     rendered with the same environment): max_connections leaves room for one pod of every
+ *     PostgreSQL function at its full pool (PG_POOL_MAX), and read replicas match the primary.
  *
- *   tsx scripts/deploy/verify.ts [--helm FILE] [--helm-prod FILE] [--kn DIR]
+ *   tsx scripts/deploy/verify.ts [--helm FILE] [--helm-prod FILE [--pg-values FILE]] [--kn DIR]
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -197,6 +200,38 @@ export function verifyKn(errors: string[], knObjects: K8sObject[], committed: K8
   }
 }
 
+/** Connections PostgreSQL keeps for the migration Job and an operator's psql. */
+export const PG_ADMIN_CONNECTIONS = 10;
+/** runtime/config.ts' default PG_POOL_MAX, used when the chart's config does not set it. */
+const PG_POOL_MAX_DEFAULT = 10;
+
+const maxConnectionsOf = (conf: unknown): number | undefined => {
+  const m = typeof conf === 'string' ? /^\s*max_connections\s*=\s*(\d+)\s*$/m.exec(conf) : null;
+  return m ? Number(m[1]) : undefined;
+};
+
+/**
+ * The server must take one pod of every PostgreSQL function at its full pool: the smallest
+ * footprint of a platform where each function has run once. Returns that budget.
+ */
+export function verifyPostgresBudget(errors: string[], pgValues: Record<string, unknown>, rendered: K8sObject[], label: string): number {
+  const config = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-env')) as { data?: Record<string, string> } | undefined;
+  const poolMax = Number(config?.data?.PG_POOL_MAX ?? PG_POOL_MAX_DEFAULT);
+  const budget = functions().filter((f) => f.stores.includes('postgres')).length * poolMax + PG_ADMIN_CONNECTIONS;
+  const section = (k: string) => (pgValues[k] ?? {}) as Record<string, unknown>;
+  const primary = maxConnectionsOf(section('primary').extendedConfiguration);
+  check(errors, primary !== undefined, `${label}: primary.extendedConfiguration sets no max_connections`);
+  if (primary !== undefined) {
+    check(errors, primary >= budget, `${label}: max_connections ${primary} < ${budget} (one pod of each PostgreSQL function × PG_POOL_MAX ${poolMax} + ${PG_ADMIN_CONNECTIONS})`);
+  }
+  if (pgValues.architecture === 'replication') {
+    // A hot standby does not start with fewer connections than its primary.
+    const replica = maxConnectionsOf(section('readReplicas').extendedConfiguration);
+    check(errors, replica === primary, `${label}: readReplicas max_connections ${replica} differs from the primary's ${primary}`);
+  }
+  return budget;
+}
+
 if (process.argv[1]?.endsWith('verify.ts')) {
   const args = process.argv.slice(2);
   const value = (flag: string) => {
@@ -214,8 +249,15 @@ if (process.argv[1]?.endsWith('verify.ts')) {
   }
   const prod = value('--helm-prod');
   if (prod) {
-    verifyCounts(errors, readObjects(prod), 'helm template (prod values)');
+    const rendered = readObjects(prod);
+    verifyCounts(errors, rendered, 'helm template (prod values)');
     done.push('chart (prod values): one Service per function, one Trigger per subscription');
+    const pg = value('--pg-values');
+    if (pg) {
+      const [values] = parseAllDocuments(readFileSync(pg, 'utf8')).map((d) => d.toJS() as Record<string, unknown>);
+      const budget = verifyPostgresBudget(errors, values ?? {}, rendered, pg);
+      done.push(`PostgreSQL max_connections covers one pod of every PostgreSQL function (${budget})`);
+    }
   }
   const kn = value('--kn');
   if (kn) {

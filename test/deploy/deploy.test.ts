@@ -20,7 +20,7 @@ import { renderAll } from '../../scripts/generate.js';
 import { plan } from '../../scripts/deploy/kn-plan.js';
 import { functions, pathMatch, root, routeGroups, ticks, triggers, MAX_RULES_PER_ROUTE } from '../../scripts/deploy/model.js';
 import { http, startBundle } from '../../scripts/deploy/spawn-bundle.js';
-import { verifyCommitted, verifyKn, essentials, readObjects } from '../../scripts/deploy/verify.js';
+import { verifyCommitted, verifyKn, verifyPostgresBudget, essentials, readObjects, PG_ADMIN_CONNECTIONS, type K8sObject } from '../../scripts/deploy/verify.js';
 
 describe('manifests derived from the catalog', () => {
   it('the committed generated files are up to date (npm run generate)', () => {
@@ -108,6 +108,29 @@ describe('manifests derived from the catalog', () => {
     verifyKn(errors, altered, committed);
     expect(errors.join('\n')).toContain('scaling');
     expect(essentials(svc).scaling['max-scale']).toBe('999');
+  });
+
+  it('PostgreSQL max_connections must hold one pod of every PostgreSQL function at its pool, replicas equal to the primary', () => {
+    const pgFunctions = functions().filter((f) => f.stores.includes('postgres')).length;
+    const chart = (poolMax?: string): K8sObject[] => [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'microride-env' }, data: poolMax ? { PG_POOL_MAX: poolMax } : {} },
+    ];
+    const pg = (primary: number, replica?: number) => ({
+      primary: { extendedConfiguration: `max_connections = ${primary}` },
+      ...(replica === undefined ? {} : { architecture: 'replication', readReplicas: { extendedConfiguration: `max_connections = ${replica}` } }),
+    });
+    const run = (values: Record<string, unknown>, rendered: K8sObject[]) => {
+      const errors: string[] = [];
+      return { budget: verifyPostgresBudget(errors, values, rendered, 'pg'), errors };
+    };
+    const need4 = pgFunctions * 4 + PG_ADMIN_CONNECTIONS;
+    expect(run(pg(need4), chart('4'))).toEqual({ budget: need4, errors: [] });
+    expect(run(pg(need4 - 1), chart('4')).errors.join()).toContain(`max_connections ${need4 - 1} < ${need4}`);
+    // Without PG_POOL_MAX in the config the functions use runtime/config.ts' default of 10.
+    expect(run(pg(need4), chart()).errors.join()).toContain(`< ${pgFunctions * 10 + PG_ADMIN_CONNECTIONS}`);
+    expect(run(pg(500, 400), chart('10')).errors.join()).toContain('readReplicas max_connections 400');
+    expect(run(pg(500, 500), chart('10')).errors).toEqual([]);
+    expect(run({ primary: {} }, chart('4')).errors.join()).toContain('sets no max_connections');
   });
 });
 
