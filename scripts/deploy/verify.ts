@@ -23,6 +23,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { configSchema } from '../../functions/runtime/config.js';
 import { DEFAULT_IMAGE, TICK_RELAY, functions, root, subscriberRef, ticks, triggers } from './model.js';
 
 export type K8sObject = {
@@ -202,8 +203,6 @@ export function verifyKn(errors: string[], knObjects: K8sObject[], committed: K8
 
 /** Connections PostgreSQL keeps for the migration Job and an operator's psql. */
 export const PG_ADMIN_CONNECTIONS = 10;
-/** runtime/config.ts' default PG_POOL_MAX, used when the chart's config does not set it. */
-const PG_POOL_MAX_DEFAULT = 10;
 
 const maxConnectionsOf = (conf: unknown): number | undefined => {
   const m = typeof conf === 'string' ? /^\s*max_connections\s*=\s*(\d+)\s*$/m.exec(conf) : null;
@@ -216,7 +215,8 @@ const maxConnectionsOf = (conf: unknown): number | undefined => {
  */
 export function verifyPostgresBudget(errors: string[], pgValues: Record<string, unknown>, rendered: K8sObject[], label: string): number {
   const config = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-env')) as { data?: Record<string, string> } | undefined;
-  const poolMax = Number(config?.data?.PG_POOL_MAX ?? PG_POOL_MAX_DEFAULT);
+  // The functions read PG_POOL_MAX through runtime/config.ts, default included.
+  const poolMax = configSchema.shape.PG_POOL_MAX.parse(config?.data?.PG_POOL_MAX);
   const budget = functions().filter((f) => f.stores.includes('postgres')).length * poolMax + PG_ADMIN_CONNECTIONS;
   const section = (k: string) => (pgValues[k] ?? {}) as Record<string, unknown>;
   const primary = maxConnectionsOf(section('primary').extendedConfiguration);
