@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { configSchema } from '../../functions/runtime/config.js';
-import { DEFAULT_IMAGE, TICK_RELAY, functions, root, subscriberRef, ticks, triggers } from './model.js';
+import { CONFIG_MAP, DEFAULT_IMAGE, TICK_RELAY, functions, root, subscriberRef, ticks, triggers } from './model.js';
 
 export type K8sObject = {
   apiVersion: string;
@@ -214,7 +214,7 @@ const maxConnectionsOf = (conf: unknown): number | undefined => {
  * footprint of a platform where each function has run once. Returns that budget.
  */
 export function verifyPostgresBudget(errors: string[], pgValues: Record<string, unknown>, rendered: K8sObject[], label: string): number {
-  const config = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-env')) as { data?: Record<string, string> } | undefined;
+  const config = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name === CONFIG_MAP) as { data?: Record<string, string> } | undefined;
   // The functions read PG_POOL_MAX through runtime/config.ts, default included.
   const poolMax = configSchema.shape.PG_POOL_MAX.parse(config?.data?.PG_POOL_MAX);
   const budget = functions().filter((f) => f.stores.includes('postgres')).length * poolMax + PG_ADMIN_CONNECTIONS;
