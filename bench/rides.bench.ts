@@ -25,10 +25,12 @@
  * profile of the platform to /tmp/prof (main threads only, on a wall clock); BENCH_CPU_KINDS=1
  * samples every thread with perf over the windows and says what each group's CPU went to
  * (bench/cpu-kinds.ts); BENCH_NODE_FLAGS adds Node/V8 flags to the platform's processes;
- * BENCH_DEBUG=1 prints the platform's last output.
+ * BENCH_DEBUG=1 prints the platform's last output; BENCH_PLATFORM_LOG=<file> keeps all of
+ * it (with BENCH_NODE_FLAGS=--trace-gc, read it with `tsx bench/gc-pauses.ts <file>`).
  */
 import http from 'node:http';
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -202,6 +204,7 @@ export default async function ridesBench(): Promise<BenchResult> {
   const killPlatform = () => child.kill('SIGTERM');
   process.once('exit', killPlatform);
   let out = '';
+  if (process.env.BENCH_PLATFORM_LOG) child.stdout!.pipe(createWriteStream(process.env.BENCH_PLATFORM_LOG));
   const [url, wsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {
       out += String(c);

@@ -24,7 +24,7 @@ if (files.length === 0) {
 
 // Said first, because these figures only compare between machines that agree on it.
 const m = machine();
-process.stderr.write(`machine: ${m.cpus} × ${m.cpuModel}, kernel ${m.kernel}, node ${m.node}; a system call (getppid) costs ${m.syscallMicros} µs\n`);
+process.stderr.write(`machine: ${m.cpus} × ${m.cpuModel}, kernel ${m.kernel}, node ${m.node}; a system call (getppid) costs ${m.syscallMicros} µs, a page fault ${m.pageFaultMicros} µs\n`);
 
 const rows: BenchResult[] = [];
 for (const file of files) {
