@@ -161,7 +161,10 @@ function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: 
 
       for (const store of stubbed) {
         const { pkg, stub } = storePackages[store];
-        const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+        // The package and its subpaths: runtime/pg-client.ts extends knex's PostgreSQL
+        // client from `knex/lib/dialects/postgres`, which would bring knex, pg and lodash
+        // back into a bundle that declares no PostgreSQL.
+        const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:/.*)?$`);
         b.onResolve({ filter }, () => ({ path: pkg, namespace: 'microride-store-stub' }));
         b.onLoad({ filter, namespace: 'microride-store-stub' }, () => ({
           contents: `const MSG = ${JSON.stringify(`${label} does not declare the "${store}" store in functions/catalog.ts, so ${pkg} is not in its bundle; add "${store}" to its stores`)};\n${stub}\n`,

@@ -14,7 +14,7 @@ import { HttpProblem, problemResponse, fieldErrors } from './problem.js';
 import { readiness } from './health.js';
 import { bearerToken, verifyAccessToken, type Principal } from './auth/verify.js';
 import { forbidden } from './problem.js';
-import { EmitError } from './events/emit.js';
+import { EmitError } from './events/emit-error.js';
 
 export type AppEnv = {
   Variables: {

@@ -11,6 +11,7 @@ import { parseEventData, type EventData, type EventDataInput, type EventType } f
 import type { FunctionSpec } from '../../catalog-types.js';
 import { requireConfig } from '../config.js';
 import { postEvent, type SendResult } from './http-send.js';
+import { EmitError } from './emit-error.js';
 
 export interface EventInput<T extends EventType> {
   type: T;
@@ -44,23 +45,7 @@ export function buildEvent<T extends EventType>(spec: Pick<FunctionSpec, 'name' 
   }) as MicroRideEvent<T>;
 }
 
-/** The sink refused the event or could not be reached. */
-export class EmitError extends Error {
-  constructor(
-    message: string,
-    /** HTTP status from the sink; undefined when it could not be reached. */
-    readonly status: number | undefined,
-  ) {
-    super(message);
-    this.name = 'EmitError';
-  }
-
-  /** Knative's rule: network errors, 404/408/409/429 and 5xx are worth another try. */
-  get retryable(): boolean {
-    const s = this.status;
-    return s === undefined || s >= 500 || s === 404 || s === 408 || s === 409 || s === 429;
-  }
-}
+export { EmitError } from './emit-error.js';
 
 export interface SendOptions {
   /** Defaults to K_SINK. */
