@@ -58,7 +58,7 @@ function measureSyscall(): number {
 /**
  * What a first touch of a fresh page costs here, in µs (a minor page fault, zeroing
  * included). Bare metal pays well under 1 µs; the virtual machines these benchmarks ran on
- * paid ~19 µs (session 17), which is what makes every process that grows or churns its
+ * paid 12–19 µs (session 17), which is what makes every process that grows or churns its
  * memory dear here. 32 MiB allocated outside the V8 heap (large enough for malloc to map
  * fresh pages), one byte written per page; best of three.
  */
