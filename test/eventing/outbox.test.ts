@@ -217,6 +217,33 @@ describe('outbox', () => {
     }
   });
 
+  it('an idle relay asks with one plain statement per poll, and opens a transaction only when a row is due', async () => {
+    publishOnCommitTo(undefined);
+    const sqls: string[] = [];
+    const onQuery = (q: { sql: string }) => sqls.push(q.sql);
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 0, pollIntervalMs: 30 });
+    try {
+      await sleep(50); // whatever an earlier test left due is sent by the first pass
+      db().on('query', onQuery);
+      await sleep(300);
+      db().off('query', onQuery);
+      const idle = sqls.splice(0);
+      expect(idle.length, 'polls seen').toBeGreaterThanOrEqual(3);
+      expect(idle.filter((q) => !/^select 1 as due from /.test(q)), 'statements besides the look').toEqual([]);
+
+      const [id] = await commitEvents();
+      db().on('query', onQuery);
+      await until('delivery', async () => sink.received.some((r) => r.event.id === id), 3_000);
+      db().off('query', onQuery);
+      expect(sqls.some((q) => q === 'BEGIN;'), 'a transaction for the due row').toBe(true);
+      expect(sqls.some((q) => /for update skip locked/.test(q)), 'rows claimed FOR UPDATE SKIP LOCKED').toBe(true);
+      await until('row deleted', async () => (await rowOf(id!)) === undefined);
+    } finally {
+      db().off('query', onQuery);
+      await relay.close();
+    }
+  });
+
   it('a failed publish on commit is recorded on the row; the relay backs off per row while the sink fails, then delivers', async () => {
     failing = true;
     publishOnCommitTo(sink.url);
