@@ -17,6 +17,8 @@
  *          --analyze    print the biggest packages in each bundle
  * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
  * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
+ * A function's bundle holds only the store drivers its catalog entry declares; one that
+ * holds another store's driver fails the build.
  */
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -55,20 +57,37 @@ const unusedKnexDialects = ['better-sqlite3', 'cockroachdb', 'mssql', 'mysql', '
  * then fails at once with a message naming the catalog entry, instead of shipping a
  * megabyte of unused driver code in every bundle.
  */
-const storePackages: Record<Store, { pkg: string; stub: string }> = {
+const storePackages: Record<Store, { pkg: string; stub: string; drivers: readonly string[] }> = {
   mongo: {
     pkg: 'mongodb',
     stub: 'export class MongoClient { constructor() { throw new Error(MSG); } }',
+    drivers: ['mongodb', 'bson'],
   },
   redis: {
     pkg: 'ioredis',
     stub: 'export class Redis { constructor() { throw new Error(MSG); } }',
+    drivers: ['ioredis', '@ioredis/commands'],
   },
   postgres: {
     pkg: 'knex',
     stub: 'export default function knex() { throw new Error(MSG); }',
+    drivers: ['knex', 'pg', 'pg-protocol'],
   },
 };
+
+/**
+ * The stub only replaces what is imported by the names it knows; an import by another
+ * path brings a driver back unnoticed (it happened: knex's PostgreSQL client by subpath).
+ * So the build also reads what went in, and refuses a bundle holding an undeclared
+ * store's driver.
+ */
+export function undeclaredDrivers(inputs: readonly string[], stores: readonly Store[] | 'all'): string[] {
+  if (stores === 'all') return [];
+  const held = new Set(inputs.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => p !== undefined));
+  return (Object.keys(storePackages) as Store[])
+    .filter((s) => !stores.includes(s))
+    .flatMap((s) => storePackages[s].drivers.filter((d) => held.has(d)).map((d) => `${d} (store "${s}")`));
+}
 
 export interface BundleInfo {
   name: string;
@@ -212,7 +231,10 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
     }
   }
   composition.set(relative(root, outfile), byPackage);
-  bundleInputs.set(relative(root, outfile), Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs)));
+  const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+  bundleInputs.set(relative(root, outfile), inputs);
+  const leaked = undeclaredDrivers(inputs, stores);
+  if (leaked.length) throw new Error(`${label}: its bundle holds ${leaked.join(', ')} though functions/catalog.ts does not declare that store; something imports the driver by a path the stub does not cover (see --analyze)`);
 }
 
 function sizeOf(name: string, kind: BundleInfo['kind'], file: string): BundleInfo {

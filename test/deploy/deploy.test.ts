@@ -15,7 +15,7 @@ import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
 import { startSubscriber } from '../eventing/helpers.js';
 import { generateKeyPairPem } from '../../functions/runtime/auth/keys.js';
 import { startTickRelay, type TickRelay } from '../../functions/runtime/tick-relay.js';
-import { build, bundleInputs, BUDGET_BYTES, type BundleInfo } from '../../scripts/build.js';
+import { build, bundleInputs, BUDGET_BYTES, undeclaredDrivers, type BundleInfo } from '../../scripts/build.js';
 import { renderAll } from '../../scripts/generate.js';
 import { plan } from '../../scripts/deploy/kn-plan.js';
 import { functions, pathMatch, root, routeGroups, ticks, triggers, MAX_RULES_PER_ROUTE } from '../../scripts/deploy/model.js';
@@ -226,6 +226,14 @@ describe('bundles', () => {
       /exited with 78[\s\S]*DATABASE_URL/,
     );
   }, 30_000);
+
+  it('the build refuses a bundle that holds the driver of a store its function does not declare', () => {
+    const inputs = ['functions/runtime/clients.ts', 'node_modules/knex/lib/dialects/postgres/index.js', 'node_modules/pg/lib/client.js', 'node_modules/@ioredis/commands/built/index.js', 'node_modules/hono/dist/hono.js'];
+    expect(undeclaredDrivers(inputs, ['redis'])).toEqual(['knex (store "postgres")', 'pg (store "postgres")']);
+    expect(undeclaredDrivers(inputs, ['postgres'])).toEqual(['@ioredis/commands (store "redis")']);
+    expect(undeclaredDrivers(inputs, ['postgres', 'redis'])).toEqual([]);
+    expect(undeclaredDrivers(inputs, 'all')).toEqual([]);
+  });
 
   it('a store a function does not declare is not in its bundle and fails loudly if used', () => {
     const jwks = bundles.find((b) => b.name === 'accounts-jwks')!;
