@@ -81,9 +81,19 @@ const storePackages: Record<Store, { pkg: string; stub: string; drivers: readonl
  * So the build also reads what went in, and refuses a bundle holding an undeclared
  * store's driver.
  */
+/** The npm package a bundle input comes from (`@scope/name` or `name`), if any. */
+export function packageOf(input: string): string | undefined {
+  return /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+}
+
+/** The npm packages among a bundle's inputs. */
+export function packagesOf(inputs: readonly string[]): Set<string> {
+  return new Set(inputs.map(packageOf).filter((p): p is string => p !== undefined));
+}
+
 export function undeclaredDrivers(inputs: readonly string[], stores: readonly Store[] | 'all'): string[] {
   if (stores === 'all') return [];
-  const held = new Set(inputs.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1]).filter((p): p is string => p !== undefined));
+  const held = packagesOf(inputs);
   return (Object.keys(storePackages) as Store[])
     .filter((s) => !stores.includes(s))
     .flatMap((s) => storePackages[s].drivers.filter((d) => held.has(d)).map((d) => `${d} (store "${s}")`));
@@ -226,7 +236,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
   const byPackage: Record<string, number> = {};
   for (const out of Object.values(result.metafile.outputs)) {
     for (const [path, input] of Object.entries(out.inputs)) {
-      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split('/').slice(0, 2).join('/');
+      const pkg = packageOf(path) ?? path.split('/').slice(0, 2).join('/');
       byPackage[pkg] = (byPackage[pkg] ?? 0) + input.bytesInOutput;
     }
   }

@@ -15,7 +15,7 @@ import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
 import { startSubscriber } from '../eventing/helpers.js';
 import { generateKeyPairPem } from '../../functions/runtime/auth/keys.js';
 import { startTickRelay, type TickRelay } from '../../functions/runtime/tick-relay.js';
-import { build, bundleInputs, BUDGET_BYTES, undeclaredDrivers, type BundleInfo } from '../../scripts/build.js';
+import { build, bundleInputs, BUDGET_BYTES, packagesOf, undeclaredDrivers, type BundleInfo } from '../../scripts/build.js';
 import { renderAll } from '../../scripts/generate.js';
 import { plan } from '../../scripts/deploy/kn-plan.js';
 import { functions, pathMatch, root, routeGroups, ticks, triggers, MAX_RULES_PER_ROUTE } from '../../scripts/deploy/model.js';
@@ -241,10 +241,7 @@ describe('bundles', () => {
     expect(text.includes('accounts-jwks does not declare the "postgres" store'), 'stub message in the bundle').toBe(true);
     // By the bundle's inputs, not its text: a subpath import (runtime/pg-client.ts extends
     // knex's PostgreSQL client) once brought knex, pg and lodash back in under the stub.
-    const packagesIn = (name: string) => {
-      const inputs = bundleInputs.get(bundles.find((b) => b.name === name)!.file) ?? [];
-      return new Set(inputs.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter((p): p is string => p !== undefined));
-    };
+    const packagesIn = (name: string) => packagesOf(bundleInputs.get(bundles.find((b) => b.name === name)!.file) ?? []);
     const storeDrivers = ['knex', 'pg', 'lodash', 'ioredis', 'mongodb'];
     expect(storeDrivers.filter((p) => packagesIn('accounts-jwks').has(p)), 'store drivers in accounts-jwks (stores: none)').toEqual([]);
     expect(['ioredis', 'mongodb'].filter((p) => packagesIn('drivers-get').has(p)), 'drivers-get declares PostgreSQL only').toEqual([]);
