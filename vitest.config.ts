@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: 'main',
-          include: ['test/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts'],
+          include: ['test/**/*.test.ts', 'platform/**/*.test.ts', 'contracts/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts'],
           exclude: ['**/*.fault.test.ts', 'node_modules/**'],
           setupFiles: ['test/setup/isolation.ts'],
           testTimeout: 30_000,

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { build, BUDGET_BYTES } from '../scripts/build.js';
 import { startBundle, http } from '../scripts/deploy/spawn-bundle.js';
-import { generateKeyPairPem } from '../functions/runtime/auth/keys.js';
+import { generateKeyPairPem } from '../platform/auth/keys.js';
 import { median, percentile, type BenchResult } from './lib.js';
 
 const RUNS = Number(process.env.COLDSTART_RUNS ?? 10);

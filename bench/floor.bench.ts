@@ -4,8 +4,8 @@
  * closed loop of CONCURRENCY operations in flight (8), and is charged the CPU of every
  * process it crosses (both ends: this process is the sending half, as a function or the
  * dispatcher is in the platform; other work on the machine is left out):
- *   - an HTTP exchange: the platform's CloudEvent sender (functions/runtime/events/http-send)
- *     to an empty Hono handler on the functions' server stack (functions/runtime/serve), in
+ *   - an HTTP exchange: the platform's CloudEvent sender (platform/events/http-send)
+ *     to an empty Hono handler on the functions' server stack (platform/serve), in
  *     a child process — what every API call, event delivery and publish crosses;
  *   - an AMQP publish: persistent, into the broker's kind of headers exchange, confirmed;
  *     its delivery: consumed from a durable queue and acked. Measured with 1 and 3 bound
@@ -29,7 +29,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CloudEvent } from 'cloudevents';
-import { config } from '../functions/runtime/config.js';
+import { config } from '../platform/config.js';
 import { median, type BenchResult } from './lib.js';
 import { cpuByProcess, storesAndNode } from './process-cpu.js';
 import { ridePlumbing } from './ride-plumbing.js';
@@ -42,7 +42,7 @@ type Kind = (typeof KINDS)[number];
 
 if (process.env.BENCH_ROLE === 'floor-server') {
   const { Hono } = await import('hono');
-  const { listen } = await import('../functions/runtime/serve.js');
+  const { listen } = await import('../platform/serve.js');
   const app = new Hono();
   app.post('/', async (c) => {
     await c.req.arrayBuffer();
@@ -83,7 +83,7 @@ async function cpuPerOp(op: () => Promise<unknown>): Promise<number> {
 }
 
 async function httpExchange(): Promise<() => Promise<unknown>> {
-  const { postEvent } = await import('../functions/runtime/events/http-send.js');
+  const { postEvent } = await import('../platform/events/http-send.js');
   const child = fork(fileURLToPath(import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, BENCH_ROLE: 'floor-server', LOG_LEVEL: 'warn' },

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Agent, request } from 'node:http';
 import { Redis } from 'ioredis';
-import { generateKeyPairPem } from '../functions/runtime/auth/keys.js';
+import { generateKeyPairPem } from '../platform/auth/keys.js';
 import { median, percentile, type BenchResult } from './lib.js';
 
 const CONNECTIONS = Number(process.env.BENCH_NOTIFIER_CONNECTIONS ?? 10_000);

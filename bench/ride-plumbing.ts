@@ -7,7 +7,7 @@
  * its subscriber (a function or the notifier). Matching's offer round goes straight to
  * rides-offers (an internal call, not an event through the broker).
  */
-import { allTriggers } from '../eventing/triggers.js';
+import { allTriggers } from '../contracts/triggers.js';
 
 /** The events of one ride in the rides benchmark, in order. */
 export const RIDE_EVENTS = [

@@ -6,8 +6,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { startClusteredPlatform } from '../local/cluster.js';
-import { cleanupStores as cleanup } from '../test/helpers/cleanup.js';
-import { closeClients } from '../functions/runtime/clients.js';
+import { cleanupStores as cleanup } from '../local/run-cleanup.js';
+import { closeClients } from '../platform/clients.js';
 
 const workers = Number(process.env.LOCAL_WORKERS ?? availableParallelism());
 const stack = await startClusteredPlatform({
@@ -23,7 +23,7 @@ process.stdout.write(`rides stack up: ${stack.url} ${stack.notifier!.wsUrl}\n`);
 // which resource a latency figure is queueing for.
 if (process.env.BENCH_STATS) {
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
-  const { db } = await import('../functions/runtime/clients.js');
+  const { db } = await import('../platform/clients.js');
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   let cpu = process.cpuUsage();

@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { config } from '../functions/runtime/config.js';
+import { config } from '../platform/config.js';
 
 export interface StoreCounts {
   pgTransactions: number;

@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { consumersOf, directConsumersOf, eventCatalog, eventTypes, producersOf } from './catalog.js';
+import { consumersOf, directConsumersOf, eventCatalog, eventTypes, producersOf } from '../contracts/events.js';
 import { eventingDir } from './generate-yaml.js';
-import { allTriggers } from './triggers.js';
+import { allTriggers } from '../contracts/triggers.js';
 
 interface JsonSchema {
   type?: string | string[];

@@ -5,13 +5,13 @@
  * cluster), the outbox relay for every PostgreSQL service, and the ticker (what the
  * PingSources do).
  */
-import { catalog, usesOutbox } from '../functions/catalog.js';
-import type { FunctionSpec } from '../functions/catalog-types.js';
-import { config, resetConfig } from '../functions/runtime/config.js';
-import { logger, type Logger } from '../functions/runtime/logger.js';
-import { settlePublishes, startOutboxRelay, type OutboxRelay } from '../functions/runtime/events/outbox.js';
+import { catalog, usesOutbox } from '../contracts/catalog.js';
+import type { FunctionSpec } from '../contracts/catalog-types.js';
+import { config, provideSettings } from '../platform/config.js';
+import { logger, type Logger } from '../platform/logger.js';
+import { settlePublishes, startOutboxRelay, type OutboxRelay } from '../platform/events/outbox.js';
 import { startBroker, type RunningBroker } from './broker/index.js';
-import { DEAD_LETTER_FUNCTION, allTriggers, triggersFromCatalog, broker as brokerDef, type TriggerDef } from './triggers.js';
+import { DEAD_LETTER_FUNCTION, allTriggers, triggersFromCatalog, broker as brokerDef, type TriggerDef } from '../contracts/triggers.js';
 import { startTicker, type Ticker } from './ticker.js';
 
 /** A Trigger that is not in the catalog: tests and benchmarks observe events with these. */
@@ -94,8 +94,8 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
     ...(names.has(DEAD_LETTER_FUNCTION) ? { deadLetterUrl: `${gateway}/_fn/${DEAD_LETTER_FUNCTION}` } : {}),
     log: parent,
   });
-  process.env.K_SINK = broker.url;
-  resetConfig();
+  // What the SinkBinding does in the cluster: the functions hosted here emit to this broker.
+  provideSettings({ K_SINK: broker.url });
 
   let relay: OutboxRelay;
   try {

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudEvent } from 'cloudevents';
-import { catalog } from '../functions/catalog.js';
-import type { FunctionSpec } from '../functions/catalog-types.js';
-import { sendEvent } from '../functions/runtime/events/emit.js';
-import { logger } from '../functions/runtime/logger.js';
+import { catalog } from '../contracts/catalog.js';
+import type { FunctionSpec } from '../contracts/catalog-types.js';
+import { sendEvent } from '../platform/events/emit.js';
+import { logger } from '../platform/logger.js';
 
 export const TICK_SOURCE = '/microride/ticker';
 

@@ -1,6 +1,6 @@
 /** Every service's migrations, in dependency-free order (each service owns one schema). */
-import type { Migration } from './runtime/migrate.js';
-import { migrate } from './runtime/migrate.js';
+import type { Migration } from '../platform/migrate.js';
+import { migrate } from '../platform/migrate.js';
 import { migrations as accounts } from './accounts/migrations.js';
 import { migrations as drivers } from './drivers/migrations.js';
 import { migrations as rides } from './rides/migrations.js';

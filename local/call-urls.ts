@@ -4,7 +4,8 @@
  * the gateway's /_fn/<name> (where the broker's dispatchers deliver too). The cluster's
  * counterpart is the callee's cluster-local address (scripts/deploy/model.ts).
  */
-import type { FunctionSpec } from '../functions/catalog-types.js';
+import type { FunctionSpec } from '../contracts/catalog-types.js';
+import { provideSettings } from '../platform/config.js';
 
 export function localCallUrls(gatewayUrl: string, specs: readonly FunctionSpec[]): Record<string, string> {
   const byName = new Map(specs.map((s) => [s.name, s]));
@@ -20,7 +21,7 @@ export function localCallUrls(gatewayUrl: string, specs: readonly FunctionSpec[]
   return urls;
 }
 
-/** Sets each call URL the environment does not set already (an explicit setting wins). */
-export function applyLocalCallUrls(gatewayUrl: string, specs: readonly FunctionSpec[]): void {
-  for (const [setting, url] of Object.entries(localCallUrls(gatewayUrl, specs))) process.env[setting] ??= url;
+/** Hands the functions each call URL the environment does not set already (an explicit setting wins). */
+export function provideLocalCallUrls(gatewayUrl: string, specs: readonly FunctionSpec[]): void {
+  provideSettings(localCallUrls(gatewayUrl, specs), { environmentWins: true });
 }

@@ -15,14 +15,14 @@ import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { catalog } from '../functions/catalog.js';
+import { catalog } from '../contracts/catalog.js';
 import { migrateAll } from '../functions/migrations.js';
-import { resetConfig } from '../functions/runtime/config.js';
 import type { ExtraTrigger, LocalEventing } from '../eventing/local.js';
 import type { Notifier } from '../notifier/server.js';
 import { startPlumbing } from './plumbing.js';
-import { ensureKeys } from './keys.js';
-import { applyLocalCallUrls } from './call-urls.js';
+import { providedSettings } from '../platform/config.js';
+import { ensureKeys } from '../platform/auth/dev-keys.js';
+import { provideLocalCallUrls } from './call-urls.js';
 
 /** More worker deaths than this within the window stop the restarts. */
 const MAX_CRASHES_IN_WINDOW = 5;
@@ -76,8 +76,10 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
   // The broker needs the gateway's URL before the workers listen on it.
   const port = opts.port === 0 ? await freePort(host) : opts.port;
   const url = `http://${host}:${port}`;
-  applyLocalCallUrls(url, catalog);
-  resetConfig();
+  provideLocalCallUrls(url, catalog);
+  // A worker's environment: this one plus the settings handed to this process in code
+  // (dev keys, call URLs, the broker's K_SINK once it is up), passed on explicitly.
+  const workerEnv = () => ({ ...providedSettings(), MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
 
   let notifier: Notifier | undefined;
   let eventing: LocalEventing | undefined;
@@ -99,7 +101,7 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     const execArgv = [...WORKER_HEAP_FLAGS.filter((f) => !viaTsx.some((a) => a.startsWith(f.split('=')[0]!))), ...viaTsx];
     cluster.setupPrimary({ exec: fileURLToPath(new URL('./gateway-worker.ts', import.meta.url)), execArgv });
     for (let i = 0; i < opts.workers; i++) {
-      const w = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
+      const w = cluster.fork(workerEnv());
       workers.push(w);
       await new Promise<void>((resolve, reject) => {
         w.once('listening', () => resolve());
@@ -129,7 +131,7 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
       return;
     }
     log(`gateway worker ${w.process.pid} died (${signal ?? code}); starting another`);
-    const next = cluster.fork({ MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
+    const next = cluster.fork(workerEnv());
     if (i >= 0) workers[i] = next;
   });
 

@@ -3,9 +3,9 @@
  * the shared port. The primary has migrated and set up the environment; SIGTERM drains
  * the requests in flight and exits.
  */
-import { closeClients } from '../functions/runtime/clients.js';
-import { markDraining } from '../functions/runtime/health.js';
-import { settlePublishes } from '../functions/runtime/events/outbox.js';
+import { closeClients } from '../platform/clients.js';
+import { markDraining } from '../platform/health.js';
+import { settlePublishes } from '../platform/events/outbox.js';
 import { startPlatform } from './platform.js';
 
 const platform = await startPlatform({

@@ -5,16 +5,14 @@
  */
 import { Hono } from 'hono';
 import { swaggerUI } from '@hono/swagger-ui';
-import type { FunctionSpec, Store } from '../functions/catalog-types.js';
-import { honoPath, type FunctionApp } from '../functions/runtime/app.js';
-import { HttpProblem, problemResponse } from '../functions/runtime/problem.js';
-import { readiness } from '../functions/runtime/health.js';
+import type { FunctionSpec, Store } from '../contracts/catalog-types.js';
+import { honoPath } from '../platform/app.js';
+import { HttpProblem, problemResponse } from '../platform/problem.js';
+import { readiness } from '../platform/health.js';
 import { mergeOpenApi } from './openapi.js';
+import type { LoadedFunction } from './registry.js';
 
-export interface LoadedFunction {
-  spec: FunctionSpec;
-  app: FunctionApp;
-}
+export type { LoadedFunction };
 
 /** Static segments must win over parameters (/drivers/me before /drivers/{id}). */
 function routeOrder(a: FunctionSpec, b: FunctionSpec): number {

@@ -3,9 +3,9 @@
  * sure PostgreSQL, Redis, RabbitMQ and FerretDB answer.
  */
 import { join } from 'node:path';
-import { config, exitOnConfigError } from '../functions/runtime/config.js';
-import { closeClients } from '../functions/runtime/clients.js';
-import { markDraining } from '../functions/runtime/health.js';
+import { config, exitOnConfigError } from '../platform/config.js';
+import { closeClients } from '../platform/clients.js';
+import { markDraining } from '../platform/health.js';
 import { notifierConfig } from '../notifier/config.js';
 import { availableParallelism } from 'node:os';
 import { startPlatform } from './platform.js';

@@ -1,5 +1,5 @@
 /** Merges every function's OpenAPI 3.1 fragment into the one document of the public API. */
-import type { LoadedFunction } from './gateway.js';
+import type { LoadedFunction } from './registry.js';
 
 type Doc = ReturnType<LoadedFunction['app']['getOpenAPI31Document']>;
 

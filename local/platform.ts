@@ -3,18 +3,17 @@
  * of the catalog behind one gateway port, the local broker with its Triggers, the outbox
  * relays and ticks (eventing/local.ts), and the notifier — migrations applied first.
  */
-import { catalog } from '../functions/catalog.js';
-import type { FunctionSpec } from '../functions/catalog-types.js';
-import { loadFunction } from '../functions/registry.js';
+import { catalog } from '../contracts/catalog.js';
+import type { FunctionSpec } from '../contracts/catalog-types.js';
+import { loadFunction } from './registry.js';
 import { migrateAll } from '../functions/migrations.js';
-import { listen, type Served } from '../functions/runtime/serve.js';
-import { resetConfig } from '../functions/runtime/config.js';
+import { listen, type Served } from '../platform/serve.js';
 import type { ExtraTrigger, LocalEventing } from '../eventing/local.js';
 import type { Notifier } from '../notifier/server.js';
 import { startPlumbing } from './plumbing.js';
 import { createGateway, type LoadedFunction } from './gateway.js';
-import { ensureKeys } from './keys.js';
-import { applyLocalCallUrls } from './call-urls.js';
+import { ensureKeys } from '../platform/auth/dev-keys.js';
+import { provideLocalCallUrls } from './call-urls.js';
 
 export interface PlatformOptions {
   /** Gateway port; 0 picks a free one (tests). */
@@ -51,8 +50,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
   const served: Served = await listen(gateway.fetch, opts.port, host);
   log(`gateway listening on ${served.url} (${functions.length} functions)`);
   // Functions that call others directly (rides → tracking, matching → rides) find them at the gateway.
-  applyLocalCallUrls(served.url, specs);
-  resetConfig();
+  provideLocalCallUrls(served.url, specs);
 
   let notifier: Notifier | undefined;
   let eventing: LocalEventing | undefined;

@@ -4,7 +4,7 @@
  * ticker. The notifier starts first so the broker can point its Triggers at it; if the
  * broker fails, the notifier is stopped again.
  */
-import type { FunctionSpec } from '../functions/catalog-types.js';
+import type { FunctionSpec } from '../contracts/catalog-types.js';
 import { startLocalEventing, type ExtraTrigger, type LocalEventing } from '../eventing/local.js';
 import { startNotifier, type Notifier } from '../notifier/server.js';
 

@@ -1,7 +1,7 @@
 /**
  * The notifier's CloudEvent endpoint, independent of uWS: raw headers + body in, an HTTP
  * status out. Binary and structured mode both parse (cloudevents SDK HTTP.toEvent, via
- * functions/runtime/events/to-event.ts).
+ * platform/events/to-event.ts).
  *
  * Status choices follow the broker's retry rules (eventing/broker/retry.ts): 202 when the
  * event is stored, a duplicate, or not one we push (retrying would not change that); 400
@@ -9,9 +9,9 @@
  * fails, so the broker retries — possibly on another replica.
  */
 import type { CloudEventV1 } from 'cloudevents';
-import { toEvent } from '../functions/runtime/events/to-event.js';
+import { toEvent } from '../platform/events/to-event.js';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../functions/runtime/logger.js';
+import type { Logger } from '../platform/logger.js';
 import type { Metrics } from './metrics.js';
 import { route } from './routing.js';
 import { appendAndPublish, type StreamLimits } from './streams.js';

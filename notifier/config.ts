@@ -3,7 +3,7 @@
  * (Redis, JWT keys, log level). startNotifier() options override them (tests, the bench).
  */
 import { z } from 'zod';
-import { ConfigError } from '../functions/runtime/config.js';
+import { parseSettings, settingsSource } from '../platform/config.js';
 
 const schema = z.object({
   NOTIFIER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
@@ -25,10 +25,6 @@ const schema = z.object({
 
 export type NotifierConfig = z.infer<typeof schema>;
 
-export function notifierConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
-  }
-  return parsed.data;
+export function notifierConfig(env: Readonly<Record<string, string | undefined>> = settingsSource()): NotifierConfig {
+  return parseSettings(schema, env);
 }

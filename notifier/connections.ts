@@ -12,8 +12,8 @@
  * (`since`), or by catch-up.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from '../functions/runtime/logger.js';
-import { revokedKey } from '../functions/runtime/auth/session-cache.js';
+import type { Logger } from '../platform/logger.js';
+import { revokedKey } from '../platform/auth/session-cache.js';
 import type { WebSocket } from './native.js';
 import type { Metrics } from './metrics.js';
 import { compareIds, lostBetween, messageText, readAfter } from './streams.js';

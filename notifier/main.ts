@@ -4,10 +4,10 @@
  * stop accepting, finish in-flight CloudEvents, close sockets with 1001, exit.
  */
 import { join } from 'node:path';
-import { config, exitOnConfigError } from '../functions/runtime/config.js';
-import { closeClients } from '../functions/runtime/clients.js';
-import { logger } from '../functions/runtime/logger.js';
-import { ensureKeys } from '../local/keys.js';
+import { config, exitOnConfigError } from '../platform/config.js';
+import { closeClients } from '../platform/clients.js';
+import { logger } from '../platform/logger.js';
+import { ensureKeys } from '../platform/auth/dev-keys.js';
 import { notifierConfig } from './config.js';
 import { startNotifier } from './server.js';
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     exitOnConfigError(err);
   }
   // Outside production, share `npm start`'s dev keys so its tokens verify here too.
-  if (!process.env.JWT_PUBLIC_KEY && config().NODE_ENV !== 'production') ensureKeys(join(process.cwd(), '.local', 'keys'));
+  if (!config().JWT_PUBLIC_KEY && config().NODE_ENV !== 'production') ensureKeys(join(process.cwd(), '.local', 'keys'));
   let notifier;
   try {
     notifier = await startNotifier();

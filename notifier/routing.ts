@@ -6,7 +6,8 @@
  * events `riderId` and `driverId`/`driverIds` are account (user) ids — the platform's
  * convention (functions/tracking/live-index.ts), not the drivers table's profile id.
  */
-import { safeParseEventData, type EventData, type EventType } from '../eventing/catalog.js';
+import { safeParseEventData, type EventData } from '../contracts/events.js';
+import { NOTIFIED_TYPES, type NotifiedType } from '../contracts/notifier.js';
 
 interface Recipients {
   /** Rider user ids. */
@@ -24,10 +25,10 @@ const riderAndDriver = (d: { riderId: string; driverId: string | null }): Recipi
 });
 
 /**
- * The notification table. Types absent here are not pushed (e.g. ride.declined and
+ * The notification table, one rule per type of contracts/notifier.ts. Other types are not pushed (e.g. ride.declined and
  * ride.offer_expired name no rider, and concern only the ride's internal bookkeeping).
  */
-const rules: { [T in EventType]?: (d: EventData<T>) => Recipients } = {
+const rules: { [T in NotifiedType]: (d: EventData<T>) => Recipients } = {
   // The rider's own request, echoed so every device of the rider sees it.
   'microride.ride.requested': rider,
   // Only the offered drivers: the rider must not learn who was asked, and one driver must
@@ -46,8 +47,7 @@ const rules: { [T in EventType]?: (d: EventData<T>) => Recipients } = {
   'microride.payment.refunded': rider,
 };
 
-/** Every CloudEvent type the notifier's Trigger(s) must deliver (subscriptions.ts). */
-export const NOTIFIED_TYPES = Object.keys(rules) as EventType[];
+export { NOTIFIED_TYPES };
 
 export type Route =
   | { kind: 'notify'; rideId: string | undefined; /** every recipient once */ userIds: string[]; data: unknown }

@@ -5,12 +5,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { redis as sharedRedis } from '../functions/runtime/clients.js';
-import { config } from '../functions/runtime/config.js';
-import { logger } from '../functions/runtime/logger.js';
-import { verificationKey } from '../functions/runtime/auth/keys.js';
-import { revocationsChannel } from '../functions/runtime/auth/session-cache.js';
-import { HttpProblem } from '../functions/runtime/problem.js';
+import { redis as sharedRedis } from '../platform/clients.js';
+import { config } from '../platform/config.js';
+import { logger } from '../platform/logger.js';
+import { verificationKey } from '../platform/auth/keys.js';
+import { revocationsChannel } from '../platform/auth/session-cache.js';
+import { HttpProblem } from '../platform/problem.js';
 import { uWS, type HttpResponse, type TemplatedApp, type us_listen_socket } from './native.js';
 import { notifierConfig, type NotifierConfig } from './config.js';
 import { createMetrics, type Metrics } from './metrics.js';

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { rkey } from '../functions/runtime/clients.js';
+import { rkey } from '../platform/clients.js';
 
 const STREAM_ID = /^(\d{1,16})-(\d{1,16})$/;
 

@@ -5,8 +5,8 @@
  * must be a stream id. Anything else answers with an HTTP status and no socket exists.
  */
 import { z } from 'zod';
-import { verifyAccessToken, type Principal } from '../functions/runtime/auth/verify.js';
-import { HttpProblem } from '../functions/runtime/problem.js';
+import { verifyAccessToken, type Principal } from '../platform/auth/verify.js';
+import { HttpProblem } from '../platform/problem.js';
 import { isStreamId } from './streams.js';
 
 export interface UpgradeRequest {

@@ -2,14 +2,14 @@
  * `npm run build`: one small ESM bundle per catalog function (plus the notifier and the
  * migration job), tree-shaken and minified by esbuild, with source maps.
  *
- *   dist/functions/<name>.mjs (+ .map)   one per entry of functions/catalog.ts
+ *   dist/functions/<name>.mjs (+ .map)   one per entry of contracts/catalog.ts
  *   dist/notifier.mjs (+ .map)           notifier/main.ts, if present
  *   dist/system/migrate.mjs (+ .map)     applies every service's migrations, then exits (a Job)
  *   dist/system/tick-relay.mjs (+ .map)  turns PingSource pings into catalog tick events
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
  * (see knative/ and charts/microride). Each generated entry validates the environment,
- * imports its function's module and serves it on PORT (functions/runtime/main.ts).
+ * imports its function's module and serves it on PORT (platform/main.ts).
  *
  * Options: --only a,b   build only these functions (names from the catalog)
  *          --outdir DIR (default dist)      --no-notifier   --no-system
@@ -25,8 +25,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { catalog, usesOutbox } from '../functions/catalog.js';
-import type { FunctionSpec, Store } from '../functions/catalog-types.js';
+import { catalog, usesOutbox } from '../contracts/catalog.js';
+import type { FunctionSpec, Store } from '../contracts/catalog-types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -53,7 +53,7 @@ const unusedKnexDialects = ['better-sqlite3', 'cockroachdb', 'mssql', 'mysql', '
 
 /**
  * Store client libraries a function does not declare in the catalog are replaced by a stub
- * (functions/runtime/clients.ts imports all three statically). Using an undeclared store
+ * (platform/clients.ts imports all three statically). Using an undeclared store
  * then fails at once with a message naming the catalog entry, instead of shipping a
  * megabyte of unused driver code in every bundle.
  */
@@ -125,18 +125,18 @@ const imp = (file: string) => JSON.stringify(join(root, file).split('\\').join('
 function functionEntry(spec: FunctionSpec): string {
   // Only those bundles import the outbox code: the others stay smaller and start faster.
   const outbox = usesOutbox(spec)
-    ? `, { service: ${JSON.stringify(spec.service)}, outbox: await import(${imp('functions/runtime/events/outbox.ts')}) }`
+    ? `, { service: ${JSON.stringify(spec.service)}, outbox: await import(${imp('platform/events/outbox.ts')}) }`
     : '';
   return [
-    `import { runFunction } from ${imp('functions/runtime/main.ts')};`,
+    `import { runFunction } from ${imp('platform/main.ts')};`,
     `await runFunction(${JSON.stringify(spec.name)}, () => import(${imp(`functions/${spec.module}.ts`)})${outbox});`,
     '',
   ].join('\n');
 }
 
 const migrateEntry = [
-  `import { config, exitOnConfigError } from ${imp('functions/runtime/config.ts')};`,
-  `import { closeClients } from ${imp('functions/runtime/clients.ts')};`,
+  `import { config, exitOnConfigError } from ${imp('platform/config.ts')};`,
+  `import { closeClients } from ${imp('platform/clients.ts')};`,
   `try { config(); } catch (err) { exitOnConfigError(err); }`,
   `const { migrateAll } = await import(${imp('functions/migrations.ts')});`,
   `try {`,
@@ -196,7 +196,7 @@ function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: 
         const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:/.*)?$`);
         b.onResolve({ filter }, () => ({ path: pkg, namespace: 'microride-store-stub' }));
         b.onLoad({ filter, namespace: 'microride-store-stub' }, () => ({
-          contents: `const MSG = ${JSON.stringify(`${label} does not declare the "${store}" store in functions/catalog.ts, so ${pkg} is not in its bundle; add "${store}" to its stores`)};\n${stub}\n`,
+          contents: `const MSG = ${JSON.stringify(`${label} does not declare the "${store}" store in contracts/catalog.ts, so ${pkg} is not in its bundle; add "${store}" to its stores`)};\n${stub}\n`,
           loader: 'js',
         }));
       }
@@ -244,7 +244,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
   const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
   bundleInputs.set(relative(root, outfile), inputs);
   const leaked = undeclaredDrivers(inputs, stores);
-  if (leaked.length) throw new Error(`${label}: its bundle holds ${leaked.join(', ')} though functions/catalog.ts does not declare that store; something imports the driver by a path the stub does not cover (see --analyze)`);
+  if (leaked.length) throw new Error(`${label}: its bundle holds ${leaked.join(', ')} though contracts/catalog.ts does not declare that store; something imports the driver by a path the stub does not cover (see --analyze)`);
 }
 
 function sizeOf(name: string, kind: BundleInfo['kind'], file: string): BundleInfo {
@@ -257,7 +257,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const outdir = resolve(root, opts.outdir ?? 'dist');
   const all = opts.functions ?? catalog;
   const unknown = (opts.only ?? []).filter((n) => !all.some((f) => f.name === n));
-  if (unknown.length) throw new Error(`not in functions/catalog.ts: ${unknown.join(', ')}`);
+  if (unknown.length) throw new Error(`not in contracts/catalog.ts: ${unknown.join(', ')}`);
   const specs = opts.only ? all.filter((f) => opts.only!.includes(f.name)) : all;
   if (!opts.only) rmSync(join(outdir, 'functions'), { recursive: true, force: true });
 
@@ -285,7 +285,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
     await bundle(migrate, migrateEntry, ['postgres'], 'the migrate job');
     out.push(sizeOf('migrate', 'system', migrate));
     const relay = join(outdir, 'system', 'tick-relay.mjs');
-    await bundle(relay, `import { runTickRelay } from ${imp('functions/runtime/tick-relay.ts')};\nawait runTickRelay();\n`, [], 'the tick relay');
+    await bundle(relay, `import { runTickRelay } from ${imp('platform/tick-relay.ts')};\nawait runTickRelay();\n`, [], 'the tick relay');
     out.push(sizeOf('tick-relay', 'system', relay));
   }
   return out;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys MicroRide with `kn` (and kubectl for the few objects kn has no command for) —
 # the same functions, Broker, Triggers, SinkBindings and PingSources as the Helm chart and
-# the committed manifests (knative/, eventing/), all derived from functions/catalog.ts
+# the committed manifests (knative/, eventing/), all derived from contracts/catalog.ts
 # through scripts/deploy/kn-plan.ts.
 #
 #   scripts/kn-deploy.sh --image REGISTRY/microride:TAG [--namespace NS]

@@ -5,7 +5,7 @@
  */
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { Message, Options } from 'amqplib';
-import type { Logger } from '../../functions/runtime/logger.js';
+import type { Logger } from '../../platform/logger.js';
 import { TTL_ATTRIBUTE } from './ttl.js';
 
 type AnyEvent = CloudEvent<unknown>;

@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import { connect, type ChannelModel } from 'amqplib';
-import type { Logger } from '../../functions/runtime/logger.js';
+import type { Logger } from '../../platform/logger.js';
 
 export type Setup = (conn: ChannelModel) => Promise<void>;
 

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Channel, ConsumeMessage } from 'amqplib';
-import type { Logger } from '../../functions/runtime/logger.js';
+import type { Logger } from '../../platform/logger.js';
 import type { AmqpLink } from './connection.js';
 
 export type Verdict = 'ack' | 'requeue' | 'drop';

@@ -5,8 +5,8 @@
  * in RabbitMQ first means a sink that is down loses nothing either.
  */
 import type { CloudEvent } from 'cloudevents';
-import type { Logger } from '../../functions/runtime/logger.js';
-import type { TriggerDef } from '../triggers.js';
+import type { Logger } from '../../platform/logger.js';
+import type { TriggerDef } from '../../contracts/triggers.js';
 import { eventOrDrop, toPublish } from './amqp-message.js';
 import type { AmqpLink } from './connection.js';
 import { startConsumer, type Consumer } from './consumer.js';

@@ -4,7 +4,7 @@
  * retries. The outcome says what to do next (ack, reply, dead-letter).
  */
 import type { CloudEvent } from 'cloudevents';
-import { postEvent, replyOf, type SendResult } from '../../functions/runtime/events/http-send.js';
+import { postEvent, replyOf, type SendResult } from '../../platform/events/http-send.js';
 import { backoffMs, isRetryable, isSuccess, type RetryPolicy } from './retry.js';
 
 export type Outcome =

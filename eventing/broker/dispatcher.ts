@@ -8,8 +8,8 @@
  */
 import type { ConsumeMessage } from 'amqplib';
 import type { CloudEvent } from 'cloudevents';
-import type { Logger } from '../../functions/runtime/logger.js';
-import type { TriggerDef } from '../triggers.js';
+import type { Logger } from '../../platform/logger.js';
+import type { TriggerDef } from '../../contracts/triggers.js';
 import { eventOrDrop } from './amqp-message.js';
 import type { AmqpLink } from './connection.js';
 import { startConsumer, type Consumer, type Verdict } from './consumer.js';

@@ -4,8 +4,8 @@
  * connections under memory pressure; consumers must keep draining meanwhile).
  */
 import type { Channel } from 'amqplib';
-import { logger, type Logger } from '../../functions/runtime/logger.js';
-import { broker as defaultBroker, type BrokerDef, type TriggerDef } from '../triggers.js';
+import { logger, type Logger } from '../../platform/logger.js';
+import { broker as defaultBroker, type BrokerDef, type TriggerDef } from '../../contracts/triggers.js';
 import { openAmqpLink } from './connection.js';
 import type { Consumer } from './consumer.js';
 import { startDeadLetterDispatcher } from './deadletter.js';
@@ -150,5 +150,5 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   }
 }
 
-export type { TriggerDef, BrokerDef } from '../triggers.js';
+export type { TriggerDef, BrokerDef } from '../../contracts/triggers.js';
 export { DEFAULT_BROKER_TTL, TTL_ATTRIBUTE } from './ttl.js';

@@ -9,8 +9,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudEvent } from 'cloudevents';
-import { toEvent } from '../../functions/runtime/events/to-event.js';
-import type { Logger } from '../../functions/runtime/logger.js';
+import { toEvent } from '../../platform/events/to-event.js';
+import type { Logger } from '../../platform/logger.js';
 import { dataBytes, toPublish } from './amqp-message.js';
 import { NackError, UnavailableError, type Publisher } from './publisher.js';
 import { DEFAULT_BROKER_TTL, InvalidTtlError, parseTtl, TTL_ATTRIBUTE } from './ttl.js';

@@ -2,7 +2,7 @@
  * Knative's delivery rules: which answers are retried, and how long to wait before the
  * n-th retry (DeliverySpec: retry, backoffPolicy, backoffDelay as ISO-8601).
  */
-import type { Delivery } from '../../functions/catalog-types.js';
+import type { Delivery } from '../../contracts/catalog-types.js';
 
 /** What a delivery attempt ended with: an HTTP status, or no answer at all. */
 export type AttemptResult = { status: number } | { networkError: Error };

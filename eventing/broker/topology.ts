@@ -5,7 +5,7 @@
  * message headers); and, for dead letters, a direct exchange with one queue per Trigger.
  */
 import type { Channel } from 'amqplib';
-import type { TriggerDef } from '../triggers.js';
+import type { TriggerDef } from '../../contracts/triggers.js';
 
 export type QueueType = 'quorum' | 'classic';
 

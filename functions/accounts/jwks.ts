@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { publicJwks } from '../runtime/auth/keys.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { publicJwks } from '../../platform/auth/keys.js';
 
 const spec = httpSpec('accounts-jwks');
 

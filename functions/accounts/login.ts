@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { unauthorized } from '../runtime/problem.js';
-import { clientIp } from '../runtime/client-ip.js';
-import { cacheUser } from '../runtime/auth/session-cache.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { unauthorized } from '../../platform/problem.js';
+import { clientIp } from '../../platform/client-ip.js';
+import { cacheUser } from '../../platform/auth/session-cache.js';
 import { loginBody, tokens } from './schemas.js';
 import { burnPasswordCheck, verifyPassword } from './passwords.js';
 import { createSession, findUserByEmail, toUser } from './store.js';

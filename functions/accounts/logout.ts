@@ -1,7 +1,7 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { revokeSession } from '../runtime/auth/session-cache.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { revokeSession } from '../../platform/auth/session-cache.js';
 import { revokeSessionRow } from './store.js';
 
 const spec = httpSpec('accounts-logout');

@@ -1,7 +1,7 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { notFound } from '../runtime/problem.js';
-import { cacheUser } from '../runtime/auth/session-cache.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { notFound } from '../../platform/problem.js';
+import { cacheUser } from '../../platform/auth/session-cache.js';
 import { user } from './schemas.js';
 import { findUserById, toUser } from './store.js';
 

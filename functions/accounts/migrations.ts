@@ -1,5 +1,5 @@
-import type { Migration } from '../runtime/migrate.js';
-import { outboxMigration, outboxPublishOnCommitMigration } from '../runtime/events/outbox.js';
+import type { Migration } from '../../platform/migrate.js';
+import { outboxMigration, outboxPublishOnCommitMigration } from '../../platform/events/outbox.js';
 
 export const migrations: readonly Migration[] = [
   {

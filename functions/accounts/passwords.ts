@@ -5,7 +5,7 @@
  * without invalidating stored hashes.
  */
 import { scrypt, randomBytes, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { config } from '../runtime/config.js';
+import { config } from '../../platform/config.js';
 
 const KEYLEN = 32;
 

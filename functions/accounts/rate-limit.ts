@@ -2,9 +2,9 @@
  * Fixed-window login limits in Redis, per email and per client IP. A window's counter
  * expires on its own; the reply says how long to wait (Retry-After).
  */
-import { redis, rkey } from '../runtime/clients.js';
-import { config } from '../runtime/config.js';
-import { HttpProblem } from '../runtime/problem.js';
+import { redis, rkey } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
+import { HttpProblem } from '../../platform/problem.js';
 
 /** An IP serves many people (NAT, offices): it gets several times the per-email allowance. */
 const IP_FACTOR = 5;

@@ -1,8 +1,8 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { unauthorized } from '../runtime/problem.js';
-import { cacheUser, revokeSession } from '../runtime/auth/session-cache.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { unauthorized } from '../../platform/problem.js';
+import { cacheUser, revokeSession } from '../../platform/auth/session-cache.js';
 import { refreshBody, tokens } from './schemas.js';
 import { findUserById, lockRefreshToken, markRefreshUsed, revokeSessionRow, toUser } from './store.js';
 import { hashToken, tokenPair } from './tokens.js';

@@ -1,12 +1,12 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { conflict } from '../runtime/problem.js';
-import { cacheUser } from '../runtime/auth/session-cache.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { conflict } from '../../platform/problem.js';
+import { cacheUser } from '../../platform/auth/session-cache.js';
 import { registerBody, user } from './schemas.js';
 import { hashPassword } from './passwords.js';
 import { insertUser, toUser } from './store.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
 
 const spec = httpSpec('accounts-register');
 

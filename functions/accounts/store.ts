@@ -1,6 +1,6 @@
 /** accounts' PostgreSQL queries (schema `accounts`). */
 import type { Knex } from 'knex';
-import { db, schemaName } from '../runtime/clients.js';
+import { db, schemaName } from '../../platform/clients.js';
 import type { User } from './schemas.js';
 
 export const accountsSchema = () => schemaName('accounts');

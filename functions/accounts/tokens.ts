@@ -5,8 +5,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { SignJWT } from 'jose';
-import { config } from '../runtime/config.js';
-import { ALG, signingKey } from '../runtime/auth/keys.js';
+import { config } from '../../platform/config.js';
+import { ALG, signingKey } from '../../platform/auth/keys.js';
 import { insertRefreshToken } from './store.js';
 import type { User } from './schemas.js';
 

@@ -2,7 +2,7 @@
  * The quote as a pure function of its inputs and the market state, so the same request
  * in the same market at the same second prices the same, and tests need no Redis.
  */
-import type { LatLon } from '../runtime/geo.js';
+import type { LatLon } from '../../platform/geo.js';
 import type { VehicleClass } from '../tracking/live-index.js';
 import { finalFare, tariffs } from './fares.js';
 import { estimateTrip, pickupEtaSeconds } from './trip.js';

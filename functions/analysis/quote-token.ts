@@ -5,8 +5,8 @@
  */
 import { randomUUID, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { requireConfig } from '../runtime/config.js';
-import { HttpProblem } from '../runtime/problem.js';
+import { requireConfig } from '../../platform/config.js';
+import { HttpProblem } from '../../platform/problem.js';
 import { quote as quoteSchema, type Quote } from './schemas.js';
 
 export type { Quote };

@@ -1,5 +1,5 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
 import { marketNear, nearestAvailable } from '../tracking/live-index.js';
 import { quoteRequest, quoteResponse } from './schemas.js';
 import { currentSurge } from './surge.js';

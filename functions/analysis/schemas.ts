@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { haversineMeters } from '../runtime/geo.js';
+import { haversineMeters } from '../../platform/geo.js';
 
 export const vehicleClass = z.enum(['economy', 'comfort', 'xl']);
 

@@ -3,7 +3,7 @@
  * in the pickup's market cell, bounded to [1.0, 3.0] and smoothed over time so a burst of
  * requests or a driver logging off does not make prices jump from one quote to the next.
  */
-import { redis, rkey } from '../runtime/clients.js';
+import { redis, rkey } from '../../platform/clients.js';
 import type { Market, VehicleClass } from '../tracking/live-index.js';
 
 export const MIN_SURGE = 1;

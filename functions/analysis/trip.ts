@@ -3,7 +3,7 @@
  * speed model in which the first kilometres are slow (city streets, lights) and longer
  * trips reach arterial and motorway speeds. Pure and deterministic.
  */
-import { haversineMeters, type LatLon } from '../runtime/geo.js';
+import { haversineMeters, type LatLon } from '../../platform/geo.js';
 
 /** Typical detour of a road route over the straight line in European cities (1.2–1.4). */
 export const ROAD_FACTOR = 1.3;

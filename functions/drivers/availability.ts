@@ -1,11 +1,11 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { HttpProblem, conflict } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { HttpProblem, conflict } from '../../platform/problem.js';
 import { availabilityBody, ownDriver } from './schemas.js';
 import { driversTable, toOwn, type DriverRow } from './store.js';
 import { syncLiveStatus } from './live.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
 
 const spec = httpSpec('drivers-availability');
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { notFound } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { notFound } from '../../platform/problem.js';
 import { publicDriver } from './schemas.js';
 import { findById, toPublic } from './store.js';
 

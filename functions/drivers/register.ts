@@ -1,10 +1,10 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { conflict } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { conflict } from '../../platform/problem.js';
 import { normalisePlate, ownDriver, registerDriverBody } from './schemas.js';
 import { driversTable, toOwn, uniqueViolation, type DriverRow } from './store.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
 
 const spec = httpSpec('drivers-register');
 

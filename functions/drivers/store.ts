@@ -1,6 +1,6 @@
 /** drivers' PostgreSQL queries (schema `drivers`). */
 import type { Knex } from 'knex';
-import { db, schemaName } from '../runtime/clients.js';
+import { db, schemaName } from '../../platform/clients.js';
 import type { OwnDriver, PublicDriver } from './schemas.js';
 
 export const driversSchema = () => schemaName('drivers');

@@ -1,6 +1,6 @@
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp } from '../runtime/events/receive.js';
-import { noDedupe } from '../runtime/events/idempotency.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp } from '../../platform/events/receive.js';
+import { noDedupe } from '../../platform/events/idempotency.js';
 import { tripAccepted, tripEnded } from './trips.js';
 
 const spec = eventSpec('drivers-trip-status');

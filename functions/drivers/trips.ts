@@ -6,7 +6,7 @@
  * (trip-functions.ts), one round trip each.
  */
 import type { Knex } from 'knex';
-import { db, schemaName } from '../runtime/clients.js';
+import { db, schemaName } from '../../platform/clients.js';
 import { driversSchema, driversTable, type DriverRow } from './store.js';
 import { syncLiveStatus } from './live.js';
 

@@ -5,10 +5,10 @@
  * logged. Storing is idempotent by key (source, id, destination), so no Dedupe store.
  */
 import type { CloudEvent } from 'cloudevents';
-import { db, schemaName } from '../runtime/clients.js';
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp } from '../runtime/events/receive.js';
-import { noDedupe } from '../runtime/events/idempotency.js';
+import { db, schemaName } from '../../platform/clients.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp } from '../../platform/events/receive.js';
+import { noDedupe } from '../../platform/events/idempotency.js';
 
 const spec = eventSpec('eventing-deadletters');
 

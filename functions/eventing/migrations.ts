@@ -1,4 +1,4 @@
-import type { Migration } from '../runtime/migrate.js';
+import type { Migration } from '../../platform/migrate.js';
 
 export const migrations: readonly Migration[] = [
   {

@@ -9,8 +9,8 @@
  * fail its own delivery, the broker redelivers, and the redelivery announces the round
  * again (runRound hands back a round it already recorded); rides records a round once.
  */
-import type { EventFunction } from '../catalog-types.js';
-import { emitEvent } from '../runtime/events/emit.js';
+import type { EventFunction } from '../../contracts/catalog-types.js';
+import { emitEvent } from '../../platform/events/emit.js';
 import type { OfferDecision } from './round.js';
 import { matchingSettings } from './settings.js';
 

@@ -1,6 +1,6 @@
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp } from '../runtime/events/receive.js';
-import { redisDedupe } from '../runtime/events/idempotency.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp } from '../../platform/events/receive.js';
+import { redisDedupe } from '../../platform/events/idempotency.js';
 import { recordDecline } from './state.js';
 import { runRound } from './round.js';
 import { announceRound } from './announce.js';

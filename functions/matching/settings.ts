@@ -1,6 +1,6 @@
 /** matching's knobs (only matching reads them). */
 import { z } from 'zod';
-import { serviceSettings } from '../runtime/service-settings.js';
+import { settingsHandle } from '../../platform/config.js';
 
 const radii = z
   .string()
@@ -8,7 +8,7 @@ const radii = z
   .transform((s) => s.split(',').map(Number))
   .refine((r) => r.every((m, i) => m > 0 && (i === 0 || m > r[i - 1]!)), 'must grow strictly');
 
-export const matchingSettings = serviceSettings(
+export const matchingSettings = settingsHandle(
   z.object({
     /** Search radii tried in turn until someone is found. */
     MATCHING_RADII_METERS: radii.default([2_000, 5_000, 10_000]),

@@ -8,8 +8,8 @@
  * event (an offer lapsing while the last driver declines) advances a round exactly once:
  * a round is claimed by compare-and-set on its number.
  */
-import { redis, rkey } from '../runtime/clients.js';
-import { lua, runScript } from '../runtime/redis-script.js';
+import { redis, rkey } from '../../platform/clients.js';
+import { lua, runScript } from '../../platform/redis-script.js';
 import type { VehicleClass } from '../tracking/live-index.js';
 
 const rideKey = (id: string) => rkey('matching', 'ride', id);

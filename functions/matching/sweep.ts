@@ -1,8 +1,8 @@
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp } from '../runtime/events/receive.js';
-import { noDedupe } from '../runtime/events/idempotency.js';
-import { emitEvent } from '../runtime/events/emit.js';
-import type { Logger } from '../runtime/logger.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp } from '../../platform/events/receive.js';
+import { noDedupe } from '../../platform/events/idempotency.js';
+import { emitEvent } from '../../platform/events/emit.js';
+import type { Logger } from '../../platform/logger.js';
 import { SEARCH_STALE_MS, dueAgain, rideState, takeDue } from './state.js';
 import { runRound } from './round.js';
 import { announceRound } from './announce.js';

@@ -1,7 +1,7 @@
 /** Who may see or act on payments: the ride's rider and driver (as the events named them), admins. */
-import type { Principal } from '../runtime/auth/verify.js';
-import { config } from '../runtime/config.js';
-import { forbidden, notFound } from '../runtime/problem.js';
+import type { Principal } from '../../platform/auth/verify.js';
+import { config } from '../../platform/config.js';
+import { forbidden, notFound } from '../../platform/problem.js';
 import { paymentsOfRide, type PaymentRow } from './store.js';
 
 export const isParty = (r: PaymentRow, p: Principal) => p.role === 'admin' || r.rider_id === p.userId || r.driver_id === p.userId;

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { FunctionSpec } from '../catalog-types.js';
-import { conflict } from '../runtime/problem.js';
-import { changeWithEvent, enqueueEvent } from '../runtime/events/outbox.js';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
+import { conflict } from '../../platform/problem.js';
+import { changeWithEvent, enqueueEvent } from '../../platform/events/outbox.js';
 import { charge, type AttemptOutcome } from './gateway.js';
 import { attemptsTable, paymentsSchema, paymentsTable, type NewPayment, type PaymentRow } from './store.js';
 

@@ -1,6 +1,6 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { conflict } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { conflict } from '../../platform/problem.js';
 import { receipt, rideIdParam } from './schemas.js';
 import { ridePayments } from './access.js';
 import type { PaymentRow } from './store.js';

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { HttpProblem, conflict, notFound } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { HttpProblem, conflict, notFound } from '../../platform/problem.js';
 import { payment, paymentIdParam, refundBody } from './schemas.js';
 import { attemptsTable, insertPayment, paymentsTable, toPayment, type PaymentRow } from './store.js';
 import { requireOperator } from './access.js';

@@ -1,7 +1,7 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { conflict, notFound } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { conflict, notFound } from '../../platform/problem.js';
 import { payment, paymentIdParam } from './schemas.js';
 import { attemptsOf, findPayment, toPayment } from './store.js';
 import { attempt } from './charging.js';

@@ -1,6 +1,6 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { notFound } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { notFound } from '../../platform/problem.js';
 import { ridePayment, rideIdParam } from './schemas.js';
 import { attemptsOf, toPayment } from './store.js';
 import { ridePayments } from './access.js';

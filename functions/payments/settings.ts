@@ -1,8 +1,8 @@
 /** payments' knobs (only payments reads them). The gateway is simulated; these say how. */
 import { z } from 'zod';
-import { serviceSettings } from '../runtime/service-settings.js';
+import { settingsHandle } from '../../platform/config.js';
 
-export const paymentSettings = serviceSettings(
+export const paymentSettings = settingsHandle(
   z.object({
     /** Share of simulated charge attempts that succeed (deterministic per idempotency key and attempt). */
     PAYMENT_SUCCESS_RATE: z.coerce.number().min(0).max(1).default(1),

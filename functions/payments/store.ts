@@ -1,6 +1,6 @@
 /** payments' PostgreSQL queries (schema `payments`). */
 import type { Knex } from 'knex';
-import { db, schemaName } from '../runtime/clients.js';
+import { db, schemaName } from '../../platform/clients.js';
 import type { Payment } from './schemas.js';
 import type { AttemptOutcome } from './gateway.js';
 

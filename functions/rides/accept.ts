@@ -1,8 +1,8 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { conflict, forbidden, notFound, type HttpProblem } from '../runtime/problem.js';
-import { changeWithEvent } from '../runtime/events/outbox.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { conflict, forbidden, notFound, type HttpProblem } from '../../platform/problem.js';
+import { changeWithEvent } from '../../platform/events/outbox.js';
 import { ride, rideIdParam } from './schemas.js';
 import { findOffer, findRide, ridesSchema, ridesTable, toRide, uniqueViolation, type RideRow } from './store.js';
 

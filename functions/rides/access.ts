@@ -4,9 +4,9 @@
  * raced another one can tell what happened.
  */
 import type { Knex } from 'knex';
-import type { Principal } from '../runtime/auth/verify.js';
-import { db } from '../runtime/clients.js';
-import { HttpProblem, conflict, forbidden, notFound } from '../runtime/problem.js';
+import type { Principal } from '../../platform/auth/verify.js';
+import { db } from '../../platform/clients.js';
+import { HttpProblem, conflict, forbidden, notFound } from '../../platform/problem.js';
 import { findOffer, findRide, type OfferRow, type RideRow } from './store.js';
 
 export interface Visible {

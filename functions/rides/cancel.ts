@@ -1,9 +1,9 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { conflict, notFound } from '../runtime/problem.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
-import type { Principal } from '../runtime/auth/verify.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { conflict, notFound } from '../../platform/problem.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
+import type { Principal } from '../../platform/auth/verify.js';
 import { cancelBody, ride, rideIdParam } from './schemas.js';
 import { findRide, toRide, transition, type RideRow } from './store.js';
 import { cancellationFee, driverCancellable, riderCancellable } from './fees.js';

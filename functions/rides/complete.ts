@@ -1,6 +1,6 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { changeWithEvent } from '../runtime/events/outbox.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { changeWithEvent } from '../../platform/events/outbox.js';
 import { finalFare } from '../analysis/fares.js';
 import { ride, rideIdParam } from './schemas.js';
 import { findRide, toRide, transitionQuery, type RideRow } from './store.js';

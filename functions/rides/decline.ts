@@ -1,8 +1,8 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { forbidden, notFound } from '../runtime/problem.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { forbidden, notFound } from '../../platform/problem.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
 import { rideIdParam } from './schemas.js';
 import { findOffer, findRide, ridesSchema } from './store.js';
 

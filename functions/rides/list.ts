@@ -1,6 +1,6 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { HttpProblem } from '../runtime/problem.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { HttpProblem } from '../../platform/problem.js';
 import { listQuery, rideList } from './schemas.js';
 import { ridesTable, toRide, type RideRow } from './store.js';
 

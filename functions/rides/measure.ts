@@ -4,8 +4,8 @@
  * completion: the caller falls back to the quoted distance and says so on the ride.
  */
 import { z } from 'zod';
-import { httpRequest } from '../runtime/events/http-send.js';
-import type { Logger } from '../runtime/logger.js';
+import { httpRequest } from '../../platform/events/http-send.js';
+import type { Logger } from '../../platform/logger.js';
 import { rideSettings } from './settings.js';
 
 const answer = z.object({

@@ -1,6 +1,6 @@
-import type { Migration } from '../runtime/migrate.js';
-import { outboxMigration, outboxPublishOnCommitMigration } from '../runtime/events/outbox.js';
-import { processedEventsMigration } from '../runtime/events/idempotency.js';
+import type { Migration } from '../../platform/migrate.js';
+import { outboxMigration, outboxPublishOnCommitMigration } from '../../platform/events/outbox.js';
+import { processedEventsMigration } from '../../platform/events/idempotency.js';
 
 export const rideStatuses = ['requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired'] as const;
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp } from '../runtime/events/receive.js';
-import { noDedupe } from '../runtime/events/idempotency.js';
-import { buildEvent } from '../runtime/events/emit.js';
-import { derivedEventCte, publishDerived } from '../runtime/events/outbox.js';
-import { db } from '../runtime/clients.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp } from '../../platform/events/receive.js';
+import { noDedupe } from '../../platform/events/idempotency.js';
+import { buildEvent } from '../../platform/events/emit.js';
+import { derivedEventCte, publishDerived } from '../../platform/events/outbox.js';
+import { db } from '../../platform/clients.js';
 import { ridesSchema } from './store.js';
 
 const spec = eventSpec('rides-offers');

@@ -4,9 +4,9 @@
  * takes from the row (changeWithEvent with fromRow). Only a refusal reads the ride, to
  * explain itself.
  */
-import type { HttpFunction } from '../catalog-types.js';
-import type { Principal } from '../runtime/auth/verify.js';
-import { changeWithEvent } from '../runtime/events/outbox.js';
+import type { HttpFunction } from '../../contracts/catalog-types.js';
+import type { Principal } from '../../platform/auth/verify.js';
+import { changeWithEvent } from '../../platform/events/outbox.js';
 import type { RideStatus } from './schemas.js';
 import { transitionQuery, type RideRow } from './store.js';
 import { whyDriverCannot } from './access.js';

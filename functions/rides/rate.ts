@@ -1,8 +1,8 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { db } from '../runtime/clients.js';
-import { conflict, notFound } from '../runtime/problem.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { db } from '../../platform/clients.js';
+import { conflict, notFound } from '../../platform/problem.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
 import { ratingBody, ride, rideIdParam } from './schemas.js';
 import { findRide, ridesTable, toRide, type RideRow } from './store.js';
 

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
-import { HttpProblem, conflict, forbidden } from '../runtime/problem.js';
-import { changeWithEvent } from '../runtime/events/outbox.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
+import { HttpProblem, conflict, forbidden } from '../../platform/problem.js';
+import { changeWithEvent } from '../../platform/events/outbox.js';
 import { verifyQuote, type Quote } from '../analysis/quote-token.js';
 import { idempotencyHeader, requestRideBody, ride } from './schemas.js';
 import { activeRideOf, findByIdempotencyKey, ridesTable, toRide, uniqueViolation, type RideRow, type StoredQuote } from './store.js';

@@ -3,9 +3,9 @@
  * only rides reads them.
  */
 import { z } from 'zod';
-import { serviceSettings } from '../runtime/service-settings.js';
+import { settingsHandle } from '../../platform/config.js';
 
-export const rideSettings = serviceSettings(
+export const rideSettings = settingsHandle(
   z.object({
     /** Base URL of the tracking service (GET /api/v1/rides/{id}/distance at completion). Unset = quoted distance. */
     TRACKING_URL: z.string().url().optional(),

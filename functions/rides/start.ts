@@ -1,5 +1,5 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
 import { ride, rideIdParam } from './schemas.js';
 import { toRide } from './store.js';
 import { driverStep } from './progress.js';

@@ -1,6 +1,6 @@
 /** rides' PostgreSQL queries (schema `rides`). */
 import type { Knex } from 'knex';
-import { db, schemaName } from '../runtime/clients.js';
+import { db, schemaName } from '../../platform/clients.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
 
 export const ridesSchema = () => schemaName('rides');

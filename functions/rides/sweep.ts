@@ -1,8 +1,8 @@
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp } from '../runtime/events/receive.js';
-import { noDedupe } from '../runtime/events/idempotency.js';
-import { enqueueEvent } from '../runtime/events/outbox.js';
-import { db } from '../runtime/clients.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp } from '../../platform/events/receive.js';
+import { noDedupe } from '../../platform/events/idempotency.js';
+import { enqueueEvent } from '../../platform/events/outbox.js';
+import { db } from '../../platform/clients.js';
 import { ridesSchema, type RideRow } from './store.js';
 import { rideSettings } from './settings.js';
 

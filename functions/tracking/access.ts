@@ -1,5 +1,5 @@
-import type { Principal } from '../runtime/auth/verify.js';
-import { notFound } from '../runtime/problem.js';
+import type { Principal } from '../../platform/auth/verify.js';
+import { notFound } from '../../platform/problem.js';
 import type { RideSummary } from './summary.js';
 
 /**

@@ -6,7 +6,7 @@
  * Only the ride-state script (ride-state.ts) writes it, in the same atomic step as the
  * ride's rank, so a terminal event and a late "accepted" cannot race it into a stale value.
  */
-import { redis, rkey } from '../runtime/clients.js';
+import { redis, rkey } from '../../platform/clients.js';
 
 /** Safety net: a pointer whose terminal event never arrives must not tag samples for ever. */
 export const ACTIVE_TTL_SECONDS = 12 * 3600;

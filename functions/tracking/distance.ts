@@ -1,7 +1,7 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
 import { distance, distanceQuery, rideIdParam } from './schemas.js';
-import { notFound } from '../runtime/problem.js';
+import { notFound } from '../../platform/problem.js';
 import { readableRide } from './access.js';
 import { rideSummary } from './ride-state.js';
 import { traceBetween } from './trip-trace.js';

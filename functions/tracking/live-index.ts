@@ -22,9 +22,9 @@
  * sets before every search, and results are filtered on freshness again, so a driver whose
  * app went quiet (tunnel, crash, dead battery) stops getting offers within 30 s.
  */
-import { redis, rkey } from '../runtime/clients.js';
-import { lua, runScript } from '../runtime/redis-script.js';
-import { geohashBounds, cellOf, haversineMeters } from '../runtime/geo.js';
+import { redis, rkey } from '../../platform/clients.js';
+import { lua, runScript } from '../../platform/redis-script.js';
+import { geohashBounds, cellOf, haversineMeters } from '../../platform/geo.js';
 
 export const VEHICLE_CLASSES = ['economy', 'comfort', 'xl'] as const;
 export type VehicleClass = (typeof VEHICLE_CLASSES)[number];

@@ -1,5 +1,5 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
 import { locationAccepted, locationBody } from './schemas.js';
 import { recordPosition } from './live-index.js';
 import { activeRide } from './active-ride.js';

@@ -3,7 +3,7 @@
  * canyons, a fix from a cell tower); a segment faster than any car in town is a jump, not
  * driving, and must not be billed.
  */
-import { haversineMeters, type LatLon } from '../runtime/geo.js';
+import { haversineMeters, type LatLon } from '../../platform/geo.js';
 
 export const MAX_PLAUSIBLE_KMH = 200;
 /** Two fixes in the same instant farther apart than this are a jump as well. */

@@ -8,8 +8,8 @@
  * nothing; the pointer is decided from the ride's rank in the same step, so a late
  * "accepted" after "completed" cannot set it and a terminal event cannot be overtaken.
  */
-import { redis, rkey } from '../runtime/clients.js';
-import { lua, runScript } from '../runtime/redis-script.js';
+import { redis, rkey } from '../../platform/clients.js';
+import { lua, runScript } from '../../platform/redis-script.js';
 import { ACTIVE_TTL_SECONDS, activeRideKey } from './active-ride.js';
 import { ACTIVE_RANK, TERMINAL_RANK } from './lifecycle.js';
 import type { RideSummary } from './summary.js';

@@ -15,8 +15,8 @@
  * Concurrent inserts into a collection share one insertMany per round trip (batched-insert.ts).
  */
 import type { Collection } from 'mongodb';
-import { mongo } from '../runtime/clients.js';
-import { config } from '../runtime/config.js';
+import { mongo } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
 import { batchedInserter, DocumentRejectedError } from './batched-insert.js';
 
 export interface TimelineDoc {

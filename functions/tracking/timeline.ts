@@ -1,8 +1,8 @@
 import type { CloudEvent } from 'cloudevents';
-import type { EventType } from '../../eventing/catalog.js';
-import { eventSpec } from '../runtime/route.js';
-import { createEventApp, type EventHandlers } from '../runtime/events/receive.js';
-import { noDedupe } from '../runtime/events/idempotency.js';
+import type { EventType } from '../../contracts/events.js';
+import { eventSpec } from '../../platform/route.js';
+import { createEventApp, type EventHandlers } from '../../platform/events/receive.js';
+import { noDedupe } from '../../platform/events/idempotency.js';
 import { applyRideEvent } from './ride-log.js';
 import { RIDE_EVENT_TYPES } from './lifecycle.js';
 

@@ -1,5 +1,5 @@
-import { createFunctionApp } from '../runtime/app.js';
-import { httpSpec, routeOf } from '../runtime/route.js';
+import { createFunctionApp } from '../../platform/app.js';
+import { httpSpec, routeOf } from '../../platform/route.js';
 import { rideIdParam, track } from './schemas.js';
 import { readableRide } from './access.js';
 import { samplesBetween } from './store.js';

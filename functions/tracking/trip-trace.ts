@@ -5,7 +5,7 @@
  * doubles that went into MongoDB's `locations`). Arrival order is not time order when two
  * requests race, so readers sort.
  */
-import { redis } from '../runtime/clients.js';
+import { redis } from '../../platform/clients.js';
 import { RIDE_STATE_TTL_SECONDS, traceKey } from './ride-state.js';
 import type { Sample } from './odometer.js';
 

@@ -1,7 +1,7 @@
 /**
  * The deployment model: what each catalog function becomes in the cluster (bundle, env,
  * scaling, probes, resources, visibility, K_SINK), the periodic ticks, the HTTP routes.
- * Derived from functions/catalog.ts and eventing/triggers.ts only, and shared by every
+ * Derived from contracts/catalog.ts and contracts/triggers.ts only, and shared by every
  * deployment artefact so they cannot disagree:
  *   scripts/generate.ts   knative/*.yaml and charts/microride/values.yaml
  *   scripts/deploy/kn-plan.ts   the `kn` commands of scripts/kn-deploy.sh
@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brokerEmits, catalog, scalingOf } from '../../functions/catalog.js';
-import type { FunctionSpec, HttpFunction, Scaling, Store } from '../../functions/catalog-types.js';
-import { broker, allTriggers, type TriggerDef } from '../../eventing/triggers.js';
+import { brokerEmits, catalog, scalingOf } from '../../contracts/catalog.js';
+import type { FunctionSpec, HttpFunction, Scaling, Store } from '../../contracts/catalog-types.js';
+import { broker, allTriggers, type TriggerDef } from '../../contracts/triggers.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -130,7 +130,7 @@ export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
 
 export const functions = (specs: readonly FunctionSpec[] = catalog): FunctionDeploy[] => specs.map(functionDeploy);
 
-/** Every Trigger (catalog subscriptions and the notifier's), as eventing/triggers.ts defines them. */
+/** Every Trigger (catalog subscriptions and the notifier's), as contracts/triggers.ts defines them. */
 export function triggers(specs: readonly FunctionSpec[] = catalog): TriggerDef[] {
   return allTriggers(specs);
 }

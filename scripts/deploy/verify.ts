@@ -5,7 +5,7 @@
  *   - knative/: every catalog function has exactly one Knative Service (named after it, its
  *     bundle in args), every emitting function exactly one SinkBinding to the Broker, every
  *     tick one PingSource; nothing extra.
- *   - eventing/triggers.yaml: every subscription (eventing/triggers.ts) exactly one Trigger
+ *   - eventing/triggers.yaml: every subscription (contracts/triggers.ts) exactly one Trigger
  *     with its filter and subscriber.
  *   - --helm FILE (default values render): the chart renders the same Knative Services,
  *     SinkBindings, Broker, Triggers, PingSources and notifier as the committed manifests
@@ -23,7 +23,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { configSchema } from '../../functions/runtime/config.js';
+import { configSchema } from '../../platform/config.js';
 import { CONFIG_MAP, DEFAULT_IMAGE, TICK_RELAY, functions, root, subscriberRef, ticks, triggers } from './model.js';
 
 export type K8sObject = {

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { describe, it, expect } from 'vitest';
 import { usePlatform } from '../helpers/platform.js';
 import { post, registerAndLogin, uniqueEmail, json } from '../helpers/users.js';
-import { db } from '../../functions/runtime/clients.js';
+import { db } from '../../platform/clients.js';
 import { accountsSchema } from '../../functions/accounts/store.js';
 
 const ctx = usePlatform();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEventStack, type EventStack } from '../helpers/event-stack.js';
 import { startSubscriber, type Subscriber } from '../eventing/helpers.js';
 import { cleanupStores } from '../helpers/platform.js';
-import { closeClients } from '../../functions/runtime/clients.js';
+import { closeClients } from '../../platform/clients.js';
 import { post, registerAndLogin, registerDriver, json } from '../helpers/users.js';
 
 let stack: EventStack;

@@ -3,7 +3,7 @@ import { finalFare, tariffs, type FareBreakdown } from '../../functions/analysis
 import { rawSurge, smoothSurge, presentedSurge, SURGE_TAU_SECONDS } from '../../functions/analysis/surge.js';
 import { driveSeconds, estimateTrip, pickupEtaSeconds, ROAD_FACTOR } from '../../functions/analysis/trip.js';
 import { priceQuote, NO_DRIVER_ETA_SECONDS } from '../../functions/analysis/price-quote.js';
-import { cellOf, geohashBounds, geohashEncode, haversineMeters } from '../../functions/runtime/geo.js';
+import { cellOf, geohashBounds, geohashEncode, haversineMeters } from '../../platform/geo.js';
 
 const sum = (b: FareBreakdown) => b.base + b.distance + b.time + b.surgeExtra + b.minimumApplied;
 const berlin = { lat: 52.52, lon: 13.405 };

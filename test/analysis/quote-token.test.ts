@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { resetConfig } from '../../functions/runtime/config.js';
-import { HttpProblem } from '../../functions/runtime/problem.js';
+import { config, provideSettings } from '../../platform/config.js';
+import { HttpProblem } from '../../platform/problem.js';
 import { signQuote, verifyQuote, QUOTE_TTL_SECONDS, type Quote } from '../../functions/analysis/quote-token.js';
 import { priceQuote } from '../../functions/analysis/price-quote.js';
 
@@ -27,8 +27,7 @@ const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 
 describe('quote tokens', () => {
   beforeAll(() => {
-    process.env.QUOTE_SECRET = randomBytes(32).toString('base64url');
-    resetConfig();
+    provideSettings({ QUOTE_SECRET: randomBytes(32).toString('base64url') });
   });
 
   it('two quotes of the same trip in the same second are two quotes (rides keys its default idempotency on the quote)', async () => {
@@ -68,12 +67,10 @@ describe('quote tokens', () => {
     claims.q.fare.amount = 1;
     const cheap = `${h}.${enc(claims)}.${sig}`;
 
-    const original = process.env.QUOTE_SECRET;
-    process.env.QUOTE_SECRET = randomBytes(32).toString('base64url');
-    resetConfig();
+    const original = config().QUOTE_SECRET;
+    provideSettings({ QUOTE_SECRET: randomBytes(32).toString('base64url') });
     const foreign = await signQuote(quoteAt(Date.now()));
-    process.env.QUOTE_SECRET = original;
-    resetConfig();
+    provideSettings({ QUOTE_SECRET: original });
 
     const unsigned = `${enc({ alg: 'none', typ: 'quote+jwt' })}.${payload}.`;
     for (const bad of [cheap, foreign, unsigned, 'not-a-token', `${token}x`, '']) {

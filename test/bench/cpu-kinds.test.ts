@@ -22,8 +22,8 @@ describe('cpu-kinds: what a perf sample was doing', () => {
     expect(libraryOf('JS:*x /r/node_modules/knex/node_modules/debug/src/common.js:1:2', '/r')).toBe('debug');
     expect(libraryOf('JS:*processTicksAndRejections node:internal/process/task_queues:67:35', '/r')).toBe('node:internal/process');
     expect(libraryOf('JS:*Socket._writeGeneric node:net:927:42', '/r')).toBe('node:net');
-    expect(libraryOf('JS:*changeWithEvent file:///r/functions/runtime/events/outbox.ts:2:3017', '/r/')).toBe('functions/runtime/events/outbox.ts');
-    expect(libraryOf('JS:* file:///r/functions/runtime/app.ts:1:1684', '/r')).toBe('functions/runtime/app.ts');
+    expect(libraryOf('JS:*changeWithEvent file:///r/platform/events/outbox.ts:2:3017', '/r/')).toBe('platform/events/outbox.ts');
+    expect(libraryOf('JS:* file:///r/platform/app.ts:1:1684', '/r')).toBe('platform/app.ts');
   });
 
   it('sums samples per group: kinds from the innermost frame, libraries from the innermost JavaScript frame', () => {
@@ -31,7 +31,7 @@ describe('cpu-kinds: what a perf sample was doing', () => {
       '101 ',
       '\t         150bd23 Builtins_LoadIC (/usr/bin/node)',
       '\t    7f6d7ea4b25d JS:*toSQL /r/node_modules/knex/lib/raw.js:74:8 (/tmp/perf-101.map)',
-      '\t    7f6d7ea4b25e JS:*changeWithEvent file:///r/functions/runtime/events/outbox.ts:2:3017 (/tmp/perf-101.map)',
+      '\t    7f6d7ea4b25e JS:*changeWithEvent file:///r/platform/events/outbox.ts:2:3017 (/tmp/perf-101.map)',
       '',
       '101 ',
       '\tffffffff8225a101 do_syscall_64 ([kernel.kallsyms])',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allTriggers } from '../../eventing/triggers.js';
+import { allTriggers } from '../../contracts/triggers.js';
 import { RIDE_EVENTS, ridePlumbing } from '../../bench/ride-plumbing.js';
 
 describe('ridePlumbing (the floor benchmark’s counts per ride)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countsPer, readStoreCounters } from '../../bench/store-counters.js';
-import { closeClients, db, redis } from '../../functions/runtime/clients.js';
+import { closeClients, db, redis } from '../../platform/clients.js';
 
 describe('readStoreCounters (real PostgreSQL and Redis)', () => {
   it('sees Redis commands and PostgreSQL transactions made between two readings', async () => {

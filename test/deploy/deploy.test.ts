@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { brokerEmits, catalog } from '../../functions/catalog.js';
+import { brokerEmits, catalog } from '../../contracts/catalog.js';
 import { serviceMigrations } from '../../functions/migrations.js';
-import { db, closeClients, schemaName } from '../../functions/runtime/clients.js';
-import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
+import { db, closeClients, schemaName } from '../../platform/clients.js';
+import { dropSchema, migrate } from '../../platform/migrate.js';
 import { startSubscriber } from '../eventing/helpers.js';
-import { generateKeyPairPem } from '../../functions/runtime/auth/keys.js';
-import { startTickRelay, type TickRelay } from '../../functions/runtime/tick-relay.js';
+import { generateKeyPairPem } from '../../platform/auth/keys.js';
+import { startTickRelay, type TickRelay } from '../../platform/tick-relay.js';
 import { build, bundleInputs, BUDGET_BYTES, packagesOf, undeclaredDrivers, type BundleInfo } from '../../scripts/build.js';
 import { renderAll } from '../../scripts/generate.js';
 import { plan } from '../../scripts/deploy/kn-plan.js';
@@ -198,7 +198,7 @@ describe('bundles', () => {
 
   it('a function pod that writes into an outbox runs its relay: a row left behind is published to K_SINK and deleted', async () => {
     // Only functions with an outbox carry the relay; the others' bundles do not include it.
-    const withRelay = (name: string) => (bundleInputs.get(bundles.find((b) => b.name === name)!.file) ?? []).some((f) => f.endsWith('functions/runtime/events/outbox-relay.ts'));
+    const withRelay = (name: string) => (bundleInputs.get(bundles.find((b) => b.name === name)!.file) ?? []).some((f) => f.endsWith('platform/events/outbox-relay.ts'));
     expect(withRelay('drivers-availability')).toBe(true);
     expect(withRelay('accounts-jwks')).toBe(false);
     expect(withRelay('drivers-get')).toBe(false);
@@ -228,7 +228,7 @@ describe('bundles', () => {
   }, 30_000);
 
   it('the build refuses a bundle that holds the driver of a store its function does not declare', () => {
-    const inputs = ['functions/runtime/clients.ts', 'node_modules/knex/lib/dialects/postgres/index.js', 'node_modules/pg/lib/client.js', 'node_modules/@ioredis/commands/built/index.js', 'node_modules/hono/dist/hono.js'];
+    const inputs = ['platform/clients.ts', 'node_modules/knex/lib/dialects/postgres/index.js', 'node_modules/pg/lib/client.js', 'node_modules/@ioredis/commands/built/index.js', 'node_modules/hono/dist/hono.js'];
     expect(undeclaredDrivers(inputs, ['redis'])).toEqual(['knex (store "postgres")', 'pg (store "postgres")']);
     expect(undeclaredDrivers(inputs, ['postgres'])).toEqual(['@ioredis/commands (store "redis")']);
     expect(undeclaredDrivers(inputs, ['postgres', 'redis'])).toEqual([]);

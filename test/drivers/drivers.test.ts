@@ -1,3 +1,4 @@
+import { config } from '../../platform/config.js';
 import { describe, it, expect } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { usePlatform } from '../helpers/platform.js';
@@ -85,7 +86,7 @@ describe('authorization matrix', () => {
 
   it('rejects an expired token with a clear reason', async () => {
     const { SignJWT, importPKCS8 } = await import('jose');
-    const key = await importPKCS8(process.env.JWT_PRIVATE_KEY!, 'EdDSA');
+    const key = await importPKCS8(config().JWT_PRIVATE_KEY!, 'EdDSA');
     const s = await registerAndLogin(ctx.url, 'rider');
     const old = await new SignJWT({ role: 'rider', sid: randomUUID() })
       .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt' })

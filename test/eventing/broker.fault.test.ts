@@ -9,10 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../eventing/broker/index.js';
-import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
-import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
-import { resetConfig } from '../../functions/runtime/config.js';
-import { enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay } from '../../functions/runtime/events/outbox.js';
+import { closeClients, db, schemaName } from '../../platform/clients.js';
+import { dropSchema, migrate } from '../../platform/migrate.js';
+import { provideSettings } from '../../platform/config.js';
+import { enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay } from '../../platform/events/outbox.js';
 import { AMQP_URL, rabbitmqctl, sendBinary, sleep, startSubscriber, testEvent, trigger, uniquePrefix } from './helpers.js';
 
 let rabbitStopped = false;
@@ -116,8 +116,7 @@ describe('outbox across a broker outage', () => {
       subscriberUrl: () => sub.url,
     });
     // Publish on commit tries first (and fails: RabbitMQ is down); the relay takes over.
-    process.env.K_SINK = broker.url;
-    resetConfig();
+    provideSettings({ K_SINK: broker.url });
     const relay = await startOutboxRelay({ services: [SERVICE], sink: broker.url, graceMs: 0, baseBackoffMs: 100, maxBackoffMs: 1_000, pollIntervalMs: 500 });
     const spec = { name: 'rides-decline', service: SERVICE, emits: ['microride.ride.declined'] };
     try {
@@ -140,8 +139,7 @@ describe('outbox across a broker outage', () => {
       await until('delivery after the restart', () => sub.received.some((r) => r.event.id === id), 30_000);
       await until('row deleted', async () => (await db()(`${schemaName(SERVICE)}.outbox`).where({ id }).first()) === undefined, 5_000);
     } finally {
-      delete process.env.K_SINK;
-      resetConfig();
+      provideSettings({ K_SINK: undefined });
       await settlePublishes();
       await relay.close();
       await broker.close();

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { catalog, defaultDelivery } from '../../functions/catalog.js';
-import type { FunctionSpec } from '../../functions/catalog-types.js';
-import { consumersOf, EventDataError, eventTypes, isEventType, parseEventData, producersOf, safeParseEventData, type EventDataInput, type EventType } from '../../eventing/catalog.js';
-import { DEAD_LETTER_FUNCTION, triggersFromCatalog } from '../../eventing/triggers.js';
+import { catalog, defaultDelivery } from '../../contracts/catalog.js';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
+import { consumersOf, EventDataError, eventTypes, isEventType, parseEventData, producersOf, safeParseEventData, type EventDataInput, type EventType } from '../../contracts/events.js';
+import { DEAD_LETTER_FUNCTION, triggersFromCatalog } from '../../contracts/triggers.js';
 import { eventingDir, renderBrokerYaml, renderTriggersYaml, triggerManifest } from '../../eventing/generate-yaml.js';
 import { readmePath, renderReadme } from '../../eventing/generate-docs.js';
 import { backoffMs, isRetryable, parseIsoDuration } from '../../eventing/broker/retry.js';
@@ -106,7 +106,7 @@ describe('triggers from the catalog', () => {
   });
 
   it('rejects unknown types, bad attribute names and bad parallelism', () => {
-    expect(() => triggersFromCatalog([fn('x', [{ filter: { type: 'microride.nope' } }])])).toThrow(/not in eventing\/catalog/);
+    expect(() => triggersFromCatalog([fn('x', [{ filter: { type: 'microride.nope' } }])])).toThrow(/not in contracts\/events/);
     expect(() => triggersFromCatalog([fn('x', [{ filter: { Type: 'microride.ride.accepted' } }])])).toThrow(/attribute name/);
     expect(() => triggersFromCatalog([fn('x', [{ filter: {}, parallelism: 0 }])])).toThrow(/parallelism/);
   });

@@ -1,9 +1,9 @@
 /** Emitting: events built from the catalog, validated, sent to K_SINK in binary mode. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EventDataError } from '../../eventing/catalog.js';
-import { resetConfig } from '../../functions/runtime/config.js';
-import { buildEvent, emitEvent, EmitError, sendEvent } from '../../functions/runtime/events/emit.js';
+import { EventDataError } from '../../contracts/events.js';
+import { provideSettings } from '../../platform/config.js';
+import { buildEvent, emitEvent, EmitError, sendEvent } from '../../platform/events/emit.js';
 import { startSubscriber, type Subscriber } from './helpers.js';
 
 const spec = { name: 'drivers-register', emits: ['microride.driver.registered'] };
@@ -15,8 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => sink.close());
 afterEach(() => {
-  delete process.env.K_SINK;
-  resetConfig();
+  provideSettings({ K_SINK: undefined });
 });
 
 describe('buildEvent', () => {
@@ -44,8 +43,7 @@ describe('buildEvent', () => {
 
 describe('sending', () => {
   it('POSTs to K_SINK in binary mode', async () => {
-    process.env.K_SINK = sink.url;
-    resetConfig();
+    provideSettings({ K_SINK: sink.url });
     const d = data();
     const e = await emitEvent(spec, { type: 'microride.driver.registered', subject: d.driverId, data: d });
     const [got] = (await sink.waitFor(1)).filter((r) => r.event.id === e.id);

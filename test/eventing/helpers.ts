@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CloudEvent, HTTP } from 'cloudevents';
-import type { TriggerDef } from '../../eventing/triggers.js';
+import type { TriggerDef } from '../../contracts/triggers.js';
 
 export const AMQP_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 

@@ -1,9 +1,9 @@
 /** `npm start`'s eventing: Triggers to /_fn/<name> on the gateway, K_SINK, scheduled ticks. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { findFunction } from '../../functions/catalog.js';
-import type { FunctionSpec } from '../../functions/catalog-types.js';
-import { config, resetConfig } from '../../functions/runtime/config.js';
+import { findFunction } from '../../contracts/catalog.js';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
+import { clearProvidedSettings, config, resetConfig } from '../../platform/config.js';
 import { startLocalEventing } from '../../eventing/local.js';
 import { scheduledTypes, TICK_SOURCE } from '../../eventing/ticker.js';
 import { startSubscriber } from './helpers.js';
@@ -15,8 +15,7 @@ const fn = (name: string, everySeconds?: number): FunctionSpec => ({
 });
 
 afterAll(() => {
-  delete process.env.K_SINK;
-  resetConfig();
+  clearProvidedSettings();
 });
 
 describe('local eventing', () => {

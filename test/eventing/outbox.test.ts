@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
-import { resetConfig } from '../../functions/runtime/config.js';
-import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
-import { changeWithEvent, derivedEventCte, enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../functions/runtime/events/outbox.js';
+import { closeClients, db, schemaName } from '../../platform/clients.js';
+import { provideSettings } from '../../platform/config.js';
+import { dropSchema, migrate } from '../../platform/migrate.js';
+import { changeWithEvent, derivedEventCte, enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../platform/events/outbox.js';
 import { sleep, startSubscriber, type Subscriber } from './helpers.js';
 
 const SERVICE = 'evoutbox';
@@ -36,9 +36,7 @@ const rowOf = async (id: string) =>
 
 /** Where publish on commit sends (K_SINK); undefined = nowhere, so only a relay publishes. */
 function publishOnCommitTo(url: string | undefined): void {
-  if (url) process.env.K_SINK = url;
-  else delete process.env.K_SINK;
-  resetConfig();
+  provideSettings({ K_SINK: url });
 }
 
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {

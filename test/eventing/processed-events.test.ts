@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeClients, db, schemaName } from '../../functions/runtime/clients.js';
-import { dropSchema, migrate } from '../../functions/runtime/migrate.js';
+import { closeClients, db, schemaName } from '../../platform/clients.js';
+import { dropSchema, migrate } from '../../platform/migrate.js';
 import {
   PROCESSED_EVENTS_RETENTION_MS,
   PROCESSED_EVENTS_TABLE,
   postgresDedupe,
   processedEventsMigration,
-} from '../../functions/runtime/events/idempotency.js';
+} from '../../platform/events/idempotency.js';
 import { sleep } from './helpers.js';
 
 const SERVICE = 'evprune';

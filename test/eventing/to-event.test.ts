@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { toEvent } from '../../functions/runtime/events/to-event.js';
+import { toEvent } from '../../platform/events/to-event.js';
 
 const headers = (over: Record<string, string> = {}) => ({
   'content-type': 'application/json',

@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startPlatform, type Platform } from '../../local/platform.js';
-import { catalog } from '../../functions/catalog.js';
-import type { Service } from '../../functions/catalog-types.js';
-import { closeClients } from '../../functions/runtime/clients.js';
-import { cleanupStores } from './cleanup.js';
+import { catalog } from '../../contracts/catalog.js';
+import type { Service } from '../../contracts/catalog-types.js';
+import { closeClients } from '../../platform/clients.js';
+import { cleanupStores } from '../../local/run-cleanup.js';
 
 export { cleanupStores };
 

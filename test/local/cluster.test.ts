@@ -7,8 +7,8 @@
 import cluster from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startClusteredPlatform, type ClusteredPlatform } from '../../local/cluster.js';
-import { closeClients } from '../../functions/runtime/clients.js';
-import { cleanupStores } from '../helpers/cleanup.js';
+import { closeClients } from '../../platform/clients.js';
+import { cleanupStores } from '../../local/run-cleanup.js';
 import { registerAndLogin } from '../helpers/users.js';
 import { sleep, startSubscriber, type Subscriber } from '../eventing/helpers.js';
 

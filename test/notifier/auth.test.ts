@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
-import { revokeSession } from '../../functions/runtime/auth/session-cache.js';
-import { redis } from '../../functions/runtime/clients.js';
-import { revokedKey } from '../../functions/runtime/auth/session-cache.js';
+import { revokeSession } from '../../platform/auth/session-cache.js';
+import { redis } from '../../platform/clients.js';
+import { revokedKey } from '../../platform/auth/session-cache.js';
 import { connect, ride, postEvent, signToken, UpgradeRefused, useNotifier, sleep } from './helpers.js';
 
 // A fast revocation sweep so the fallback path can be observed in a test.

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startBroker, type RunningBroker } from '../../eventing/broker/index.js';
-import { broker as brokerDef } from '../../eventing/triggers.js';
-import { config } from '../../functions/runtime/config.js';
-import { notifierTriggers } from '../../notifier/subscriptions.js';
+import { broker as brokerDef } from '../../contracts/triggers.js';
+import { config } from '../../platform/config.js';
+import { notifierTriggers } from '../../contracts/triggers.js';
 import { connect, postEvent, receivesNothing, signToken, useNotifier } from './helpers.js';
 
 const ctx = useNotifier();

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { ensureKeys } from '../../local/keys.js';
-import { ALG, signingKey } from '../../functions/runtime/auth/keys.js';
-import { config } from '../../functions/runtime/config.js';
-import { closeClients, redis } from '../../functions/runtime/clients.js';
+import { ensureKeys } from '../../platform/auth/dev-keys.js';
+import { ALG, signingKey } from '../../platform/auth/keys.js';
+import { config, settingsSource } from '../../platform/config.js';
+import { closeClients, redis } from '../../platform/clients.js';
 import { afterAll, beforeAll } from 'vitest';
 import { startNotifier, type Notifier } from '../../notifier/server.js';
 import type { NotifierConfig } from '../../notifier/config.js';
@@ -219,7 +219,7 @@ export interface Replica {
 export async function spawnReplica(env: Record<string, string> = {}): Promise<Replica> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'notifier/main.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, NOTIFIER_PORT: '0', NOTIFIER_HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env },
+    env: { ...settingsSource(), NOTIFIER_PORT: '0', NOTIFIER_HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));

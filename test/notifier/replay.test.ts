@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { redis } from '../../functions/runtime/clients.js';
+import { redis } from '../../platform/clients.js';
 import { streamKey, compareIds } from '../../notifier/streams.js';
 import { connect, postEvent, receivesNothing, ride, signToken, useNotifier, type Message } from './helpers.js';
 

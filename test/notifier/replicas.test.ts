@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { closeClients } from '../../functions/runtime/clients.js';
+import { closeClients } from '../../platform/clients.js';
 import { cleanupRedis, connect, postEvent, receivesNothing, ride, signToken, spawnReplica, useKeys, type Replica } from './helpers.js';
 
 let a: Replica;

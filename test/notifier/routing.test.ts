@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { route, NOTIFIED_TYPES } from '../../notifier/routing.js';
-import { eventCatalog } from '../../eventing/catalog.js';
-import { notifierSubscriptions, notifierTriggers } from '../../notifier/subscriptions.js';
-import { broker } from '../../eventing/triggers.js';
+import { eventCatalog } from '../../contracts/events.js';
+import { notifierSubscriptions } from '../../contracts/notifier.js';
+import { notifierTriggers } from '../../contracts/triggers.js';
+import { broker } from '../../contracts/triggers.js';
 import { connect, postEvent, receivesNothing, ride, signToken, useNotifier } from './helpers.js';
 
 const ctx = useNotifier();

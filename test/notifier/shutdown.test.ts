@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { closeClients, redis } from '../../functions/runtime/clients.js';
+import { closeClients, redis } from '../../platform/clients.js';
 import { streamKey } from '../../notifier/streams.js';
 import { cleanupRedis, connect, signToken, sleep, spawnReplica, useKeys, UpgradeRefused } from './helpers.js';
 

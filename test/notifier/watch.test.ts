@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, it, expect } from 'vitest';
-import { revokeSession } from '../../functions/runtime/auth/session-cache.js';
+import { revokeSession } from '../../platform/auth/session-cache.js';
 import { postEvent, ride, signToken, useNotifier } from './helpers.js';
 
 const ctx = useNotifier();

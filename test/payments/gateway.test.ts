@@ -1,15 +1,10 @@
 /** The simulated gateway: deterministic per (idempotency key, attempt), at the configured rate. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { charge, draw } from '../../functions/payments/gateway.js';
+import { provideSettings } from '../../platform/config.js';
 import { paymentSettings } from '../../functions/payments/settings.js';
 
-const setEnv = (vars: Record<string, string | undefined>) => {
-  for (const [k, v] of Object.entries(vars)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  paymentSettings.reset();
-};
+const setEnv = (vars: Record<string, string | undefined>) => provideSettings(vars);
 
 afterEach(() => setEnv({ PAYMENT_SUCCESS_RATE: undefined, PAYMENT_CAPTURE_MODE: undefined }));
 

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { Platform } from '../../local/platform.js';
-import { resetConfig } from '../../functions/runtime/config.js';
-import { closeClients } from '../../functions/runtime/clients.js';
+import { provideSettings } from '../../platform/config.js';
+import { closeClients } from '../../platform/clients.js';
 import { startEventStack, type EventStack } from '../helpers/event-stack.js';
 import { cleanupStores } from '../helpers/platform.js';
 import { rideSettings } from '../../functions/rides/settings.js';
@@ -104,8 +104,7 @@ export function useRidesPlatform(env: Record<string, string> = {}): RidesEnv {
   };
   beforeAll(async () => {
     // Password hashing cost is not what these tests are about; 2^10 keeps 20 sign-ups fast.
-    Object.assign(process.env, { SCRYPT_LOG_N: '10' }, env);
-    resetConfig();
+    provideSettings({ SCRYPT_LOG_N: '10', ...env });
     resetSettings();
     observer = await startObserver();
     // Ticks only by hand (tick()), so each test decides when the sweeps run.

@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { measuredTrip } from '../../functions/rides/measure.js';
-import { rideSettings } from '../../functions/rides/settings.js';
-import type { Logger } from '../../functions/runtime/logger.js';
+import { provideSettings } from '../../platform/config.js';
+import type { Logger } from '../../platform/logger.js';
 
 type Reply = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 let reply: Reply = (_req, res) => res.end();
@@ -23,12 +23,8 @@ const log = {
   warn: (_obj: unknown, msg: string) => warnings.push(msg),
 } as unknown as Logger;
 
-const env = { TRACKING_URL: process.env.TRACKING_URL, TRACKING_TIMEOUT_MS: process.env.TRACKING_TIMEOUT_MS };
 function useTracking(url: string | undefined, timeoutMs = 300): void {
-  if (url === undefined) delete process.env.TRACKING_URL;
-  else process.env.TRACKING_URL = url;
-  process.env.TRACKING_TIMEOUT_MS = String(timeoutMs);
-  rideSettings.reset();
+  provideSettings({ TRACKING_URL: url, TRACKING_TIMEOUT_MS: String(timeoutMs) });
 }
 
 const json = (status: number, body: unknown): Reply => (_req, res) => {
@@ -53,11 +49,7 @@ afterEach(() => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  rideSettings.reset();
+  provideSettings({ TRACKING_URL: undefined, TRACKING_TIMEOUT_MS: undefined });
 });
 
 describe('measuredTrip', () => {

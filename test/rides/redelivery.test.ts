@@ -3,18 +3,19 @@
  * nothing and charges nothing twice; a re-emitted copy with a new id is caught by the
  * payment's idempotency key.
  */
+import { config, settingsSource } from '../../platform/config.js';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CloudEvent } from 'cloudevents';
 import { useRidesPlatform, type SeenEvent } from './harness.js';
 import { call, eventOf, newArea, newDriver, newRider, offered, requestRide, rideIn, sleep } from './client.js';
-import { sendEvent } from '../../functions/runtime/events/emit.js';
+import { sendEvent } from '../../platform/events/emit.js';
 
 const env = useRidesPlatform({ CANCEL_GRACE_SECONDS: '0' });
 
 const republish = async (e: SeenEvent, id = e.id) =>
   sendEvent(new CloudEvent<unknown>({ id, source: e.source, type: e.type, subject: e.subject, datacontenttype: 'application/json', data: e.data }), {
-    sink: process.env.K_SINK!,
+    sink: config().K_SINK!,
   });
 
 describe('redelivered events', () => {
@@ -62,7 +63,7 @@ describe('redelivered events', () => {
       id: randomUUID(), source: '/microride/matching-request', type: 'microride.matching.offer_decided', subject: ride.id,
       datacontenttype: 'application/json', data: offer.data,
     });
-    const ridesOffers = process.env.RIDES_OFFERS_URL!;
+    const ridesOffers = settingsSource().RIDES_OFFERS_URL!;
     expect(ridesOffers).toMatch(/\/_fn\/rides-offers$/);
     await Promise.all([republish(requested), republish(requested, randomUUID()), sendEvent(decision, { sink: ridesOffers }), sendEvent(decision, { sink: ridesOffers })]);
     await sleep(800);

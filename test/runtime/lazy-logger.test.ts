@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { lazyChild } from '../../functions/runtime/logger.js';
+import { lazyChild } from '../../platform/logger.js';
 
 function capture(level: string) {
   const lines: Record<string, unknown>[] = [];

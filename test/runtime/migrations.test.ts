@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateAll, serviceMigrations } from '../../functions/migrations.js';
-import { migrate } from '../../functions/runtime/migrate.js';
-import { db, schemaName, closeClients } from '../../functions/runtime/clients.js';
+import { migrate } from '../../platform/migrate.js';
+import { db, schemaName, closeClients } from '../../platform/clients.js';
 import { cleanupStores } from '../helpers/platform.js';
 
 afterAll(async () => {

@@ -5,8 +5,8 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { config } from '../../functions/runtime/config.js';
-import { PreparedStatementsPgClient } from '../../functions/runtime/pg-client.js';
+import { config } from '../../platform/config.js';
+import { PreparedStatementsPgClient } from '../../platform/pg-client.js';
 
 const schema = `${config().PG_SCHEMA_PREFIX}pgclient`;
 const table = `${schema}.items`;

@@ -9,11 +9,11 @@ import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { MongoBulkWriteError, MongoClient, MongoServerError, type Document } from 'mongodb';
 import { mongoCommands } from './mongo-commands.js';
-import { closeClients, mongo, mongoClient } from '../../functions/runtime/clients.js';
-import { config } from '../../functions/runtime/config.js';
+import { closeClients, mongo, mongoClient } from '../../platform/clients.js';
+import { config } from '../../platform/config.js';
 import { ensureIndexes, insertTimelineDoc, locationsCollection, insertSample, timelineCollection, type TimelineDoc } from '../../functions/tracking/store.js';
 import { batchedInserter, DocumentRejectedError, outcomesOf } from '../../functions/tracking/batched-insert.js';
-import { cleanupStores } from '../helpers/cleanup.js';
+import { cleanupStores } from '../../local/run-cleanup.js';
 
 const rank = 10;
 const timelineDoc = (rideId: string, _id = randomUUID()): TimelineDoc => ({ _id, rideId, type: 'microride.ride.requested', rank, at: new Date() });

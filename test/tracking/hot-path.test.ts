@@ -10,7 +10,7 @@ import { mongoCommands, type Command } from './mongo-commands.js';
 import { useServices } from './support.js';
 import { deliver } from './events.js';
 import { post, registerAndLogin, type Session } from '../helpers/users.js';
-import { mongoClient, redis } from '../../functions/runtime/clients.js';
+import { mongoClient, redis } from '../../platform/clients.js';
 import { ensureIndexes, insertSample, insertTimelineDoc, timelineCollection } from '../../functions/tracking/store.js';
 import { applyRideEvent, type RideEvent } from '../../functions/tracking/ride-log.js';
 import { rideKey, rideSummary, seenKey, traceKey } from '../../functions/tracking/ride-state.js';

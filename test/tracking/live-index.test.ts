@@ -4,7 +4,7 @@ import {
   setDriverStatus, recordPosition, nearestAvailable, marketNear, adjustOpenRequests, liveDriver, sweepStale, cellOf, FRESH_MS,
   type VehicleClass,
 } from '../../functions/tracking/live-index.js';
-import { closeClients } from '../../functions/runtime/clients.js';
+import { closeClients } from '../../platform/clients.js';
 import { cleanupStores } from '../helpers/platform.js';
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  * test files import it first.
  */
 import type { CommandStartedEvent, Document } from 'mongodb';
-import { mongoClient } from '../../functions/runtime/clients.js';
+import { mongoClient } from '../../platform/clients.js';
 
 mongoClient().options.monitorCommands = true;
 let recording: CommandStartedEvent[] | undefined;

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { drivenDistance, type Sample } from '../../functions/tracking/odometer.js';
-import { haversineMeters } from '../../functions/runtime/geo.js';
+import { haversineMeters } from '../../platform/geo.js';
 
 const t0 = Date.UTC(2025, 0, 1, 12);
 /** A drive due north at ~36 km/h: one sample every 10 s, 100 m apart. */

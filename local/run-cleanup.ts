@@ -1,8 +1,8 @@
 /** Removes a test or bench run's data from every store (no test-runner imports: benches use it too). */
-import { redis, mongoClient, mongoInUse } from '../../functions/runtime/clients.js';
-import { dropSchema } from '../../functions/runtime/migrate.js';
-import { serviceMigrations } from '../../functions/migrations.js';
-import { config, configSchema } from '../../functions/runtime/config.js';
+import { redis, mongoClient, mongoInUse } from '../platform/clients.js';
+import { dropSchema } from '../platform/migrate.js';
+import { serviceMigrations } from '../functions/migrations.js';
+import { config, configSchema } from '../platform/config.js';
 
 /**
  * Drops what this run created: its schemas, its Redis keys, its MongoDB database. Only

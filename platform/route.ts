@@ -4,8 +4,8 @@
  * error responses are declared for every route the same way.
  */
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
-import { findFunction } from '../catalog.js';
-import type { EventFunction, HttpFunction } from '../catalog-types.js';
+import { findFunction } from '../contracts/catalog.js';
+import type { EventFunction, HttpFunction } from '../contracts/catalog-types.js';
 import { problemSchema } from './problem.js';
 
 export function httpSpec(name: string): HttpFunction {

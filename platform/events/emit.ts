@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudEvent } from 'cloudevents';
-import { parseEventData, type EventData, type EventDataInput, type EventType } from '../../../eventing/catalog.js';
-import type { FunctionSpec } from '../../catalog-types.js';
+import { parseEventData, type EventData, type EventDataInput, type EventType } from '../../contracts/events.js';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import { requireConfig } from '../config.js';
 import { postEvent, type SendResult } from './http-send.js';
 import { EmitError } from './emit-error.js';
@@ -31,7 +31,7 @@ export const sourceOf = (spec: Pick<FunctionSpec, 'name'>): string => `/microrid
 /** Throws if the function does not declare the type in its catalog `emits`, or if data is invalid (EventDataError). */
 export function buildEvent<T extends EventType>(spec: Pick<FunctionSpec, 'name' | 'emits'>, input: EventInput<T>): MicroRideEvent<T> {
   if (!spec.emits.includes(input.type)) {
-    throw new Error(`${spec.name} emits ${input.type} but its catalog entry does not list it in "emits" (functions/catalog.ts)`);
+    throw new Error(`${spec.name} emits ${input.type} but its catalog entry does not list it in "emits" (contracts/catalog.ts)`);
   }
   const data = parseEventData(input.type, input.data);
   return new CloudEvent<EventData<T>>({

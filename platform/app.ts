@@ -7,7 +7,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { FunctionSpec, HttpFunction } from '../catalog-types.js';
+import type { FunctionSpec, HttpFunction } from '../contracts/catalog-types.js';
 import { config } from './config.js';
 import { lazyChild, logger, type Logger } from './logger.js';
 import { HttpProblem, problemResponse, fieldErrors } from './problem.js';

@@ -77,22 +77,78 @@ export class ConfigError extends Error {
   }
 }
 
-let cached: Config | undefined;
+// ── where settings come from ───────────────────────────────────────────────────
+// A Knative pod takes its settings from its environment. A process that hosts functions
+// in code (the local platform, a test) hands them settings explicitly with
+// provideSettings(); those sit on top of the environment, which is never written to.
 
-/** Parses process.env once; throws ConfigError naming each bad variable. */
-export function config(): Config {
-  if (cached) return cached;
-  const parsed = configSchema.safeParse(process.env);
+type Source = Readonly<Record<string, string | undefined>>;
+
+const provided = new Map<string, string>();
+const handles = new Set<{ reset(): void }>();
+
+/** The environment with the provided settings on top: what every settings schema parses. */
+export function settingsSource(): Source {
+  return provided.size === 0 ? process.env : { ...process.env, ...Object.fromEntries(provided) };
+}
+
+/** The settings handed to this process in code, e.g. to pass on to a child process's environment. */
+export function providedSettings(): Record<string, string> {
+  return Object.fromEntries(provided);
+}
+
+/**
+ * Hands this process settings in code. With `environmentWins`, a variable the environment
+ * sets already keeps its value (an operator's explicit setting beats a platform default).
+ * An undefined value withdraws a setting provided before. Every settings handle re-reads
+ * on its next use.
+ */
+export function provideSettings(settings: Readonly<Record<string, string | undefined>>, opts: { environmentWins?: boolean } = {}): void {
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === undefined) provided.delete(key);
+    else if (!(opts.environmentWins && process.env[key] !== undefined)) provided.set(key, value);
+  }
+  resetConfig();
+}
+
+/** Forgets the provided settings (tests that start several platforms in one process). */
+export function clearProvidedSettings(): void {
+  provided.clear();
+  resetConfig();
+}
+
+/** Parses `source` with `schema`; a bad or missing variable is a ConfigError naming it. */
+export function parseSettings<S extends z.ZodType>(schema: S, source: Source = settingsSource()): z.output<S> {
+  const parsed = schema.safeParse(source);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
   }
-  cached = parsed.data;
-  return cached;
+  return parsed.data;
 }
 
-/** For tests that change the environment between cases. */
+export interface SettingsHandle<T> {
+  (): T;
+  /** Re-read on next use (tests change the environment between platforms). */
+  reset(): void;
+}
+
+/** Settings parsed once, on first use, and re-read after a reset or provideSettings(). */
+export function settingsHandle<S extends z.ZodType>(schema: S): SettingsHandle<z.output<S>> {
+  let cached: z.output<S> | undefined;
+  const get = (() => (cached ??= parseSettings(schema))) as SettingsHandle<z.output<S>>;
+  get.reset = () => {
+    cached = undefined;
+  };
+  handles.add(get);
+  return get;
+}
+
+/** The platform settings every process shares; throws ConfigError naming each bad variable. */
+export const config: SettingsHandle<Config> = settingsHandle(configSchema);
+
+/** Re-reads every settings handle on next use (tests that change the environment between cases). */
 export function resetConfig(): void {
-  cached = undefined;
+  for (const h of handles) h.reset();
 }
 
 /** Fails start-up if a variable this function cannot work without is absent. */

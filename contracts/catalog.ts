@@ -283,7 +283,7 @@ export const catalog: readonly FunctionSpec[] = [
 
 export function findFunction(name: string): FunctionSpec {
   const spec = catalog.find((f) => f.name === name);
-  if (!spec) throw new Error(`unknown function "${name}" (not in functions/catalog.ts)`);
+  if (!spec) throw new Error(`unknown function "${name}" (not in contracts/catalog.ts)`);
   return spec;
 }
 

@@ -7,8 +7,8 @@
  * outboxPublishOnCommitMigration() to their migrations.
  */
 import type { Knex } from 'knex';
-import type { EventType } from '../../../eventing/catalog.js';
-import type { FunctionSpec } from '../../catalog-types.js';
+import type { EventType } from '../../contracts/events.js';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import { db, schemaName } from '../clients.js';
 import type { Migration } from '../migrate.js';
 import { buildEvent, sourceOf, type EventInput, type MicroRideEvent } from './emit.js';

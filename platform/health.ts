@@ -2,7 +2,7 @@
  * Liveness says the process is up; readiness says this function can do its work now:
  * each store it declares in the catalog answers within a second, and it is not draining.
  */
-import type { Store } from '../catalog-types.js';
+import type { Store } from '../contracts/catalog-types.js';
 import { db, redis, mongo } from './clients.js';
 
 const checks: Record<Store, () => Promise<unknown>> = {

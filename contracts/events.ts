@@ -1,12 +1,12 @@
 /**
  * The event catalog: every CloudEvent type MicroRide emits, with the one zod schema of
  * its `data`. Producers validate before sending, consumers validate on receipt; who
- * produces and who consumes a type is derived from functions/catalog.ts, never listed
+ * produces and who consumes a type is derived from contracts/catalog.ts, never listed
  * twice. Amounts are integer minor units (cents); ids are UUIDs; times ISO-8601.
  */
 import { z } from 'zod';
-import { catalog as functionCatalog } from '../functions/catalog.js';
-import type { FunctionSpec } from '../functions/catalog-types.js';
+import { catalog as functionCatalog } from './catalog.js';
+import type { FunctionSpec } from './catalog-types.js';
 
 const id = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
@@ -163,7 +163,7 @@ export function safeParseEventData<T extends EventType>(type: T, data: unknown):
 export function safeParseEventData(type: string, data: unknown): ParseResult<unknown>;
 export function safeParseEventData(type: string, data: unknown): ParseResult<unknown> {
   if (!isEventType(type)) {
-    return { success: false, error: new EventDataError(type, [{ path: '(type)', message: 'not in the event catalog (eventing/catalog.ts)' }]) };
+    return { success: false, error: new EventDataError(type, [{ path: '(type)', message: 'not in the event catalog (contracts/events.ts)' }]) };
   }
   const schema: z.ZodType = eventCatalog[type].schema;
   const parsed = schema.safeParse(data);

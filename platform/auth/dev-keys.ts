@@ -6,19 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateKeyPairPem, resetKeys } from '../functions/runtime/auth/keys.js';
-import { resetConfig } from '../functions/runtime/config.js';
-import { resetVerifiedTokens } from '../functions/runtime/auth/verify.js';
+import { generateKeyPairPem, resetKeys } from './keys.js';
+import { provideSettings, settingsSource } from '../config.js';
+import { resetVerifiedTokens } from './verify.js';
 
 export function ensureKeys(dir?: string): void {
   const changedJwt = ensureJwtKeys(dir);
-  const changedQuote = ensureQuoteSecret(dir);
-  if (changedJwt || changedQuote) resetConfig();
+  ensureQuoteSecret(dir);
   if (changedJwt) resetKeys();
 }
 
 function ensureJwtKeys(dir?: string): boolean {
-  if (process.env.JWT_PRIVATE_KEY && process.env.JWT_PUBLIC_KEY) return false;
+  const have = settingsSource();
+  if (have.JWT_PRIVATE_KEY && have.JWT_PUBLIC_KEY) return false;
   let pair: { privateKey: string; publicKey: string };
   if (dir) {
     const priv = join(dir, 'jwt-private.pem');
@@ -34,14 +34,13 @@ function ensureJwtKeys(dir?: string): boolean {
   } else {
     pair = generateKeyPairPem();
   }
-  process.env.JWT_PRIVATE_KEY = pair.privateKey;
-  process.env.JWT_PUBLIC_KEY = pair.publicKey;
+  provideSettings({ JWT_PRIVATE_KEY: pair.privateKey, JWT_PUBLIC_KEY: pair.publicKey });
   return true;
 }
 
 /** The HMAC key of fare quotes (functions/analysis/quote-token.ts). */
 function ensureQuoteSecret(dir?: string): boolean {
-  if (process.env.QUOTE_SECRET) return false;
+  if (settingsSource().QUOTE_SECRET) return false;
   let secret: string;
   const file = dir ? join(dir, 'quote-secret') : undefined;
   if (file && existsSync(file)) {
@@ -53,6 +52,6 @@ function ensureQuoteSecret(dir?: string): boolean {
       writeFileSync(file, secret, { mode: 0o600 });
     }
   }
-  process.env.QUOTE_SECRET = secret;
+  provideSettings({ QUOTE_SECRET: secret });
   return true;
 }

@@ -3,10 +3,10 @@
  * broker's RabbitMQ topology (eventing/broker) and the Knative YAML (generate-yaml.ts)
  * are produced from these, so the two cannot disagree.
  */
-import { catalog, defaultDelivery } from '../functions/catalog.js';
-import type { Delivery, FunctionSpec } from '../functions/catalog-types.js';
-import { isEventType } from './catalog.js';
-import { notifierTriggers } from '../notifier/subscriptions.js';
+import { catalog, defaultDelivery } from './catalog.js';
+import type { Delivery, FunctionSpec } from './catalog-types.js';
+import { isEventType } from './events.js';
+import { NOTIFIER_SUBSCRIBER, notifierSubscriptions, notifierTriggerName } from './notifier.js';
 
 /** The function that receives every event a Trigger gives up on. */
 export const DEAD_LETTER_FUNCTION = 'eventing-deadletters';
@@ -59,7 +59,7 @@ export function triggersFromCatalog(functions: readonly FunctionSpec[] = catalog
       const name = many ? `${fn.name}-${i + 1}` : fn.name;
       for (const [key, value] of Object.entries(sub.filter)) {
         if (!attributeName.test(key)) throw new Error(`trigger ${name}: filter attribute "${key}" is not a CloudEvent attribute name`);
-        if (key === 'type' && !isEventType(value)) throw new Error(`trigger ${name}: filter type "${value}" is not in eventing/catalog.ts`);
+        if (key === 'type' && !isEventType(value)) throw new Error(`trigger ${name}: filter type "${value}" is not in contracts/events.ts`);
       }
       const parallelism = sub.parallelism ?? 1;
       if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > MAX_PARALLELISM) {
@@ -86,8 +86,21 @@ export function triggersFromCatalog(functions: readonly FunctionSpec[] = catalog
 }
 
 // ── notifier ─────────────────────────────────────────────────────────────────
-// The notifier is a Deployment, not a catalog function; its Triggers (one per pushed
-// event type, subscriber "notifier", POST /) are defined in notifier/subscriptions.ts.
+// The notifier is a Deployment, not a Knative Service; its Triggers (one per pushed
+// event type, subscriber "notifier", POST /) come from contracts/notifier.ts.
+
+/** The notifier's Triggers on `def`, shaped like triggersFromCatalog()'s. */
+export function notifierTriggers(def: BrokerDef = broker): TriggerDef[] {
+  return notifierSubscriptions.map((s) => ({
+    name: notifierTriggerName(s.filter.type!),
+    broker: def.name,
+    filter: { ...s.filter },
+    delivery: { ...def.delivery, ...s.delivery },
+    parallelism: s.parallelism ?? 1,
+    subscriber: NOTIFIER_SUBSCRIBER,
+    deadLetterSink: def.deadLetterSink,
+  }));
+}
 
 /** Every Trigger of the platform: the catalog functions' and the notifier's. */
 export function allTriggers(functions: readonly FunctionSpec[] = catalog, def: BrokerDef = broker): TriggerDef[] {

@@ -12,6 +12,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { configSchema, exitOnConfigError, parseSettings } from './config.js';
 
 export const TICK_EXTENSION = 'microridetick';
 export const TICK_SOURCE = '/microride/tick';
@@ -100,14 +102,24 @@ export function startTickRelay(opts: { port: number; host?: string; types: reado
   });
 }
 
+const relaySettings = z.object({
+  PORT: configSchema.shape.PORT,
+  TICK_TYPES: z
+    .string({ error: 'required (the tick event types this relay may emit, comma-separated)' })
+    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .refine((types) => types.length > 0, 'required (the tick event types this relay may emit, comma-separated)'),
+});
+
 /** Process entry (dist/system/tick-relay.mjs). */
 export async function runTickRelay(): Promise<void> {
-  const types = (process.env.TICK_TYPES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (types.length === 0) {
-    process.stderr.write('configuration error: TICK_TYPES: required (the tick event types this relay may emit)\n');
-    process.exit(78);
+  let settings: z.output<typeof relaySettings>;
+  try {
+    settings = parseSettings(relaySettings);
+  } catch (err) {
+    exitOnConfigError(err);
   }
-  const relay = await startTickRelay({ port: Number(process.env.PORT ?? 8080), types });
+  const types = settings.TICK_TYPES;
+  const relay = await startTickRelay({ port: settings.PORT, types });
   process.stdout.write(`${JSON.stringify({ level: 30, fn: 'tick-relay', url: relay.url, types, msg: 'listening' })}\n`);
   const stop = () => void relay.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
