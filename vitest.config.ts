@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects:
- *  - "main": unit + integration tests, files in parallel; each worker gets its own
+ * Three projects:
+ *  - "unit": fast tests beside the code (platform/, contracts/, functions/…) and the floors check;
+ *  - "main": integration tests, files in parallel; each worker gets its own
  *    PostgreSQL schema prefix, Redis key prefix, MongoDB database and RabbitMQ names
  *    (test/setup/isolation.ts), so runs never see each other.
  *  - "fault": tests that stop/start shared services (RabbitMQ); run alone, one file at a time.
@@ -12,9 +13,21 @@ export default defineConfig({
     projects: [
       {
         test: {
+          // Beside the code: each operation's handle with its stores faked, the floors, pure
+          // rules. No running service is needed; `npm run test:unit` runs these in seconds.
+          name: 'unit',
+          include: ['platform/**/*.test.ts', 'contracts/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts', 'local/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+          exclude: ['node_modules/**'],
+          setupFiles: ['test/setup/isolation.ts'],
+          testTimeout: 10_000,
+          pool: 'threads',
+        },
+      },
+      {
+        test: {
           name: 'main',
-          include: ['test/**/*.test.ts', 'platform/**/*.test.ts', 'contracts/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts'],
-          exclude: ['**/*.fault.test.ts', 'node_modules/**'],
+          include: ['test/**/*.test.ts'],
+          exclude: ['**/*.fault.test.ts', 'test/architecture/**', 'node_modules/**'],
           setupFiles: ['test/setup/isolation.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

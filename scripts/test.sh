@@ -2,8 +2,8 @@
 # `npm test`: everything CI runs, on a fresh machine of this kind or a developer's.
 #   1. dependencies and services (built and started if missing);
 #   2. type check;
-#   3. unit + integration tests (parallel files, each isolated in its own schemas,
-#      Redis prefix, MongoDB database and broker names);
+#   3. unit tests beside the code (no services), then integration tests (parallel files,
+#      each isolated in its own schemas, Redis prefix, MongoDB database and broker names);
 #   4. fault-injection tests (they stop and start RabbitMQ), alone;
 #   5. offline deployment checks (generated manifests up to date, helm, schemas).
 # Ends with one line "tests: N passed, N failed".
@@ -22,7 +22,9 @@ step "type check"
 npx tsc --noEmit -p tsconfig.json
 
 status=0
-step "unit and integration tests"
+step "unit tests (beside the code, no services needed)"
+npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/vitest-unit.json || status=1
+step "integration tests"
 npx vitest run --project main --reporter=default --reporter=json --outputFile.json=.cache/vitest-main.json || status=1
 step "fault-injection tests (RabbitMQ restarts)"
 npx vitest run --project fault --passWithNoTests --reporter=default --reporter=json --outputFile.json=.cache/vitest-fault.json || status=1
@@ -35,7 +37,7 @@ fi
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
-  for (const f of [".cache/vitest-main.json", ".cache/vitest-fault.json"]) {
+  for (const f of [".cache/vitest-unit.json", ".cache/vitest-main.json", ".cache/vitest-fault.json"]) {
     if (!fs.existsSync(f)) { failed += 1; continue; }
     const r = JSON.parse(fs.readFileSync(f, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests + (r.numFailedTestSuites || 0); skipped += r.numPendingTests + r.numTodoTests;

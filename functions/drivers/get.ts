@@ -2,8 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { notFound } from '../../platform/problem.js';
-import { publicDriver } from './schemas.js';
-import { findById, toPublic } from './store.js';
+import { publicDriver, type PublicDriver } from './schemas.js';
+import { findById, toPublic, type DriverRow } from './store.js';
 
 const spec = httpSpec('drivers-get');
 
@@ -15,8 +15,16 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const row = await findById(c.req.valid('param').id);
+/** What the operation reads: the drivers table by default, a fake in the unit test. */
+export interface Stores {
+  findById(id: string): Promise<DriverRow | undefined>;
+}
+
+/** A driver's public view by profile id; 404 when there is none. */
+export async function handle(input: { id: string }, stores: Stores = { findById }): Promise<PublicDriver> {
+  const row = await stores.findById(input.id);
   if (!row) throw notFound('driver');
-  return c.json(toPublic(row), 200);
-});
+  return toPublic(row);
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('param')), 200));

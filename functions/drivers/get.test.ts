@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HttpProblem } from '../../platform/problem.js';
+import { handle } from './get.js';
+import type { DriverRow } from './store.js';
+
+const row = (over: Partial<DriverRow> = {}): DriverRow => ({
+  id: randomUUID(),
+  user_id: randomUUID(),
+  display_name: 'Grace',
+  license_number: 'LIC-SECRET-1',
+  vehicle_make: 'Toyota',
+  vehicle_model: 'Prius',
+  vehicle_plate: 'AB-123',
+  vehicle_class: 'economy',
+  vehicle_seats: 4,
+  status: 'online',
+  rating_avg: '4.50',
+  rating_count: 2,
+  current_ride_id: null,
+  status_version: '1',
+  created_at: new Date(),
+  updated_at: new Date(),
+  ...over,
+});
+
+describe('drivers-get handle', () => {
+  it('returns the public view: vehicle and rating, never the licence', async () => {
+    const r = row();
+    const out = await handle({ id: r.id }, { findById: async (id) => (id === r.id ? r : undefined) });
+    expect(out).toEqual({
+      id: r.id,
+      name: 'Grace',
+      vehicle: { make: 'Toyota', model: 'Prius', plate: 'AB-123', class: 'economy', seats: 4 },
+      status: 'online',
+      rating: { average: 4.5, count: 2 },
+    });
+    expect(JSON.stringify(out)).not.toContain('LIC-SECRET-1');
+  });
+
+  it('is a 404 problem for an unknown id', async () => {
+    const err = await handle({ id: randomUUID() }, { findById: async () => undefined }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect((err as HttpProblem).status).toBe(404);
+  });
+});
