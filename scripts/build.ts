@@ -4,7 +4,8 @@
  *
  *   dist/functions/<name>.mjs (+ .map)   one per entry of contracts/catalog.ts
  *   dist/notifier.mjs (+ .map)           notifier/main.ts, if present
- *   dist/system/migrate.mjs (+ .map)     applies every service's migrations, then exits (a Job)
+ *   dist/system/migrate.mjs (+ .map)     applies every service's migrations, then exits (a Job;
+ *                                        functions/migrate-job.ts, also `npm run migrate`)
  *   dist/system/tick-relay.mjs (+ .map)  turns PingSource pings into catalog tick events
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
@@ -134,22 +135,8 @@ function functionEntry(spec: FunctionSpec): string {
   ].join('\n');
 }
 
-const migrateEntry = [
-  `import { config, exitOnConfigError } from ${imp('platform/config.ts')};`,
-  `import { closeClients } from ${imp('platform/clients.ts')};`,
-  `try { config(); } catch (err) { exitOnConfigError(err); }`,
-  `const { migrateAll } = await import(${imp('functions/migrations.ts')});`,
-  `try {`,
-  `  await migrateAll((line) => process.stdout.write(JSON.stringify({ level: 30, msg: line, job: 'migrate' }) + '\\n'));`,
-  `  await closeClients();`,
-  `  process.exit(0);`,
-  `} catch (err) {`,
-  `  process.stderr.write('migration failed: ' + (err instanceof Error ? err.stack : String(err)) + '\\n');`,
-  `  await closeClients();`,
-  `  process.exit(1);`,
-  `}`,
-  '',
-].join('\n');
+/** The migration Job: the same code as `npm run migrate` (functions/migrate-job.ts). */
+const migrateEntry = `import { runMigrateJob } from ${imp('functions/migrate-job.ts')};\nawait runMigrateJob();\n`;
 
 function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));

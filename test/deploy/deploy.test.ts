@@ -3,9 +3,11 @@
  * scripts/check-deploy.sh): the committed manifests follow the catalog, the bundles build
  * small and start as Knative starts them, the tick relay turns pings into ticks.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { brokerEmits, catalog } from '../../contracts/catalog.js';
@@ -156,6 +158,25 @@ describe('bundles', () => {
     await dropSchema('drivers');
     await closeClients();
   });
+
+  it('npm run migrate and the migration Job\'s bundle apply every service\'s migrations and exit 0', async () => {
+    const prefix = `${env.PG_SCHEMA_PREFIX}m${randomUUID().slice(0, 6)}_`;
+    const run = promisify(execFile);
+    const childEnv = { ...process.env, PG_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'info' };
+    const services = Object.keys(serviceMigrations);
+    const lines = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
+    try {
+      const npm = await run('npm', ['run', '--silent', 'migrate'], { cwd: root, env: childEnv, timeout: 120_000 });
+      const first = lines(npm.stdout);
+      expect(first.map((l) => l.split(':')[0])).toEqual(services);
+      expect(first.every((l) => /: applied \S/.test(l)), first.join('\n')).toBe(true);
+      // The Job's bundle: the same code, so the same schemas, now up to date.
+      const job = await run(process.execPath, [join(out, 'system', 'migrate.mjs')], { cwd: root, env: childEnv, timeout: 60_000 });
+      expect(lines(job.stdout)).toEqual(services.map((s) => `${s}: up to date`));
+    } finally {
+      for (const s of services) await db().raw('drop schema if exists ?? cascade', [`${prefix}${s}`]);
+    }
+  }, 180_000);
 
   it('builds one small ESM bundle per function, with a source map', () => {
     for (const b of bundles) {
