@@ -1,7 +1,7 @@
 /**
  * Broker and Trigger definitions, derived from the function catalog. Both the local
- * broker's RabbitMQ topology (eventing/broker) and the Knative YAML (generate-yaml.ts)
- * are produced from these, so the two cannot disagree.
+ * broker's RabbitMQ topology (eventing/broker) and the Knative YAML (eventing/manifests.ts,
+ * written by `npm run generate`) are produced from these, so the two cannot disagree.
  */
 import { catalog, defaultDelivery } from './catalog.js';
 import type { Delivery, FunctionSpec } from './catalog-types.js';

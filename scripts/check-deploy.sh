@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Offline checks of everything MicroRide deploys (CI runs this; no cluster, no Docker):
 #
-#   1. generated files are up to date: regenerate knative/, charts/microride/{values,Chart}.yaml
-#      (scripts/generate.ts) and eventing/*.yaml (eventing/generate-yaml.ts); any difference fails
+#   1. generated files are up to date: regenerate knative/, charts/microride/{values,Chart}.yaml,
+#      eventing/*.yaml and eventing/README.md's tables (scripts/generate.ts, the one generator);
+#      any difference fails
 #   2. helm lint --strict: charts/microride (default and prod values), charts/rabbitmq-cluster
 #   3. helm template: default values, values-prod.yaml, and the values helmfile computes for its
 #      dev and prod environments (helmfile write-values, offline); charts/rabbitmq-cluster
@@ -48,22 +49,24 @@ tsx() { node --import tsx "$@"; }
 
 # ── 1. generated files up to date ───────────────────────────────────────────────────
 step "1. generated files are up to date"
-snapshot() { find knative charts eventing -maxdepth 4 -type f \( -name '*.yaml' -o -name '*.tpl' -o -name '*.txt' -o -name '*.gotmpl' \) -print0 2>/dev/null | sort -z | xargs -0 sha256sum; }
+snapshot() {
+  { find knative charts eventing -maxdepth 4 -type f \( -name '*.yaml' -o -name '*.tpl' -o -name '*.txt' -o -name '*.gotmpl' \) -print0 2>/dev/null
+    printf '%s\0' eventing/README.md; } | sort -z | xargs -0 sha256sum
+}
 snapshot >"$WORK/before"
 tsx scripts/generate.ts >/dev/null
-if [[ -f eventing/generate-yaml.ts ]]; then tsx eventing/generate-yaml.ts >/dev/null; fi
 snapshot >"$WORK/after"
 if ! diff -u "$WORK/before" "$WORK/after" >"$WORK/drift"; then
   grep -E '^[-+][0-9a-f]{64}' "$WORK/drift" | awk '{print $2}' | sort -u | sed 's/^/  changed: /' >&2
   git --no-pager diff --stat -- knative charts eventing >&2 || true
-  fail "generated deployment files were out of date (now regenerated): run 'npm run generate' and 'tsx eventing/generate-yaml.ts', review and commit"
+  fail "generated deployment files were out of date (now regenerated): run 'npm run generate', review and commit"
 fi
 if [[ ${CI:-} == true ]] && git rev-parse --git-dir >/dev/null 2>&1; then
-  git diff --exit-code --stat -- knative charts eventing/broker.yaml eventing/triggers.yaml || fail "generated files differ from the commit"
+  git diff --exit-code --stat -- knative charts eventing/broker.yaml eventing/triggers.yaml eventing/README.md || fail "generated files differ from the commit"
   untracked=$(git ls-files --others --exclude-standard -- knative charts eventing/broker.yaml eventing/triggers.yaml)
   [[ -z $untracked ]] || fail "generated files not committed: $untracked"
 fi
-echo "ok  knative/, charts/microride, eventing/*.yaml match the catalog"
+echo "ok  knative/, charts/microride, eventing/*.yaml, eventing/README.md match the catalog"
 
 # ── tools ───────────────────────────────────────────────────────────────────────────
 step "tools (scripts/go-tools.sh)"

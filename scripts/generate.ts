@@ -1,5 +1,5 @@
 /**
- * `npm run generate`: writes every deployment file that derives from contracts/catalog.ts.
+ * `npm run generate`: writes every generated file; all derive from contracts/catalog.ts.
  *
  *   knative/<function>.yaml     one Knative Service per catalog function (+ its SinkBinding
  *                               when it emits events: K_SINK = the Broker); a function that
@@ -14,15 +14,20 @@
  *   charts/microride/values.yaml     the chart's values: settings + the generated function,
  *                               trigger, tick and route tables (the templates only iterate)
  *   charts/microride/Chart.yaml      appVersion = package.json version
+ *   eventing/broker.yaml        RabbitmqBrokerConfig + Broker (eventing/manifests.ts)
+ *   eventing/triggers.yaml      one Trigger per subscription, the functions' and the notifier's
+ *   eventing/README.md          its event and Trigger tables (eventing/readme.ts; between markers)
  *
- * Broker and Triggers: eventing/generate-yaml.ts (eventing/broker.yaml, eventing/triggers.yaml).
- * CI regenerates and fails on any difference (scripts/check-deploy.sh).
+ * The one generator: CI regenerates and fails on any difference (scripts/check-deploy.sh),
+ * the tests compare renderAll() with the files.
  *   tsx scripts/generate.ts [--check]   --check: write nothing, exit 1 if a file would change
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
+import { brokerManifests, triggerManifest } from '../eventing/manifests.js';
+import { renderReadme } from '../eventing/readme.js';
 import {
   CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, NOTIFIER_PORT, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY,
   MANIFEST_NAMESPACE, broker, callEnv, defaultResources, functions, migrateBundle, notifierBundle, partOf, probes, root, routeGroups,
@@ -302,6 +307,13 @@ export function renderAll(): Map<string, string> {
   files.set('knative/gateway/httproutes.yaml', docs(httpRoutes()));
   files.set('charts/microride/values.yaml', chartValues(fns));
   files.set('charts/microride/Chart.yaml', chartYaml());
+  files.set('eventing/broker.yaml', docs(brokerManifests() as Obj[]));
+  const triggerList = triggers();
+  // An empty list still renders (a comment only), so the file exists before any Trigger does.
+  files.set('eventing/triggers.yaml', triggerList.length ? docs(triggerList.map(triggerManifest) as Obj[]) : `${HEADER}# (no event functions with subscriptions yet)\n`);
+  // Only the tables between the markers are generated; the prose around them is kept.
+  const readme = join(root, 'eventing/README.md');
+  files.set('eventing/README.md', renderReadme(readFileSync(readme, 'utf8')));
   return files;
 }
 

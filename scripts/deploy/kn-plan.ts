@@ -13,6 +13,7 @@
  * no flags), ping (argv after `kn source ping create|update`).
  */
 import { pathToFileURL } from 'node:url';
+import { brokerConfigManifest } from '../../eventing/manifests.js';
 import { configMap, migrateJob, notifierManifests } from '../generate.js';
 import {
   CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY, broker, callEnv, defaultResources, functions,
@@ -68,12 +69,7 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
     out.push({ step: 'apply', name: `${String(obj.kind)}/${meta.name}`, args: [JSON.stringify(obj)] });
   };
   apply(configMap());
-  apply({
-    apiVersion: 'eventing.knative.dev/v1alpha1',
-    kind: 'RabbitmqBrokerConfig',
-    metadata: { name: `${broker.name}-config`, labels: { ...partOf, 'app.kubernetes.io/component': 'eventing' } },
-    spec: { rabbitmqClusterReference: { name: broker.rabbitmqCluster }, queueType: broker.queueType },
-  });
+  apply(brokerConfigManifest(broker) as Record<string, unknown>);
   const job = migrateJob(image);
   out.push({ step: 'migrate', name: 'microride-migrate', args: [JSON.stringify(job)] });
   for (const fn of fns) out.push({ step: 'service', name: fn.name, args: [...serviceArgs(fn, image, namespace), ...ns] });

@@ -3,7 +3,7 @@
  * scaling, probes, resources, visibility, K_SINK), the periodic ticks, the HTTP routes.
  * Derived from contracts/catalog.ts and contracts/triggers.ts only, and shared by every
  * deployment artefact so they cannot disagree:
- *   scripts/generate.ts   knative/*.yaml and charts/microride/values.yaml
+ *   scripts/generate.ts   knative/*.yaml, eventing/*.yaml and charts/microride/values.yaml
  *   scripts/deploy/kn-plan.ts   the `kn` commands of scripts/kn-deploy.sh
  */
 import { readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { brokerEmits, catalog, scalingOf } from '../../contracts/catalog.js';
 import type { FunctionSpec, HttpFunction, Scaling, Store } from '../../contracts/catalog-types.js';
 import { broker, allTriggers, type TriggerDef } from '../../contracts/triggers.js';
+import { subscriberRef } from '../../eventing/manifests.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -135,12 +136,8 @@ export function triggers(specs: readonly FunctionSpec[] = catalog): TriggerDef[]
   return allTriggers(specs);
 }
 
-/** Subscriber of a Trigger: a function's Knative Service, or the notifier's v1 Service. */
-export function subscriberRef(subscriber: string): { apiVersion: string; kind: string; name: string } {
-  return subscriber === NOTIFIER
-    ? { apiVersion: 'v1', kind: 'Service', name: NOTIFIER }
-    : { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: subscriber };
-}
+/** Subscriber of a Trigger: a function's Knative Service, or the notifier's v1 Service (eventing/manifests.ts). */
+export { subscriberRef };
 
 export interface Tick {
   /** PingSource name. */

@@ -11,8 +11,9 @@ import { catalog, defaultDelivery } from '../../contracts/catalog.js';
 import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import { consumersOf, EventDataError, eventTypes, isEventType, parseEventData, producersOf, safeParseEventData, type EventDataInput, type EventType } from '../../contracts/events.js';
 import { DEAD_LETTER_FUNCTION, triggersFromCatalog } from '../../contracts/triggers.js';
-import { eventingDir, renderBrokerYaml, renderTriggersYaml, triggerManifest } from '../../eventing/generate-yaml.js';
-import { readmePath, renderReadme } from '../../eventing/generate-docs.js';
+import { brokerManifests, triggerManifest } from '../../eventing/manifests.js';
+import { renderAll } from '../../scripts/generate.js';
+import { root } from '../../scripts/deploy/model.js';
 import { backoffMs, isRetryable, parseIsoDuration } from '../../eventing/broker/retry.js';
 
 // any: assertions walk parsed YAML / manifests of no static shape.
@@ -123,7 +124,8 @@ describe('triggers from the catalog', () => {
 
 describe('Knative YAML', () => {
   it('Broker of class RabbitMQBroker with a RabbitmqBrokerConfig on microride-rabbitmq (quorum)', () => {
-    const docs = parseAllDocuments(renderBrokerYaml()).map((d) => d.toJS() as Json);
+    const docs = parseAllDocuments(renderAll().get('eventing/broker.yaml')!).map((d) => d.toJS() as Json);
+    expect(docs).toEqual(brokerManifests());
     const config = docs.find((d) => d.kind === 'RabbitmqBrokerConfig')!;
     const broker = docs.find((d) => d.kind === 'Broker')!;
     expect(config.apiVersion).toBe('eventing.knative.dev/v1alpha1');
@@ -152,11 +154,11 @@ describe('Knative YAML', () => {
     });
   });
 
-  it('committed files are up to date (tsx eventing/generate-yaml.ts && tsx eventing/generate-docs.ts)', () => {
-    expect(readFileSync(join(eventingDir, 'broker.yaml'), 'utf8')).toBe(renderBrokerYaml());
-    expect(readFileSync(join(eventingDir, 'triggers.yaml'), 'utf8')).toBe(renderTriggersYaml());
-    const readme = readFileSync(readmePath, 'utf8');
-    expect(readme).toBe(renderReadme(readme));
+  it('committed files are up to date (npm run generate)', () => {
+    const files = renderAll();
+    for (const rel of ['eventing/broker.yaml', 'eventing/triggers.yaml', 'eventing/README.md']) {
+      expect(readFileSync(join(root, rel), 'utf8'), `${rel} is stale: run npm run generate`).toBe(files.get(rel));
+    }
   });
 });
 

@@ -1,14 +1,10 @@
 /**
- * Renders the event and Trigger tables of eventing/README.md from the event catalog and
- * the function catalog (between the <!-- …:start --> / <!-- …:end --> markers; the prose
- * around them is hand-written). Run: tsx eventing/generate-docs.ts
+ * The event and Trigger tables of eventing/README.md, from the event catalog, the function
+ * catalog and the workloads (between the <!-- …:start --> / <!-- …:end --> markers; the
+ * prose around them is hand-written). `npm run generate` (scripts/generate.ts) writes them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { consumersOf, directConsumersOf, eventCatalog, eventTypes, producersOf } from '../contracts/events.js';
-import { eventingDir } from './generate-yaml.js';
 import { allTriggers } from '../contracts/triggers.js';
 
 interface JsonSchema {
@@ -92,11 +88,4 @@ function replaceBetween(text: string, marker: string, content: string): string {
 
 export function renderReadme(current: string): string {
   return replaceBetween(replaceBetween(current, 'events', renderEventTable()), 'triggers', renderTriggerTable());
-}
-
-export const readmePath = join(eventingDir, 'README.md');
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(readmePath, renderReadme(readFileSync(readmePath, 'utf8')));
-  process.stdout.write(`wrote ${readmePath}\n`);
 }
