@@ -1,12 +1,15 @@
 /**
- * Shapes of the function catalog. The catalog itself (catalog.ts) is plain data so the
- * gateway, the broker topology, the Knative manifests and the chart values can all be
- * derived from it without loading any handler code.
+ * Shapes of the catalog: the functions (catalog.ts) and the workloads that are not
+ * functions (workloads.ts: the notifier, the tick relay, the migration job). Both are
+ * plain data so the gateway, the broker topology, the Knative manifests, the chart values
+ * and the bundles can all be derived from them without loading any handler code.
  */
 export type Service = 'accounts' | 'drivers' | 'rides' | 'analysis' | 'matching' | 'tracking' | 'payments' | 'eventing';
 export type Store = 'postgres' | 'redis' | 'mongo';
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Role = 'rider' | 'driver' | 'admin';
+/** Keys of the Secret that holds store URLs and keys; a workload gets only those it needs. */
+export type SecretKey = 'DATABASE_URL' | 'REDIS_URL' | 'MONGO_URL' | 'JWT_PUBLIC_KEY' | 'JWT_PRIVATE_KEY' | 'QUOTE_SECRET';
 
 /** Knative autoscaling knobs; defaults live in catalog.ts. */
 export interface Scaling {
@@ -47,6 +50,12 @@ interface FunctionBase {
   /** Needs the JWT signing key (only accounts). */
   signsTokens?: boolean;
   /**
+   * Secrets it needs beyond its stores' URLs and the JWT keys. Least privilege: only the
+   * quote's signer and its one verifier hold QUOTE_SECRET (test/deploy checks this against
+   * what each bundle contains).
+   */
+  secrets?: SecretKey[];
+  /**
    * Functions this one calls directly over HTTP rather than through the broker, keyed by
    * the setting that holds the callee's base URL, e.g. `{ TRACKING_URL: 'tracking-distance' }`.
    * The deployment sets each to the callee's cluster-local address, the local platform to
@@ -77,3 +86,72 @@ export interface EventFunction extends FunctionBase {
 }
 
 export type FunctionSpec = HttpFunction | EventFunction;
+
+// ── workloads that are not functions (contracts/workloads.ts) ────────────────────
+
+/** Kubernetes container resources. */
+export interface Resources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/**
+ * What starts a workload's process: a module (path from the repository root, without
+ * extension) and, when importing it does not start anything, the exported function that does.
+ */
+export interface Entry {
+  module: string;
+  run?: string;
+}
+
+interface WorkloadBase {
+  name: string;
+  description: string;
+  /** Its bundle in the image: path under dist/ without extension, e.g. "system/migrate". */
+  bundle: string;
+  entry: Entry;
+  /** Stores it uses: its bundle holds only their drivers, and it gets their URLs as secrets. */
+  stores: Store[];
+  /** Secrets it needs beyond its stores' URLs. */
+  secrets: SecretKey[];
+}
+
+/** A long-lived Deployment + Service (never scaled to zero) that the Broker delivers to. */
+export interface NotifierWorkload extends WorkloadBase {
+  kind: 'notifier';
+  /** Container port (NOTIFIER_PORT); the Service listens on 80. */
+  port: number;
+  replicas: number;
+  /** PodDisruptionBudget minAvailable. */
+  minAvailable: number;
+  resources: Resources;
+  /** One Trigger each, named `<name>-<type>` (Trigger filters match exactly: one type per subscription). */
+  subscriptions: Subscription[];
+}
+
+/**
+ * The Knative Service that turns PingSource pings into the catalog's tick events: a Trigger
+ * (`subscription`) hands it the pings, its reply goes back through the Broker.
+ */
+export interface TickRelayWorkload extends WorkloadBase {
+  kind: 'tick-relay';
+  scaling: Scaling;
+  resources: Resources;
+  subscription: Subscription;
+}
+
+/** A run-to-completion Job (a Helm hook before install/upgrade; `kn-deploy.sh` waits for it). */
+export interface JobWorkload extends WorkloadBase {
+  kind: 'job';
+  /** Services whose PostgreSQL schema it migrates, in this order (functions/migrations.ts is keyed by them). */
+  migrates: readonly Service[];
+  backoffLimit: number;
+  ttlSecondsAfterFinished: number;
+  /** Default: the functions' default resources. */
+  resources?: Resources;
+}
+
+export type Workload = NotifierWorkload | TickRelayWorkload | JobWorkload;
+export type WorkloadKind = Workload['kind'];
+/** Everything the platform deploys. */
+export type CatalogEntry = FunctionSpec | Workload;

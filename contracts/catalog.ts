@@ -1,7 +1,9 @@
 /**
  * The single list of MicroRide functions. Every other artefact — the local gateway's
  * routes, the broker's Triggers, the Knative Services, the chart values and the
- * OpenAPI document — is derived from this list. Keep it plain data: no handler imports.
+ * OpenAPI document — is derived from this list and, for what is not a function (the
+ * notifier, the tick relay, the migration job), from contracts/workloads.ts.
+ * Keep it plain data: no handler imports.
  */
 import type { FunctionSpec, Scaling, Delivery } from './catalog-types.js';
 
@@ -94,7 +96,7 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'analysis-quote', service: 'analysis', module: 'analysis/quote', kind: 'http',
     method: 'post', path: '/api/v1/quotes', auth: ['rider'],
     description: 'Price a trip: distance, duration, pickup ETA, surge; returns a signed quote valid for 5 minutes',
-    stores: ['redis'], emits: [],
+    stores: ['redis'], emits: [], secrets: ['QUOTE_SECRET'],
   },
   // ── tracking (live driver index, locations, ride timelines) ─────────────
   {
@@ -142,6 +144,7 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'rides-request', service: 'rides', module: 'rides/request', kind: 'http',
     method: 'post', path: '/api/v1/rides', auth: ['rider'],
     description: 'Request a ride from a quote (Idempotency-Key: same key, same ride)', stores: ['postgres'], emits: ['microride.ride.requested'],
+    secrets: ['QUOTE_SECRET'],
   },
   {
     name: 'rides-list', service: 'rides', module: 'rides/list', kind: 'http',

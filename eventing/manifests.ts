@@ -1,24 +1,24 @@
 /**
  * The Knative eventing objects, from the Broker/Trigger definitions (contracts/triggers.ts,
- * derived from contracts/catalog.ts). `npm run generate`
+ * derived from contracts/catalog.ts and contracts/workloads.ts). `npm run generate`
  * (scripts/generate.ts) writes them:
  *   eventing/broker.yaml    RabbitmqBrokerConfig + Broker (class RabbitMQBroker)
  *   eventing/triggers.yaml  one Trigger per subscription
  */
 import type { Delivery } from '../contracts/catalog-types.js';
 import { broker as defaultBroker, type BrokerDef, type TriggerDef } from '../contracts/triggers.js';
-import { NOTIFIER_SUBSCRIBER } from '../contracts/notifier.js';
+import { workloadsOf } from '../contracts/workloads.js';
 
 const labels = { 'app.kubernetes.io/part-of': 'microride', 'app.kubernetes.io/component': 'eventing' };
 
 const serviceRef = (name: string) => ({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name });
 
 /**
- * What a Trigger delivers to: the notifier is a Deployment behind a plain v1 Service
+ * What a Trigger delivers to: a notifier workload is a Deployment behind a plain v1 Service
  * (never scaled to zero), everything else a Knative Service.
  */
 export function subscriberRef(name: string): { apiVersion: string; kind: string; name: string } {
-  return name === NOTIFIER_SUBSCRIBER ? { apiVersion: 'v1', kind: 'Service', name } : serviceRef(name);
+  return workloadsOf('notifier').some((n) => n.name === name) ? { apiVersion: 'v1', kind: 'Service', name } : serviceRef(name);
 }
 
 function deliverySpec(d: Delivery, deadLetterSink: string | undefined) {

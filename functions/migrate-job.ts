@@ -2,8 +2,8 @@
  * The migration job: applies every service's migrations (functions/migrations.ts) against
  * DATABASE_URL, prints one progress line per service, and exits 0 (1 if a migration
  * failed, 78 on a bad setting). One implementation for both ways of running it: the
- * cluster's Job runs its bundle (dist/system/migrate.mjs, built by scripts/build.ts),
- * `npm run migrate` runs it from source.
+ * cluster's Job runs its bundle (dist/system/migrate.mjs, built by scripts/build.ts from
+ * the `job` entry of contracts/workloads.ts), `npm run migrate` runs it from source.
  */
 import { config, exitOnConfigError } from '../platform/config.js';
 import { closeClients } from '../platform/clients.js';

@@ -1,4 +1,10 @@
-/** Every service's migrations, in dependency-free order (each service owns one schema). */
+/**
+ * Every service's migrations, in dependency-free order (each service owns one schema).
+ * Keyed by the services the migration job's entry names (contracts/workloads.ts
+ * MIGRATED_SERVICES): a service missing here, or one here that the job does not name,
+ * does not compile.
+ */
+import type { MigratedService } from '../contracts/workloads.js';
 import type { Migration } from '../platform/migrate.js';
 import { migrate } from '../platform/migrate.js';
 import { migrations as accounts } from './accounts/migrations.js';
@@ -7,7 +13,7 @@ import { migrations as rides } from './rides/migrations.js';
 import { migrations as payments } from './payments/migrations.js';
 import { migrations as eventing } from './eventing/migrations.js';
 
-export const serviceMigrations: Record<string, readonly Migration[]> = {
+export const serviceMigrations: Readonly<Record<MigratedService, readonly Migration[]>> = {
   accounts,
   drivers,
   rides,

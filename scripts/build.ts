@@ -1,12 +1,15 @@
 /**
- * `npm run build`: one small ESM bundle per catalog function (plus the notifier and the
- * migration job), tree-shaken and minified by esbuild, with source maps.
+ * `npm run build`: one small ESM bundle per catalog function and per workload (the
+ * notifier, the migration job, the tick relay), tree-shaken and minified by esbuild, with
+ * source maps.
  *
  *   dist/functions/<name>.mjs (+ .map)   one per entry of contracts/catalog.ts
- *   dist/notifier.mjs (+ .map)           notifier/main.ts, if present
- *   dist/system/migrate.mjs (+ .map)     applies every service's migrations, then exits (a Job;
- *                                        functions/migrate-job.ts, also `npm run migrate`)
- *   dist/system/tick-relay.mjs (+ .map)  turns PingSource pings into catalog tick events
+ *   dist/<bundle>.mjs (+ .map)           one per entry of contracts/workloads.ts, from its
+ *                                        `entry` module, holding only its `stores`' drivers:
+ *     dist/notifier.mjs                  notifier/main.ts
+ *     dist/system/migrate.mjs            functions/migrate-job.ts: applies every service's
+ *                                        migrations, then exits (a Job; `npm run migrate`)
+ *     dist/system/tick-relay.mjs         platform/tick-relay.ts: PingSource pings → tick events
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
  * (see knative/ and charts/microride). Each generated entry validates the environment,
@@ -23,11 +26,12 @@
  */
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { catalog, usesOutbox } from '../contracts/catalog.js';
-import type { FunctionSpec, Store } from '../contracts/catalog-types.js';
+import type { FunctionSpec, Store, Workload } from '../contracts/catalog-types.js';
+import { workloads as allWorkloads } from '../contracts/workloads.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -115,6 +119,7 @@ export interface BuildOptions {
   notifier?: boolean;
   jobs?: boolean;
   functions?: readonly FunctionSpec[];
+  workloads?: readonly Workload[];
   log?: (line: string) => void;
 }
 
@@ -135,8 +140,14 @@ function functionEntry(spec: FunctionSpec): string {
   ].join('\n');
 }
 
-/** The migration Job: the same code as `npm run migrate` (functions/migrate-job.ts). */
-const migrateEntry = `import { runMigrateJob } from ${imp('functions/migrate-job.ts')};\nawait runMigrateJob();\n`;
+/** A workload's entry: import its module, and call its `run` export when it has one. */
+export function workloadEntry(w: Pick<Workload, 'entry'>): string {
+  const { module, run } = w.entry;
+  return run ? `import { ${run} } from ${imp(`${module}.ts`)};\nawait ${run}();\n` : `import ${imp(`${module}.ts`)};\n`;
+}
+
+/** The size table's kind of a workload's bundle. */
+const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
 function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
@@ -183,7 +194,7 @@ function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: 
         const filter = new RegExp(`^${pkg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:/.*)?$`);
         b.onResolve({ filter }, () => ({ path: pkg, namespace: 'microride-store-stub' }));
         b.onLoad({ filter, namespace: 'microride-store-stub' }, () => ({
-          contents: `const MSG = ${JSON.stringify(`${label} does not declare the "${store}" store in contracts/catalog.ts, so ${pkg} is not in its bundle; add "${store}" to its stores`)};\n${stub}\n`,
+          contents: `const MSG = ${JSON.stringify(`${label} does not declare the "${store}" store in its entry (contracts/catalog.ts or contracts/workloads.ts), so ${pkg} is not in its bundle; add "${store}" to its stores`)};\n${stub}\n`,
           loader: 'js',
         }));
       }
@@ -231,7 +242,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
   const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
   bundleInputs.set(relative(root, outfile), inputs);
   const leaked = undeclaredDrivers(inputs, stores);
-  if (leaked.length) throw new Error(`${label}: its bundle holds ${leaked.join(', ')} though contracts/catalog.ts does not declare that store; something imports the driver by a path the stub does not cover (see --analyze)`);
+  if (leaked.length) throw new Error(`${label}: its bundle holds ${leaked.join(', ')} though its entry (contracts/catalog.ts or contracts/workloads.ts) does not declare that store; something imports the driver by a path the stub does not cover (see --analyze)`);
 }
 
 function sizeOf(name: string, kind: BundleInfo['kind'], file: string): BundleInfo {
@@ -261,19 +272,12 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   await Promise.all([worker(), worker(), worker()]);
   out.sort((a, b) => a.name.localeCompare(b.name));
 
-  if (opts.notifier !== false && existsSync(join(root, 'notifier/main.ts'))) {
-    const file = join(outdir, 'notifier.mjs');
-    // The notifier keeps replay streams and fan-out in Redis and uses no other store.
-    await bundle(file, `import ${imp('notifier/main.ts')};\n`, ['redis'], 'the notifier');
-    out.push(sizeOf('notifier', 'notifier', file));
-  }
-  if (opts.jobs !== false) {
-    const migrate = join(outdir, 'system', 'migrate.mjs');
-    await bundle(migrate, migrateEntry, ['postgres'], 'the migrate job');
-    out.push(sizeOf('migrate', 'system', migrate));
-    const relay = join(outdir, 'system', 'tick-relay.mjs');
-    await bundle(relay, `import { runTickRelay } from ${imp('platform/tick-relay.ts')};\nawait runTickRelay();\n`, [], 'the tick relay');
-    out.push(sizeOf('tick-relay', 'system', relay));
+  // --no-notifier leaves out the notifier, --no-system the others (the job, the tick relay).
+  const workloads = (opts.workloads ?? allWorkloads).filter((w) => (bundleKind(w) === 'notifier' ? opts.notifier !== false : opts.jobs !== false));
+  for (const w of workloads) {
+    const file = join(outdir, `${w.bundle}.mjs`);
+    await bundle(file, workloadEntry(w), w.stores, `${w.name} (${w.kind})`);
+    out.push(sizeOf(basename(w.bundle), bundleKind(w), file));
   }
   return out;
 }

@@ -66,7 +66,7 @@ if [[ ${CI:-} == true ]] && git rev-parse --git-dir >/dev/null 2>&1; then
   untracked=$(git ls-files --others --exclude-standard -- knative charts eventing/broker.yaml eventing/triggers.yaml)
   [[ -z $untracked ]] || fail "generated files not committed: $untracked"
 fi
-echo "ok  knative/, charts/microride, eventing/*.yaml, eventing/README.md match the catalog"
+echo "ok  knative/, charts/microride, eventing/*.yaml, eventing/README.md match the catalog and the workloads"
 
 # ── tools ───────────────────────────────────────────────────────────────────────────
 step "tools (scripts/go-tools.sh)"

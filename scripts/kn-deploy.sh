@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Deploys MicroRide with `kn` (and kubectl for the few objects kn has no command for) —
 # the same functions, Broker, Triggers, SinkBindings and PingSources as the Helm chart and
-# the committed manifests (knative/, eventing/), all derived from contracts/catalog.ts
-# through scripts/deploy/kn-plan.ts.
+# the committed manifests (knative/, eventing/), all derived from contracts/catalog.ts and
+# contracts/workloads.ts through scripts/deploy/kn-plan.ts.
 #
 #   scripts/kn-deploy.sh --image REGISTRY/microride:TAG [--namespace NS]
 #       deploy to the current kube context: ConfigMap, RabbitmqBrokerConfig, migration Job,
@@ -114,9 +114,9 @@ for phase in apply migrate service broker binding trigger ping; do
     case $phase:$step in
       apply:apply) kapply "${cmd[1]}" ;;
       migrate:migrate)
-        run kubectl delete job microride-migrate --ignore-not-found "${ns_args[@]}"
-        kapply "${cmd[1]}"
-        run kubectl wait --for=condition=complete --timeout=300s job/microride-migrate "${ns_args[@]}"
+        run kubectl delete job "${cmd[1]}" --ignore-not-found "${ns_args[@]}"
+        kapply "${cmd[2]}"
+        run kubectl wait --for=condition=complete --timeout=300s "job/${cmd[1]}" "${ns_args[@]}"
         ;;
       service:service) upsert service -- "${cmd[@]:1}" --no-wait ;;
       broker:broker) upsert broker -- "${cmd[@]:1}" ;;
@@ -130,6 +130,8 @@ done
 
 if [[ $DRY_RUN -eq 0 ]]; then
   run kubectl wait ksvc --all --for=condition=Ready --timeout=300s "${ns_args[@]}"
-  run kubectl rollout status deployment/notifier --timeout=300s "${ns_args[@]}"
+  while IFS=$'\x1f' read -r -a cmd; do
+    if [[ ${cmd[0]} == rollout ]]; then run kubectl rollout status "${cmd[1]}" --timeout=300s "${ns_args[@]}"; fi
+  done <<<"$PLAN"
   echo "kn-deploy: done. kn service list${NAMESPACE:+ -n $NAMESPACE} shows the URLs."
 fi

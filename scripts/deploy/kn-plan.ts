@@ -7,20 +7,21 @@
  *
  * Output: one command per line, fields separated by U+001F: the step, then its arguments.
  * Steps: apply (one JSON object for `kubectl apply -f -`: ConfigMap, RabbitmqBrokerConfig,
- * notifier), migrate (the migration Job as JSON), service (argv after `kn service create|update`;
- * the script picks the verb), broker, binding, trigger (argv after `kn <noun> create|update`),
- * trigger-patch (name + JSON merge patch: delivery and parallelism, for which `kn trigger` has
- * no flags), ping (argv after `kn source ping create|update`).
+ * notifier), migrate (the migration Job's name, then the Job as JSON), service (argv after
+ * `kn service create|update`; the script picks the verb), broker, binding, trigger (argv after
+ * `kn <noun> create|update`), trigger-patch (name + JSON merge patch: delivery and
+ * parallelism, for which `kn trigger` has no flags), ping (argv after `kn source ping
+ * create|update`), rollout (a Deployment to wait for: `deployment/<name>`).
  */
 import { pathToFileURL } from 'node:url';
 import { brokerConfigManifest } from '../../eventing/manifests.js';
 import { configMap, migrateJob, notifierManifests } from '../generate.js';
 import {
-  CONFIG_MAP, DEFAULT_IMAGE, NOTIFIER, PING_TYPE, SECRET, TICK_EXTENSION, TICK_RELAY, broker, callEnv, defaultResources, functions,
-  partOf, probes, tickRelayBundle, ticks, triggers, type FunctionDeploy,
+  CONFIG_MAP, DEFAULT_IMAGE, PING_TYPE, SECRET, TICK_EXTENSION, broker, callEnv, defaultResources, functions,
+  migrationJob, notifier, partOf, probes, subscriberRef, tickRelay, ticks, triggers, workloadBundle, type FunctionDeploy,
 } from './model.js';
 
-export type Step = 'apply' | 'migrate' | 'service' | 'binding' | 'broker' | 'trigger' | 'trigger-patch' | 'ping';
+export type Step = 'apply' | 'migrate' | 'service' | 'binding' | 'broker' | 'trigger' | 'trigger-patch' | 'ping' | 'rollout';
 export interface Command {
   step: Step;
   name: string;
@@ -70,23 +71,24 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
   };
   apply(configMap());
   apply(brokerConfigManifest(broker) as Record<string, unknown>);
-  const job = migrateJob(image);
-  out.push({ step: 'migrate', name: 'microride-migrate', args: [JSON.stringify(job)] });
+  out.push({ step: 'migrate', name: migrationJob.name, args: [migrationJob.name, JSON.stringify(migrateJob(image))] });
   for (const fn of fns) out.push({ step: 'service', name: fn.name, args: [...serviceArgs(fn, image, namespace), ...ns] });
 
   const tickList = ticks();
   if (tickList.length) {
+    const s = tickRelay.scaling;
     out.push({
       step: 'service',
-      name: TICK_RELAY,
+      name: tickRelay.name,
       args: [
-        TICK_RELAY, '--image', image, '--arg', tickRelayBundle,
+        tickRelay.name, '--image', image, '--arg', workloadBundle(tickRelay),
         '--env', `TICK_TYPES=${[...new Set(tickList.map((t) => t.type))].join(',')}`,
-        '--scale-min', '0', '--scale-max', '1', '--scale-target', '100', '--concurrency-limit', '0', '--timeout', '10',
-        '--request', 'cpu=10m,memory=32Mi', '--limit', 'cpu=200m,memory=64Mi',
+        '--scale-min', String(s.minScale), '--scale-max', String(s.maxScale), '--scale-target', String(s.target),
+        '--concurrency-limit', String(s.containerConcurrency), '--timeout', String(s.timeoutSeconds),
+        '--request', kv(tickRelay.resources.requests), '--limit', kv(tickRelay.resources.limits),
         '--probe-readiness', `http:::${probes.readiness.httpGet.path}`, '--probe-liveness', `http:::${probes.liveness.httpGet.path}`,
         '--security-context', 'strict', '--cluster-local',
-        '--label-service', 'app.kubernetes.io/part-of=microride', '--label-service', `microride.dev/function=${TICK_RELAY}`,
+        '--label-service', 'app.kubernetes.io/part-of=microride', '--label-service', `microride.dev/function=${tickRelay.name}`,
         ...ns,
       ],
     });
@@ -113,7 +115,8 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
   }
 
   for (const t of triggers()) {
-    const sink = t.subscriber === NOTIFIER ? `svc:${NOTIFIER}${namespace ? `:${namespace}` : ''}` : `ksvc:${t.subscriber}`;
+    // A notifier is a Deployment behind a v1 Service, the rest Knative Services.
+    const sink = subscriberRef(t.subscriber).apiVersion === 'v1' ? `svc:${t.subscriber}${namespace ? `:${namespace}` : ''}` : `ksvc:${t.subscriber}`;
     out.push({
       step: 'trigger',
       name: t.name,
@@ -134,8 +137,8 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
   if (tickList.length) {
     out.push({
       step: 'trigger',
-      name: TICK_RELAY,
-      args: [TICK_RELAY, '--broker', broker.name, '--filter', `type=${PING_TYPE}`, '--sink', `ksvc:${TICK_RELAY}`, ...ns],
+      name: tickRelay.name,
+      args: [tickRelay.name, '--broker', broker.name, '--filter', `type=${PING_TYPE}`, '--sink', `ksvc:${tickRelay.name}`, ...ns],
     });
     for (const t of tickList) {
       out.push({
@@ -145,6 +148,7 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
       });
     }
   }
+  out.push({ step: 'rollout', name: notifier.name, args: [`deployment/${notifier.name}`] });
   return out;
 }
 

@@ -1,17 +1,21 @@
 /**
- * The deployment model: what each catalog function becomes in the cluster (bundle, env,
- * scaling, probes, resources, visibility, K_SINK), the periodic ticks, the HTTP routes.
- * Derived from contracts/catalog.ts and contracts/triggers.ts only, and shared by every
- * deployment artefact so they cannot disagree:
- *   scripts/generate.ts   knative/*.yaml, eventing/*.yaml and charts/microride/values.yaml
+ * The deployment model: what each catalog function (contracts/catalog.ts) and each workload
+ * (contracts/workloads.ts: the notifier, the tick relay, the migration job) becomes in the
+ * cluster (bundle, env, scaling, probes, resources, visibility, K_SINK), the periodic
+ * ticks, the HTTP routes. Derived from those two lists and contracts/triggers.ts only, and
+ * shared by every deployment artefact so they cannot disagree:
+ *   scripts/generate.ts         knative/*.yaml, eventing/*.yaml, charts/microride/values.yaml
  *   scripts/deploy/kn-plan.ts   the `kn` commands of scripts/kn-deploy.sh
+ *   scripts/build.ts            the bundles (workloadBundle)
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brokerEmits, catalog, scalingOf } from '../../contracts/catalog.js';
-import type { FunctionSpec, HttpFunction, Scaling, Store } from '../../contracts/catalog-types.js';
+import type { FunctionSpec, HttpFunction, Resources, Scaling, SecretKey, Store, Workload } from '../../contracts/catalog-types.js';
 import { broker, allTriggers, type TriggerDef } from '../../contracts/triggers.js';
+import { workloadOf } from '../../contracts/workloads.js';
+import { TICK_EXTENSION } from '../../platform/tick-relay.js';
 import { subscriberRef } from '../../eventing/manifests.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,31 +29,37 @@ export const DEFAULT_IMAGE = `${IMAGE_NAME}:${version}`;
 export const CONFIG_MAP = 'microride-env';
 /** Store URLs and keys; each function gets only the keys it needs (env valueFrom). */
 export const SECRET = 'microride-secrets';
-export const NOTIFIER = 'notifier';
-export const NOTIFIER_PORT = 8081;
-/** Knative Service that turns PingSource pings into catalog tick events (see tickRelay). */
-export const TICK_RELAY = 'microride-tick';
-/** CloudEvent extension on PingSource events naming the tick type to emit. */
-export const TICK_EXTENSION = 'microridetick';
-export const PING_TYPE = 'dev.knative.sources.ping';
+
+/** The workloads the chart, the manifests and the `kn` plan deploy: one of each kind. */
+export const notifier = workloadOf('notifier');
+export const tickRelay = workloadOf('tick-relay');
+export const migrationJob = workloadOf('job');
+
+export const NOTIFIER = notifier.name;
+export const NOTIFIER_PORT = notifier.port;
+/** Knative Service that turns PingSource pings into catalog tick events (see ticks()). */
+export const TICK_RELAY = tickRelay.name;
+/** CloudEvent extension on PingSource events naming the tick type to emit (the relay's own). */
+export { TICK_EXTENSION };
+/** What the tick relay's Trigger filters on: the one type a PingSource sends. */
+export const PING_TYPE = tickRelay.subscription.filter.type!;
+
+/** A workload's bundle in the image, e.g. dist/system/migrate.mjs. */
+export const workloadBundle = (w: Pick<Workload, 'bundle'>) => `dist/${w.bundle}.mjs`;
+/** A workload's short name: its bundle's file name (migrate, tick-relay, notifier). */
+export const workloadShortName = (w: Pick<Workload, 'bundle'>) => basename(w.bundle);
 
 export const partOf = { 'app.kubernetes.io/part-of': 'microride' };
 
-const storeEnv: Record<Store, string> = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mongo: 'MONGO_URL' };
+const storeEnv: Record<Store, SecretKey> = { postgres: 'DATABASE_URL', redis: 'REDIS_URL', mongo: 'MONGO_URL' };
 
-/**
- * Secrets a function needs beyond its stores, by function (least privilege: only the
- * quote's signer and its one verifier hold the quote key). The catalog does not declare
- * these; test/deploy/deploy.test.ts checks the table against the bundles (a bundle gets
- * QUOTE_SECRET exactly when it contains the quote signer).
- */
-const functionSecrets: Partial<Record<string, string[]>> = {
-  'analysis-quote': ['QUOTE_SECRET'],
-  'rides-request': ['QUOTE_SECRET'],
-};
+/** A workload's secret env: its stores' URLs, then the secrets its entry names. */
+export function workloadSecretEnv(w: Pick<Workload, 'stores' | 'secrets'>): SecretKey[] {
+  return [...new Set([...w.stores.map((s) => storeEnv[s]), ...w.secrets])];
+}
 
 /** Defaults the chart exposes as `defaults.*`; per-function overrides go in values. */
-export const defaultResources = {
+export const defaultResources: Resources = {
   requests: { cpu: '50m', memory: '96Mi' },
   limits: { cpu: '1', memory: '256Mi' },
 };
@@ -110,7 +120,9 @@ export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
     // Every function may verify access tokens; the JWKS function publishes the key.
     'JWT_PUBLIC_KEY',
     ...(spec.signsTokens ? ['JWT_PRIVATE_KEY'] : []),
-    ...(functionSecrets[spec.name] ?? []),
+    // Beyond stores and JWT keys, as the catalog entry declares (test/deploy checks them
+    // against what each bundle contains).
+    ...(spec.secrets ?? []),
   ];
   return {
     name: spec.name,
@@ -178,9 +190,9 @@ export function ticks(specs: readonly FunctionSpec[] = catalog): Tick[] {
   return ticksList;
 }
 
-export const tickRelayBundle = 'dist/system/tick-relay.mjs';
-export const migrateBundle = 'dist/system/migrate.mjs';
-export const notifierBundle = 'dist/notifier.mjs';
+export const tickRelayBundle = workloadBundle(tickRelay);
+export const migrateBundle = workloadBundle(migrationJob);
+export const notifierBundle = workloadBundle(notifier);
 
 export interface RouteGroup {
   /** HTTPRoute name. */

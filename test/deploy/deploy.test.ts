@@ -9,18 +9,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import { brokerEmits, catalog } from '../../contracts/catalog.js';
+import { notifierTriggers } from '../../contracts/triggers.js';
+import { entries, workloadOf, workloads } from '../../contracts/workloads.js';
 import { serviceMigrations } from '../../functions/migrations.js';
 import { db, closeClients, schemaName } from '../../platform/clients.js';
 import { dropSchema, migrate } from '../../platform/migrate.js';
 import { startSubscriber } from '../eventing/helpers.js';
 import { generateKeyPairPem } from '../../platform/auth/keys.js';
 import { startTickRelay, type TickRelay } from '../../platform/tick-relay.js';
-import { build, bundleInputs, BUDGET_BYTES, packagesOf, undeclaredDrivers, type BundleInfo } from '../../scripts/build.js';
-import { renderAll } from '../../scripts/generate.js';
+import { build, bundleInputs, BUDGET_BYTES, packagesOf, undeclaredDrivers, workloadEntry, type BundleInfo } from '../../scripts/build.js';
+import { renderAll, workloadFile } from '../../scripts/generate.js';
 import { plan } from '../../scripts/deploy/kn-plan.js';
-import { functions, pathMatch, root, routeGroups, ticks, triggers, MAX_RULES_PER_ROUTE } from '../../scripts/deploy/model.js';
+import {
+  functions, pathMatch, root, routeGroups, subscriberRef, ticks, triggers, workloadBundle, workloadSecretEnv, MAX_RULES_PER_ROUTE,
+} from '../../scripts/deploy/model.js';
 import { http, startBundle } from '../../scripts/deploy/spawn-bundle.js';
 import { verifyCommitted, verifyKn, verifyPostgresBudget, essentials, readObjects, PG_ADMIN_CONNECTIONS, type K8sObject } from '../../scripts/deploy/verify.js';
 
@@ -101,6 +106,71 @@ describe('manifests derived from the catalog', () => {
     for (const t of triggers()) expect(cmds.filter((c) => c.step === 'trigger' && c.name === t.name)).toHaveLength(1);
   });
 
+  it('every workload kind renders from its entry: objects, bundle, secrets', () => {
+    const committed = renderAll();
+    const expected = { notifier: ['Deployment', 'Service', 'PodDisruptionBudget'], 'tick-relay': ['Service'], job: ['Job'] } as const;
+    for (const w of workloads) {
+      const { path, objects } = workloadFile(w, 'img:1');
+      expect(committed.has(path), `${w.name}: ${path} is generated`).toBe(true);
+      const onDisk = parseAllDocuments(committed.get(path)!).map((d) => d.toJS() as K8sObject);
+      expect(onDisk.map((o) => o.kind)).toEqual(expected[w.kind]);
+      expect(objects.map((o) => (o as K8sObject).metadata.name)).toEqual(expected[w.kind].map(() => w.name));
+      const pod = (onDisk[0]!.spec as { template: { spec: { containers: { args: string[]; env?: { name: string; valueFrom?: unknown }[] }[] } } }).template.spec;
+      const c = pod.containers[0]!;
+      expect(c.args).toEqual([workloadBundle(w)]);
+      // Least privilege: its stores' URLs and the secrets its entry names, nothing else.
+      expect((c.env ?? []).filter((e) => e.valueFrom).map((e) => e.name)).toEqual(workloadSecretEnv(w));
+    }
+    expect(workloadSecretEnv(workloadOf('notifier'))).toEqual(['REDIS_URL', 'JWT_PUBLIC_KEY']);
+    expect(workloadSecretEnv(workloadOf('job'))).toEqual(['DATABASE_URL']);
+    expect(workloadSecretEnv(workloadOf('tick-relay'))).toEqual([]);
+  });
+
+  it('the notifier\'s Triggers come from its entry, to its v1 Service, in the YAML, the chart values and the kn plan', () => {
+    const n = workloadOf('notifier');
+    const mine = triggers().filter((t) => t.subscriber === n.name);
+    expect(mine).toEqual(notifierTriggers());
+    expect(mine.map((t) => t.filter.type)).toEqual(n.subscriptions.map((s) => s.filter.type));
+    expect(subscriberRef(n.name)).toEqual({ apiVersion: 'v1', kind: 'Service', name: n.name });
+    const files = renderAll();
+    const yamlTriggers = parseAllDocuments(files.get('eventing/triggers.yaml')!).map((d) => d.toJS() as K8sObject).filter((o) => (o.spec as { subscriber: { ref: { name: string } } }).subscriber.ref.name === n.name);
+    expect(yamlTriggers.map((o) => o.metadata.name)).toEqual(mine.map((t) => t.name));
+    const values = parseAllDocuments(files.get('charts/microride/values.yaml')!)[0]!.toJS() as {
+      triggers: { name: string; function: string }[];
+      notifier: { replicas: number; port: number; resources: unknown; podDisruptionBudget: { minAvailable: number } };
+    };
+    expect(values.triggers.filter((t) => t.function === n.name).map((t) => t.name)).toEqual(mine.map((t) => t.name));
+    expect(values.notifier).toMatchObject({ replicas: n.replicas, port: n.port, resources: n.resources, podDisruptionBudget: { minAvailable: n.minAvailable } });
+    const cmds = plan('img:1', 'ns');
+    for (const t of mine) expect(cmds.find((c) => c.step === 'trigger' && c.name === t.name)!.args).toContain('svc:notifier:ns');
+    expect(cmds.filter((c) => c.step === 'rollout').map((c) => c.args)).toEqual([[`deployment/${n.name}`]]);
+  });
+
+  it('the tick relay and the migration job come from their entries, in the manifests, the chart values and the kn plan', () => {
+    const relay = workloadOf('tick-relay');
+    const job = workloadOf('job');
+    const values = parseAllDocuments(renderAll().get('charts/microride/values.yaml')!)[0]!.toJS() as { tickRelay: { resources: unknown } };
+    expect(values.tickRelay.resources).toEqual(relay.resources);
+    const ticksYaml = parseAllDocuments(renderAll().get('knative/ticks.yaml')!).map((d) => d.toJS() as K8sObject);
+    const relayTrigger = ticksYaml.find((o) => o.kind === 'Trigger')!;
+    expect(relayTrigger.metadata.name).toBe(relay.name);
+    expect(relayTrigger.spec).toMatchObject({ filter: { attributes: relay.subscription.filter }, subscriber: { ref: { name: relay.name } }, delivery: relay.subscription.delivery });
+    const cmds = plan('img:1', 'ns');
+    const svc = cmds.find((c) => c.step === 'service' && c.name === relay.name)!.args;
+    expect(svc[svc.indexOf('--arg') + 1]).toBe(workloadBundle(relay));
+    expect(svc[svc.indexOf('--scale-max') + 1]).toBe(String(relay.scaling.maxScale));
+    const migrate = cmds.find((c) => c.step === 'migrate')!;
+    expect(migrate.args[0]).toBe(job.name);
+    expect(JSON.parse(migrate.args[1]!)).toMatchObject({ kind: 'Job', metadata: { name: job.name }, spec: { backoffLimit: job.backoffLimit } });
+  });
+
+  it('every secret a function or workload gets is a key of the chart\'s Secret', () => {
+    const values = parseAllDocuments(renderAll().get('charts/microride/values.yaml')!)[0]!.toJS() as { secrets: Record<string, string> };
+    const used = new Set([...functions().flatMap((f) => f.secretEnv), ...workloads.flatMap(workloadSecretEnv)]);
+    for (const key of used) expect(Object.keys(values.secrets), key).toContain(key);
+    expect(new Set(entries.map((e) => e.name)).size).toBe(entries.length);
+  });
+
   it('the kn comparison notices a difference', () => {
     const committed = readObjects(join(root, 'knative'));
     const errors: string[] = [];
@@ -159,11 +229,24 @@ describe('bundles', () => {
     await closeClients();
   });
 
+  it('builds each workload from its entry module: the job and the tick relay run their `run` export', () => {
+    for (const w of workloads) {
+      const entry = workloadEntry(w);
+      expect(entry).toContain(`${w.entry.module}.ts`);
+      if (w.entry.run) expect(entry).toContain(`await ${w.entry.run}();`);
+    }
+    for (const name of ['migrate', 'tick-relay']) {
+      const w = workloads.find((x) => workloadBundle(x).endsWith(`/${name}.mjs`))!;
+      // dist/<bundle>.mjs, under the build's outdir.
+      expect(bundles.find((b) => b.name === name)!.file.endsWith(workloadBundle(w).replace(/^dist\//, '/'))).toBe(true);
+    }
+  });
+
   it('npm run migrate and the migration Job\'s bundle apply every service\'s migrations and exit 0', async () => {
     const prefix = `${env.PG_SCHEMA_PREFIX}m${randomUUID().slice(0, 6)}_`;
     const run = promisify(execFile);
     const childEnv = { ...process.env, PG_SCHEMA_PREFIX: prefix, LOG_LEVEL: 'info' };
-    const services = Object.keys(serviceMigrations);
+    const services = [...workloadOf('job').migrates];
     const lines = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
     try {
       const npm = await run('npm', ['run', '--silent', 'migrate'], { cwd: root, env: childEnv, timeout: 120_000 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, it, expect } from 'vitest';
 import { route, NOTIFIED_TYPES } from '../../notifier/routing.js';
 import { eventCatalog } from '../../contracts/events.js';
-import { notifierSubscriptions } from '../../contracts/notifier.js';
+import { workloadOf } from '../../contracts/workloads.js';
 import { notifierTriggers } from '../../contracts/triggers.js';
 import { broker } from '../../contracts/triggers.js';
 import { connect, postEvent, receivesNothing, ride, signToken, useNotifier } from './helpers.js';
@@ -53,7 +53,7 @@ describe('notifier routing table (pure)', () => {
   });
 
   it('subscribes to exactly the pushed types, all in the event catalog', () => {
-    const types = notifierSubscriptions.map((s) => s.filter.type);
+    const types = workloadOf('notifier').subscriptions.map((s) => s.filter.type);
     for (const t of types) expect(Object.keys(eventCatalog)).toContain(t);
     expect(types).toEqual(NOTIFIED_TYPES);
     const triggers = notifierTriggers(broker);
