@@ -4,12 +4,12 @@
  *
  *   - knative/: every catalog function has exactly one Knative Service (named after it, its
  *     bundle in args), every emitting function exactly one SinkBinding to the Broker, every
- *     tick one PingSource; nothing extra.
+ *     tick one PingSource, every workload (contracts/workloads.ts) its objects; nothing extra.
  *   - eventing/triggers.yaml: every subscription (contracts/triggers.ts) exactly one Trigger
  *     with its filter and subscriber.
  *   - --helm FILE (default values render): the chart renders the same Knative Services,
- *     SinkBindings, Broker, Triggers, PingSources and notifier as the committed manifests
- *     (spec equal; labels may add Helm's).
+ *     SinkBindings, Broker, Triggers, PingSources, notifier and migration Job as the committed
+ *     manifests (spec equal; labels may add Helm's, the Job Helm's hook annotations).
  *   - --helm-prod FILE: the same set of objects (values may change scaling/resources).
  *   - --kn DIR (kn service create --target output): per function the same image, args, env
  *     names, envFrom, scaling annotations, concurrency, timeout, probe paths, resources.
@@ -24,7 +24,9 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { configSchema } from '../../platform/config.js';
-import { CONFIG_MAP, DEFAULT_IMAGE, TICK_RELAY, functions, root, subscriberRef, ticks, triggers } from './model.js';
+import { workloads, workloadsOf } from '../../contracts/workloads.js';
+import { workloadFile } from '../generate.js';
+import { CONFIG_MAP, DEFAULT_IMAGE, functions, root, subscriberRef, ticks, triggers } from './model.js';
 
 export type K8sObject = {
   apiVersion: string;
@@ -80,8 +82,15 @@ export function verifyCommitted(errors: string[]): { knative: K8sObject[]; event
     const bindings = knative.filter((o) => o.kind === 'SinkBinding' && (o.spec?.subject as { name?: string } | undefined)?.name === fn.name);
     check(errors, bindings.length === (fn.emits ? 1 : 0), `knative/: function ${fn.name} ${fn.emits ? 'emits events' : 'emits nothing'} but has ${bindings.length} SinkBindings`);
   }
-  const known = new Set([...fns.map((f) => f.name), TICK_RELAY]);
+  const known = new Set([...fns.map((f) => f.name), ...workloadsOf('tick-relay').map((w) => w.name)]);
   for (const o of ksvcs) check(errors, known.has(o.metadata.name), `knative/: Knative Service ${o.metadata.name} is not in the catalog`);
+  // Every workload (contracts/workloads.ts) has its objects, once each.
+  for (const w of workloads) {
+    for (const want of workloadFile(w).objects as K8sObject[]) {
+      const n = knative.filter((o) => key(o) === key(want) && o.apiVersion === want.apiVersion).length;
+      check(errors, n === 1, `knative/: ${w.kind} ${w.name} has ${n} ${want.apiVersion} ${key(want)} (want exactly 1)`);
+    }
+  }
 
   const pings = knative.filter((o) => o.kind === 'PingSource');
   for (const t of ticks()) {
@@ -109,7 +118,7 @@ export function verifyCommitted(errors: string[]): { knative: K8sObject[]; event
 export function verifyHelm(errors: string[], rendered: K8sObject[], committed: K8sObject[], label: string): void {
   const byKey = countBy(rendered, key);
   for (const [k, n] of byKey) check(errors, n === 1, `${label}: ${k} rendered ${n} times`);
-  const comparable = committed.filter((o) => ['Service', 'SinkBinding', 'Broker', 'Trigger', 'PingSource', 'RabbitmqBrokerConfig', 'Deployment', 'PodDisruptionBudget', 'ConfigMap'].includes(o.kind));
+  const comparable = committed.filter((o) => ['Service', 'SinkBinding', 'Broker', 'Trigger', 'PingSource', 'RabbitmqBrokerConfig', 'Deployment', 'PodDisruptionBudget', 'ConfigMap', 'Job'].includes(o.kind));
   for (const want of comparable) {
     const got = rendered.find((o) => key(o) === key(want) && o.apiVersion === want.apiVersion);
     if (!got) {
@@ -117,7 +126,9 @@ export function verifyHelm(errors: string[], rendered: K8sObject[], committed: K
       continue;
     }
     check(errors, hasLabels(got, want), `${label}: ${key(want)} lacks labels ${JSON.stringify(want.metadata.labels)}`);
-    check(errors, isDeepStrictEqual(got.metadata.annotations ?? {}, want.metadata.annotations ?? {}), `${label}: ${key(want)} annotations differ: ${JSON.stringify(got.metadata.annotations)} vs ${JSON.stringify(want.metadata.annotations)}`);
+    // The chart runs the migration Job as a Helm hook; the hook annotations are Helm's own.
+    const gotAnnotations = Object.fromEntries(Object.entries(got.metadata.annotations ?? {}).filter(([k]) => !(want.kind === 'Job' && k.startsWith('helm.sh/'))));
+    check(errors, isDeepStrictEqual(gotAnnotations, want.metadata.annotations ?? {}), `${label}: ${key(want)} annotations differ: ${JSON.stringify(got.metadata.annotations)} vs ${JSON.stringify(want.metadata.annotations)}`);
     let gotSpec: unknown = got.spec ?? got.data;
     const wantSpec: unknown = want.spec ?? want.data;
     // The chart stamps a config checksum on the notifier's and every function's pod template
