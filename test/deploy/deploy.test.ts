@@ -15,6 +15,7 @@ import { brokerEmits, catalog } from '../../contracts/catalog.js';
 import { notifierTriggers } from '../../contracts/triggers.js';
 import { entries, workloadOf, workloads } from '../../contracts/workloads.js';
 import { serviceMigrations } from '../../functions/migrations.js';
+import { notifierConfig } from '../../notifier/config.js';
 import { db, closeClients, schemaName } from '../../platform/clients.js';
 import { dropSchema, migrate } from '../../platform/migrate.js';
 import { startSubscriber } from '../eventing/helpers.js';
@@ -124,6 +125,8 @@ describe('manifests derived from the catalog', () => {
     expect(workloadSecretEnv(workloadOf('notifier'))).toEqual(['REDIS_URL', 'JWT_PUBLIC_KEY']);
     expect(workloadSecretEnv(workloadOf('job'))).toEqual(['DATABASE_URL']);
     expect(workloadSecretEnv(workloadOf('tick-relay'))).toEqual([]);
+    // The notifier listens where its entry says even without NOTIFIER_PORT (as under npm start).
+    expect(notifierConfig({}).NOTIFIER_PORT).toBe(workloadOf('notifier').port);
   });
 
   it('the notifier\'s Triggers come from its entry, to its v1 Service, in the YAML, the chart values and the kn plan', () => {
