@@ -45,6 +45,24 @@ export const toOwn = (r: DriverRow): OwnDriver => ({
 export const findByUser = (userId: string) => driversTable().where({ user_id: userId }).first<DriverRow | undefined>();
 export const findById = (id: string) => driversTable().where({ id }).first<DriverRow | undefined>();
 
+/** Runs `work` in one PostgreSQL transaction: committed when it resolves, rolled back when it throws. */
+export const transaction = <T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> => db().transaction(work);
+
+/** The profile's columns as a registration writes them; the rest take their defaults. */
+export interface NewDriverRow {
+  user_id: string;
+  display_name: string;
+  license_number: string;
+  vehicle_make: string;
+  vehicle_model: string;
+  vehicle_plate: string;
+  vehicle_class: DriverRow['vehicle_class'];
+  vehicle_seats: number;
+}
+
+/** Rejects with PostgreSQL's 23505 when the user or the plate already has a profile (see uniqueViolation). */
+export const insertDriver = (trx: Knex.Transaction, row: NewDriverRow) => driversTable(trx).insert(row).returning<DriverRow[]>('*');
+
 /** Which unique constraint a 23505 hit, so the client hears which field clashed. */
 export function uniqueViolation(err: unknown): 'user_id' | 'vehicle_plate' | null {
   const e = err as { code?: string; constraint?: string };
