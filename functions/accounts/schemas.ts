@@ -47,3 +47,4 @@ export const tokens = z
 
 export type User = z.infer<typeof user>;
 export type RegisterBody = z.infer<typeof registerBody>;
+export type LoginBody = z.infer<typeof loginBody>;
