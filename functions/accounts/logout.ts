@@ -1,3 +1,4 @@
+import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { db } from '../../platform/clients.js';
@@ -10,11 +11,25 @@ const route = routeOf(spec, {
   responses: { 204: { description: 'Session revoked: its access and refresh tokens stop working on every function' } },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { sessionId, userId } = c.get('principal');
+/** The Redis revocation mark every verifier checks, and the sessions table; fakes in the unit test. */
+export interface Stores {
+  revokeSession(sessionId: string): Promise<void>;
+  /** Marks the session's row revoked (outside any transaction). */
+  revokeSessionRow(sessionId: string, reason: string): Promise<void>;
+}
+
+/** Revokes the caller's session: its access and refresh tokens stop working everywhere. */
+export async function handle(
+  { sessionId, userId, log }: { sessionId: string; userId: string; log: Pick<Logger, 'info'> },
+  stores: Stores = { revokeSession, revokeSessionRow: (id, reason) => revokeSessionRow(db(), id, reason) },
+): Promise<void> {
   // Redis first: that is what every verifier checks, so the revocation is live at once.
-  await revokeSession(sessionId);
-  await revokeSessionRow(db(), sessionId, 'logout');
-  c.get('log').info({ userId, sessionId }, 'logout');
+  await stores.revokeSession(sessionId);
+  await stores.revokeSessionRow(sessionId, 'logout');
+  log.info({ userId, sessionId }, 'logout');
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => {
+  await handle({ ...c.get('principal'), log: c.get('log') });
   return c.body(null, 204);
 });

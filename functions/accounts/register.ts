@@ -1,12 +1,15 @@
+import type { Knex } from 'knex';
+import type { HttpFunction } from '../../contracts/catalog-types.js';
+import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
 import { conflict } from '../../platform/problem.js';
 import { cacheUser } from '../../platform/auth/session-cache.js';
-import { registerBody, user } from './schemas.js';
-import { hashPassword } from './passwords.js';
-import { insertUser, toUser } from './store.js';
 import { enqueueEvent } from '../../platform/events/outbox.js';
+import type { EventInput } from '../../platform/events/emit.js';
+import { registerBody, user, type RegisterBody, type User } from './schemas.js';
+import { hashPassword } from './passwords.js';
+import { insertUser, toUser, transaction, type UserRow } from './store.js';
 
 const spec = httpSpec('accounts-register');
 
@@ -18,18 +21,34 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const body = c.req.valid('json');
-  const passwordHash = await hashPassword(body.password);
-  const created = await db().transaction(async (trx) => {
-    const row = await insertUser(trx, { email: body.email, name: body.name, role: body.role, passwordHash });
+/** The password hash, the users table and its outbox (one transaction), then the Redis profile cache; fakes in the unit test. */
+export interface Stores {
+  hashPassword(password: string): Promise<string>;
+  transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T>;
+  insertUser(trx: Knex.Transaction, u: { email: string; name: string; role: User['role']; passwordHash: string }): Promise<UserRow | null>;
+  enqueueEvent(trx: Knex.Transaction, spec: HttpFunction, event: EventInput<'microride.user.registered'>): Promise<unknown>;
+  cacheUser(user: User): Promise<void>;
+}
+
+/** Creates the account and its microride.user.registered event together; 409 when the email is taken, whatever its case. */
+export async function handle(
+  { email, password, name, role, log }: RegisterBody & { log: Pick<Logger, 'info'> },
+  stores: Stores = { hashPassword, transaction, insertUser, enqueueEvent, cacheUser },
+): Promise<User> {
+  const passwordHash = await stores.hashPassword(password);
+  const created = await stores.transaction(async (trx) => {
+    const row = await stores.insertUser(trx, { email, name, role, passwordHash });
     if (!row) return null;
     const user = toUser(row);
-    await enqueueEvent(trx, spec, { type: 'microride.user.registered', subject: user.id, data: { userId: user.id, role: user.role, email: user.email } });
+    await stores.enqueueEvent(trx, spec, { type: 'microride.user.registered', subject: user.id, data: { userId: user.id, role: user.role, email: user.email } });
     return user;
   });
   if (!created) throw conflict('an account with this email already exists', { errors: [{ path: 'email', message: 'already registered' }] });
-  await cacheUser(created);
-  c.get('log').info({ userId: created.id, role: created.role }, 'user registered');
-  return c.json(created, 201, { location: '/api/v1/users/me' });
-});
+  await stores.cacheUser(created);
+  log.info({ userId: created.id, role: created.role }, 'user registered');
+  return created;
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) =>
+  c.json(await handle({ ...c.req.valid('json'), log: c.get('log') }), 201, { location: '/api/v1/users/me' }),
+);

@@ -46,3 +46,5 @@ export const tokens = z
   .openapi('Tokens');
 
 export type User = z.infer<typeof user>;
+export type RegisterBody = z.infer<typeof registerBody>;
+export type LoginBody = z.infer<typeof loginBody>;

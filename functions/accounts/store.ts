@@ -6,7 +6,7 @@ import type { User } from './schemas.js';
 export const accountsSchema = () => schemaName('accounts');
 const users = (k: Knex | Knex.Transaction = db()) => k.withSchema(accountsSchema()).table('users');
 
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string;
   name: string;
@@ -24,6 +24,9 @@ export const toUser = (r: UserRow): User => ({
   status: r.status,
   createdAt: r.created_at.toISOString(),
 });
+
+/** Runs `work` in one PostgreSQL transaction: committed when it resolves, rolled back when it throws. */
+export const transaction = <T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> => db().transaction(work);
 
 /** Inserts a user; returns null when the email (case-insensitively) is taken. */
 export async function insertUser(

@@ -42,3 +42,5 @@ export async function tokenPair(trx: Knex.Transaction, user: User, sessionId: st
   const [accessToken, refreshToken] = await Promise.all([signAccessToken(user, sessionId), newRefreshToken(trx, sessionId)]);
   return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: config().ACCESS_TOKEN_TTL_SECONDS, user };
 }
+
+export type TokenPair = Awaited<ReturnType<typeof tokenPair>>;

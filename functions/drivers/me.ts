@@ -1,8 +1,8 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { HttpProblem } from '../../platform/problem.js';
-import { ownDriver } from './schemas.js';
-import { findByUser, toOwn } from './store.js';
+import { ownDriver, type OwnDriver } from './schemas.js';
+import { findByUser, toOwn, type DriverRow } from './store.js';
 
 const spec = httpSpec('drivers-me');
 
@@ -13,8 +13,16 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const row = await findByUser(c.get('principal').userId);
+/** What the operation reads: the drivers table by default, a fake in the unit test. */
+export interface Stores {
+  findByUser(userId: string): Promise<DriverRow | undefined>;
+}
+
+/** The caller's own profile, licence included; 404 until they have registered one. */
+export async function handle(input: { userId: string }, stores: Stores = { findByUser }): Promise<OwnDriver> {
+  const row = await stores.findByUser(input.userId);
   if (!row) throw new HttpProblem(404, 'you have no driver profile yet; create it with POST /api/v1/drivers');
-  return c.json(toOwn(row), 200);
-});
+  return toOwn(row);
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle({ userId: c.get('principal').userId }), 200));

@@ -45,5 +45,6 @@ export const ownDriver = publicDriver
 
 export const availabilityBody = z.object({ status: z.enum(['online', 'offline']) }).strict().openapi('AvailabilityRequest');
 
+export type RegisterDriverBody = z.infer<typeof registerDriverBody>;
 export type OwnDriver = z.infer<typeof ownDriver>;
 export type PublicDriver = z.infer<typeof publicDriver>;

@@ -45,6 +45,34 @@ export const toOwn = (r: DriverRow): OwnDriver => ({
 export const findByUser = (userId: string) => driversTable().where({ user_id: userId }).first<DriverRow | undefined>();
 export const findById = (id: string) => driversTable().where({ id }).first<DriverRow | undefined>();
 
+/** Runs `work` in one PostgreSQL transaction: committed when it resolves, rolled back when it throws. */
+export const transaction = <T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> => db().transaction(work);
+
+/** The driver's row, locked until the transaction ends, so their status changes run one at a time. */
+export const lockByUser = (trx: Knex.Transaction, userId: string) =>
+  driversTable(trx).where({ user_id: userId }).forUpdate().first<DriverRow | undefined>();
+
+/** The profile's columns as a registration writes them; the rest take their defaults. */
+export interface NewDriverRow {
+  user_id: string;
+  display_name: string;
+  license_number: string;
+  vehicle_make: string;
+  vehicle_model: string;
+  vehicle_plate: string;
+  vehicle_class: DriverRow['vehicle_class'];
+  vehicle_seats: number;
+}
+
+/** Rejects with PostgreSQL's 23505 when the user or the plate already has a profile (see uniqueViolation). */
+export const insertDriver = (trx: Knex.Transaction, row: NewDriverRow) => driversTable(trx).insert(row).returning<DriverRow[]>('*');
+
+/** Sets the status and raises status_version, which orders the live-index writes (live.ts). */
+export async function setStatus(trx: Knex.Transaction, id: string, status: DriverRow['status']): Promise<DriverRow | undefined> {
+  const [updated] = await driversTable(trx).where({ id }).update({ status, status_version: trx.raw('status_version + 1'), updated_at: trx.fn.now() }).returning<DriverRow[]>('*');
+  return updated;
+}
+
 /** Which unique constraint a 23505 hit, so the client hears which field clashed. */
 export function uniqueViolation(err: unknown): 'user_id' | 'vehicle_plate' | null {
   const e = err as { code?: string; constraint?: string };

@@ -1,31 +1,45 @@
+import type { Logger } from '../../platform/logger.js';
 import { eventSpec } from '../../platform/route.js';
 import { createEventApp } from '../../platform/events/receive.js';
 import { noDedupe } from '../../platform/events/idempotency.js';
-import { tripAccepted, tripEnded } from './trips.js';
+import { tripAccepted, tripEnded, type TripOutcome } from './trips.js';
 
 const spec = eventSpec('drivers-trip-status');
+
+/** The ride events that move a driver's availability, as delivered (data already validated against the catalog). */
+export type TripEvent =
+  | { type: 'microride.ride.accepted' | 'microride.ride.completed'; data: { rideId: string; driverId: string } }
+  | { type: 'microride.ride.cancelled'; data: { rideId: string; driverId: string | null } };
+
+/** The trip steps in PostgreSQL (trips.ts) by default, fakes in the unit test. */
+export interface Stores {
+  tripAccepted(rideId: string, driverUserId: string): Promise<TripOutcome>;
+  tripEnded(rideId: string, driverUserId: string): Promise<TripOutcome>;
+}
 
 /**
  * Availability follows the driver's trips: on_trip from acceptance, back online when that
  * ride ends. Idempotent and order-tolerant by construction (see trips.ts), so no Dedupe.
  */
+export async function handle(event: TripEvent, { log }: { log: Pick<Logger, 'info'> }, stores: Stores = { tripAccepted, tripEnded }): Promise<void> {
+  const { rideId, driverId } = event.data;
+  if (event.type === 'microride.ride.accepted') {
+    const outcome = await stores.tripAccepted(rideId, event.data.driverId);
+    log.info({ rideId, driverId, outcome }, 'trip accepted');
+    return;
+  }
+  // Cancelled before a driver accepted: nobody's availability changes.
+  if (!driverId) return;
+  const outcome = await stores.tripEnded(rideId, driverId);
+  log.info({ rideId, driverId, outcome }, event.type === 'microride.ride.completed' ? 'trip completed' : 'trip cancelled');
+}
+
 export default createEventApp(
   spec,
   {
-    'microride.ride.accepted': async (e, { log }) => {
-      const outcome = await tripAccepted(e.data.rideId, e.data.driverId);
-      log.info({ rideId: e.data.rideId, driverId: e.data.driverId, outcome }, 'trip accepted');
-    },
-    'microride.ride.completed': async (e, { log }) => {
-      const outcome = await tripEnded(e.data.rideId, e.data.driverId);
-      log.info({ rideId: e.data.rideId, driverId: e.data.driverId, outcome }, 'trip completed');
-    },
-    'microride.ride.cancelled': async (e, { log }) => {
-      // Cancelled before a driver accepted: nobody's availability changes.
-      if (!e.data.driverId) return;
-      const outcome = await tripEnded(e.data.rideId, e.data.driverId);
-      log.info({ rideId: e.data.rideId, driverId: e.data.driverId, outcome }, 'trip cancelled');
-    },
+    'microride.ride.accepted': (e, ctx) => handle(e, ctx),
+    'microride.ride.completed': (e, ctx) => handle(e, ctx),
+    'microride.ride.cancelled': (e, ctx) => handle(e, ctx),
   },
   { dedupe: noDedupe() },
 );

@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { db, schemaName } from '../../platform/clients.js';
-import { driversSchema, driversTable, type DriverRow } from './store.js';
+import { driversSchema, driversTable, lockByUser, type DriverRow } from './store.js';
 import { syncLiveStatus } from './live.js';
 
 const finishedRides = (k: Knex | Knex.Transaction) => k.withSchema(schemaName('drivers')).table('finished_rides');
@@ -26,9 +26,6 @@ async function pruneFinishedRides(): Promise<void> {
 }
 
 export type TripOutcome = 'on_trip' | 'online' | 'unchanged' | 'no_driver';
-
-const lockDriver = (trx: Knex.Transaction, userId: string) =>
-  driversTable(trx).where({ user_id: userId }).forUpdate().first<DriverRow | undefined>();
 
 /** One trip step: the migration's function does lock-then-decide in one call (trip-functions.ts). */
 async function tripStep(fn: 'trip_accepted' | 'trip_ended', rideId: string, driverUserId: string): Promise<TripOutcome> {
@@ -55,7 +52,7 @@ export type RatingOutcome = 'counted' | 'duplicate' | 'no_driver';
 /** microride.ride.rated: one rating per ride; the average is recomputed from the ratings held. */
 export async function rideRated(rideId: string, driverUserId: string, stars: number): Promise<RatingOutcome> {
   return db().transaction(async (trx) => {
-    const row = await lockDriver(trx, driverUserId);
+    const row = await lockByUser(trx, driverUserId);
     const inserted = await ratings(trx)
       .insert({ ride_id: rideId, driver_user_id: driverUserId, stars })
       .onConflict('ride_id')

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { describe, expect, it } from 'vitest';
+import { HttpProblem } from '../../platform/problem.js';
+import { handle, type Stores } from './register.js';
+import type { UserRow } from './store.js';
+
+const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
+const PASSWORD = 'correct horse battery';
+
+/** A users table holding the emails in `taken`; `steps` records every call in order. */
+function fakeStores(taken: string[] = []) {
+  const steps: string[] = [];
+  const rows: UserRow[] = [];
+  const events: Parameters<Stores['enqueueEvent']>[2][] = [];
+  const logs: [unknown, string | undefined][] = [];
+  const stores: Stores = {
+    hashPassword: async (password) => (steps.push('hash'), `scrypt$fake$${password.length}`),
+    async transaction(work) {
+      steps.push('begin');
+      const out = await work(TRX);
+      steps.push('commit');
+      return out;
+    },
+    async insertUser(trx, u) {
+      expect(trx).toBe(TRX);
+      steps.push('insert');
+      if (taken.some((e) => e.toLowerCase() === u.email.toLowerCase())) return null;
+      const row: UserRow = { id: randomUUID(), email: u.email, name: u.name, role: u.role, status: 'active', password_hash: u.passwordHash, created_at: new Date('2026-01-02T03:04:05.000Z') };
+      rows.push(row);
+      return row;
+    },
+    async enqueueEvent(trx, spec, event) {
+      expect(trx).toBe(TRX);
+      expect(spec.name).toBe('accounts-register');
+      steps.push(`event ${event.type}`);
+      events.push(event);
+    },
+    async cacheUser(user) {
+      steps.push(`cache ${user.id}`);
+    },
+  };
+  const log = { info: (obj: unknown, msg?: string) => void logs.push([obj, msg]) };
+  return { stores, steps, rows, events, logs, log };
+}
+
+describe('accounts-register handle', () => {
+  it('stores only the hash, emits user.registered in the same transaction, caches the profile, and returns it without the hash', async () => {
+    const { stores, steps, rows, events, logs, log } = fakeStores();
+    const out = await handle({ email: 'Ada@Example.com', password: PASSWORD, name: 'Ada', role: 'driver', log }, stores);
+
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ email: 'Ada@Example.com', name: 'Ada', role: 'driver', password_hash: `scrypt$fake$${PASSWORD.length}` });
+    expect(out).toEqual({ id: rows[0]!.id, email: 'Ada@Example.com', name: 'Ada', role: 'driver', status: 'active', createdAt: '2026-01-02T03:04:05.000Z' });
+    expect(events).toEqual([{ type: 'microride.user.registered', subject: out.id, data: { userId: out.id, role: 'driver', email: 'Ada@Example.com' } }]);
+    // Hashing (the slow part) happens before the transaction opens; the cache only after it commits.
+    expect(steps).toEqual(['hash', 'begin', 'insert', 'event microride.user.registered', 'commit', `cache ${out.id}`]);
+    expect(logs).toEqual([[{ userId: out.id, role: 'driver' }, 'user registered']]);
+    expect(JSON.stringify({ out, events, logs })).not.toContain(PASSWORD);
+    expect(JSON.stringify(out)).not.toContain('scrypt');
+  });
+
+  it('is a 409 on the email field when the address is taken, and emits, caches and logs nothing', async () => {
+    const { stores, steps, events, logs, log } = fakeStores(['ada@example.com']);
+    const err = await handle({ email: 'ADA@example.com', password: PASSWORD, name: 'Ada', role: 'rider', log }, stores).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect((err as HttpProblem).status).toBe(409);
+    expect((err as HttpProblem).detail).toBe('an account with this email already exists');
+    expect((err as HttpProblem).extra.errors).toEqual([{ path: 'email', message: 'already registered' }]);
+    expect(events).toEqual([]);
+    expect(logs).toEqual([]);
+    expect(steps).toEqual(['hash', 'begin', 'insert', 'commit']);
+  });
+});

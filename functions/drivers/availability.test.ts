@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { describe, expect, it } from 'vitest';
+import { HttpProblem } from '../../platform/problem.js';
+import { handle, type Stores } from './availability.js';
+import type { DriverRow } from './store.js';
+
+const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
+
+const row = (over: Partial<DriverRow> = {}): DriverRow => ({
+  id: randomUUID(),
+  user_id: randomUUID(),
+  display_name: 'Grace',
+  license_number: 'LIC-OWN-1',
+  vehicle_make: 'Toyota',
+  vehicle_model: 'Prius',
+  vehicle_plate: 'AB123',
+  vehicle_class: 'comfort',
+  vehicle_seats: 4,
+  status: 'offline',
+  rating_avg: null,
+  rating_count: 0,
+  current_ride_id: null,
+  status_version: '3',
+  created_at: new Date('2026-01-02T03:04:05.000Z'),
+  updated_at: new Date('2026-01-02T03:04:05.000Z'),
+  ...over,
+});
+
+/** One driver's row; `steps` records what happened in order, commits included. */
+function fakeStores(driver: DriverRow | undefined) {
+  const steps: string[] = [];
+  const events: Parameters<Stores['enqueueEvent']>[2][] = [];
+  const synced: DriverRow[] = [];
+  const stores: Stores = {
+    async transaction(work) {
+      steps.push('begin');
+      try {
+        const out = await work(TRX);
+        steps.push('commit');
+        return out;
+      } catch (err) {
+        steps.push('rollback');
+        throw err;
+      }
+    },
+    async lockByUser(trx, userId) {
+      expect(trx).toBe(TRX);
+      steps.push(`lock ${userId}`);
+      return driver && driver.user_id === userId ? driver : undefined;
+    },
+    async setStatus(trx, id, status) {
+      expect(trx).toBe(TRX);
+      steps.push(`set ${status}`);
+      if (!driver || driver.id !== id) return undefined;
+      return { ...driver, status, status_version: String(Number(driver.status_version) + 1), updated_at: new Date('2026-01-02T04:00:00.000Z') };
+    },
+    async enqueueEvent(trx, spec, event) {
+      expect(trx).toBe(TRX);
+      expect(spec.name).toBe('drivers-availability');
+      steps.push(`event ${event.type}`);
+      events.push(event);
+    },
+    async syncLiveStatus(r) {
+      steps.push(`sync ${r.status}@${r.status_version}`);
+      synced.push(r);
+    },
+  };
+  return { stores, steps, events, synced };
+}
+
+describe('drivers-availability handle', () => {
+  it('goes online under the row lock, emits availability_changed, then mirrors the committed row to the live index', async () => {
+    const d = row();
+    const { stores, steps, events } = fakeStores(d);
+    const out = await handle({ userId: d.user_id, status: 'online' }, stores);
+    expect(steps).toEqual(['begin', `lock ${d.user_id}`, 'set online', 'event microride.driver.availability_changed', 'commit', 'sync online@4']);
+    expect(events).toEqual([
+      { type: 'microride.driver.availability_changed', subject: d.id, data: { driverId: d.id, userId: d.user_id, status: 'online', vehicleClass: 'comfort' } },
+    ]);
+    expect(out).toMatchObject({ id: d.id, userId: d.user_id, status: 'online', licenseNumber: 'LIC-OWN-1', updatedAt: '2026-01-02T04:00:00.000Z' });
+  });
+
+  it('changes nothing and emits nothing when already in that status, but still repairs the live index', async () => {
+    const d = row({ status: 'online' });
+    const { stores, steps, events, synced } = fakeStores(d);
+    const out = await handle({ userId: d.user_id, status: 'online' }, stores);
+    expect(steps).toEqual(['begin', `lock ${d.user_id}`, 'commit', 'sync online@3']);
+    expect(events).toEqual([]);
+    expect(synced).toEqual([d]);
+    expect(out.status).toBe('online');
+  });
+
+  it('is a 409 with the current status while on a trip, and writes nothing', async () => {
+    const d = row({ status: 'on_trip', current_ride_id: randomUUID() });
+    const { stores, steps, events, synced } = fakeStores(d);
+    const err = await handle({ userId: d.user_id, status: 'offline' }, stores).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect((err as HttpProblem).status).toBe(409);
+    expect((err as HttpProblem).detail).toBe('you are on a trip; availability changes when it ends');
+    expect((err as HttpProblem).extra.currentStatus).toBe('on_trip');
+    expect(steps).toEqual(['begin', `lock ${d.user_id}`, 'rollback']);
+    expect(events).toEqual([]);
+    expect(synced).toEqual([]);
+  });
+
+  it('is a 404 that says how to create a profile when the caller has none', async () => {
+    const { stores, events, synced } = fakeStores(undefined);
+    const err = await handle({ userId: randomUUID(), status: 'online' }, stores).catch((e: unknown) => e);
+    expect((err as HttpProblem).status).toBe(404);
+    expect((err as HttpProblem).detail).toBe('you have no driver profile yet; create it with POST /api/v1/drivers');
+    expect(events).toEqual([]);
+    expect(synced).toEqual([]);
+  });
+});

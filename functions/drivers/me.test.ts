@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { HttpProblem } from '../../platform/problem.js';
+import { handle } from './me.js';
+import type { DriverRow } from './store.js';
+
+const row = (over: Partial<DriverRow> = {}): DriverRow => ({
+  id: randomUUID(),
+  user_id: randomUUID(),
+  display_name: 'Grace',
+  license_number: 'LIC-OWN-1',
+  vehicle_make: 'Toyota',
+  vehicle_model: 'Prius',
+  vehicle_plate: 'AB123',
+  vehicle_class: 'comfort',
+  vehicle_seats: 4,
+  status: 'offline',
+  rating_avg: null,
+  rating_count: 0,
+  current_ride_id: null,
+  status_version: '0',
+  created_at: new Date('2026-01-02T03:04:05.000Z'),
+  updated_at: new Date('2026-01-02T03:04:06.000Z'),
+  ...over,
+});
+
+describe('drivers-me handle', () => {
+  it("looks the profile up by the caller's account id and shows them their licence", async () => {
+    const r = row();
+    const asked: string[] = [];
+    const out = await handle({ userId: r.user_id }, { findByUser: async (userId) => (asked.push(userId), userId === r.user_id ? r : undefined) });
+    expect(asked).toEqual([r.user_id]);
+    expect(out).toEqual({
+      id: r.id,
+      name: 'Grace',
+      vehicle: { make: 'Toyota', model: 'Prius', plate: 'AB123', class: 'comfort', seats: 4 },
+      status: 'offline',
+      rating: { average: null, count: 0 },
+      userId: r.user_id,
+      licenseNumber: 'LIC-OWN-1',
+      createdAt: '2026-01-02T03:04:05.000Z',
+      updatedAt: '2026-01-02T03:04:06.000Z',
+    });
+  });
+
+  it('is a 404 problem that says how to create a profile when there is none', async () => {
+    const err = await handle({ userId: randomUUID() }, { findByUser: async () => undefined }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect((err as HttpProblem).status).toBe(404);
+    expect((err as HttpProblem).detail).toBe('you have no driver profile yet; create it with POST /api/v1/drivers');
+  });
+});
