@@ -98,15 +98,16 @@ export function providedSettings(): Record<string, string> {
 }
 
 /**
- * Hands this process settings in code. With `environmentWins`, a variable the environment
- * sets already keeps its value (an operator's explicit setting beats a platform default).
+ * Hands this process settings in code. With `environmentWins`, a variable that is set
+ * already, in the environment or in code, keeps its value (an operator's or a test's
+ * explicit setting beats a platform default).
  * An undefined value withdraws a setting provided before. Every settings handle re-reads
  * on its next use.
  */
 export function provideSettings(settings: Readonly<Record<string, string | undefined>>, opts: { environmentWins?: boolean } = {}): void {
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) provided.delete(key);
-    else if (!(opts.environmentWins && process.env[key] !== undefined)) provided.set(key, value);
+    else if (!(opts.environmentWins && (process.env[key] !== undefined || provided.has(key)))) provided.set(key, value);
   }
   resetConfig();
 }
