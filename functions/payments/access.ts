@@ -2,18 +2,20 @@
 import type { Principal } from '../../platform/auth/verify.js';
 import { config } from '../../platform/config.js';
 import { forbidden, notFound } from '../../platform/problem.js';
-import { paymentsOfRide, type PaymentRow } from './store.js';
+import type { PaymentRow } from './store.js';
 
-export const isParty = (r: PaymentRow, p: Principal) => p.role === 'admin' || r.rider_id === p.userId || r.driver_id === p.userId;
+/** The caller as access decisions see them. */
+export type Caller = Pick<Principal, 'userId' | 'role'>;
+
+export const isParty = (r: PaymentRow, p: Caller) => p.role === 'admin' || r.rider_id === p.userId || r.driver_id === p.userId;
 
 /** A ride's payments as its rider or driver sees them; 404 when there are none or they are not yours. */
-export async function ridePayments(rideId: string, p: Principal): Promise<PaymentRow[]> {
-  const rows = await paymentsOfRide(rideId);
+export function ridePayments(rows: PaymentRow[], p: Caller): PaymentRow[] {
   if (rows.length === 0 || !rows.some((r) => isParty(r, p))) throw notFound('payment for this ride');
   return rows;
 }
 
 /** The simulated gateway's controls are for admins, or for anyone in dev mode (MICRORIDE_DEV_MODE=true). */
-export function requireOperator(p: Principal, what: string): void {
+export function requireOperator(p: Caller, what: string): void {
   if (p.role !== 'admin' && !config().MICRORIDE_DEV_MODE) throw forbidden(`${what} is for admins (or any user when MICRORIDE_DEV_MODE=true)`);
 }
