@@ -1,6 +1,6 @@
 /** Who may see or act on payments: the ride's rider and driver (as the events named them), admins. */
 import type { Principal } from '../../platform/auth/verify.js';
-import { config } from '../../platform/config.js';
+import type { Config } from '../../platform/config.js';
 import { forbidden, notFound } from '../../platform/problem.js';
 import type { PaymentRow } from './store.js';
 
@@ -16,6 +16,6 @@ export function ridePayments(rows: PaymentRow[], p: Caller): PaymentRow[] {
 }
 
 /** The simulated gateway's controls are for admins, or for anyone in dev mode (MICRORIDE_DEV_MODE=true). */
-export function requireOperator(p: Caller, what: string): void {
-  if (p.role !== 'admin' && !config().MICRORIDE_DEV_MODE) throw forbidden(`${what} is for admins (or any user when MICRORIDE_DEV_MODE=true)`);
+export function requireOperator(p: Caller, what: string, settings: Pick<Config, 'MICRORIDE_DEV_MODE'>): void {
+  if (p.role !== 'admin' && !settings.MICRORIDE_DEV_MODE) throw forbidden(`${what} is for admins (or any user when MICRORIDE_DEV_MODE=true)`);
 }
