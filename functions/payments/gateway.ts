@@ -9,7 +9,7 @@
  * answer is recorded in the same transaction as the payment row and its event.
  */
 import { createHash } from 'node:crypto';
-import { paymentSettings } from './settings.js';
+import { paymentSettings, type PaymentSettings } from './settings.js';
 
 export type AttemptOutcome = 'succeeded' | 'failed' | 'pending';
 
@@ -24,8 +24,16 @@ export function draw(idempotencyKey: string, attempt: number): number {
   return h.readUInt32BE(0) / 2 ** 32;
 }
 
-export function charge(idempotencyKey: string, attempt: number): GatewayAnswer {
-  const { PAYMENT_SUCCESS_RATE, PAYMENT_CAPTURE_MODE } = paymentSettings();
+/** An attempt at the simulated gateway: what chargeOnce and attempt are given (`charge` by default). */
+export type Gateway = (idempotencyKey: string, attempt: number) => GatewayAnswer;
+
+/** The simulated gateway's answer; the settings are payments' own unless a unit test fixes them. */
+export function charge(
+  idempotencyKey: string,
+  attempt: number,
+  settings: Pick<PaymentSettings, 'PAYMENT_SUCCESS_RATE' | 'PAYMENT_CAPTURE_MODE'> = paymentSettings(),
+): GatewayAnswer {
+  const { PAYMENT_SUCCESS_RATE, PAYMENT_CAPTURE_MODE } = settings;
   if (PAYMENT_CAPTURE_MODE === 'manual') return { outcome: 'pending', message: 'awaiting a simulated outcome (manual mode)' };
   return draw(idempotencyKey, attempt) < PAYMENT_SUCCESS_RATE
     ? { outcome: 'succeeded', message: 'approved (simulated gateway)' }

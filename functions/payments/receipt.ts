@@ -1,9 +1,10 @@
+import type { z } from '@hono/zod-openapi';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { conflict } from '../../platform/problem.js';
 import { receipt, rideIdParam } from './schemas.js';
-import { ridePayments } from './access.js';
-import type { PaymentRow } from './store.js';
+import { ridePayments, type Caller } from './access.js';
+import { paymentsOfRide, type PaymentRow } from './store.js';
 
 const spec = httpSpec('payments-receipt');
 
@@ -19,9 +20,15 @@ const route = routeOf(spec, {
 const describe = (r: PaymentRow) =>
   r.kind === 'fare' ? 'Ride fare' : r.kind === 'cancellation_fee' ? 'Late cancellation fee' : `Refund${r.reason ? `: ${r.reason}` : ''}`;
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const rideId = c.req.valid('param').id;
-  const rows = await ridePayments(rideId, c.get('principal'));
+/** What the operation reads: payments' PostgreSQL table by default, a fake in the unit test. */
+export interface Stores {
+  paymentsOfRide(rideId: string): Promise<PaymentRow[]>;
+}
+
+/** What the rider paid for a ride, refunds netted out; 409 while nothing has been paid. The gateway is simulated, and the receipt says so. */
+export async function handle(input: { id: string } & Caller, stores: Stores = { paymentsOfRide }): Promise<z.infer<typeof receipt>> {
+  const rideId = input.id;
+  const rows = ridePayments(await stores.paymentsOfRide(rideId), input);
   const paid = rows.filter((r) => r.kind !== 'refund' && (r.status === 'succeeded' || r.status === 'refunded'));
   if (paid.length === 0) {
     const open = rows.find((r) => r.kind !== 'refund');
@@ -33,27 +40,26 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   const first = paid[0]!;
   const details = rows.find((r) => r.kind === 'fare')?.details ?? {};
   const latest = rows.reduce((t, r) => (r.updated_at > t ? r.updated_at : t), first.updated_at);
-  return c.json(
-    {
-      rideId,
-      riderId: first.rider_id,
-      driverId: first.driver_id,
-      issuedAt: latest.toISOString(),
-      lines: [...paid, ...refunds].map((r) => ({
-        paymentId: r.id,
-        kind: r.kind,
-        description: describe(r),
-        amount: r.kind === 'refund' ? -r.amount : r.amount,
-        status: r.status,
-      })),
-      charged,
-      refunded,
-      total: charged - refunded,
-      currency: first.currency,
-      distanceMeters: details.distanceMeters ?? null,
-      durationSeconds: details.durationSeconds ?? null,
-      simulated: true as const,
-    },
-    200,
-  );
-});
+  return {
+    rideId,
+    riderId: first.rider_id,
+    driverId: first.driver_id,
+    issuedAt: latest.toISOString(),
+    lines: [...paid, ...refunds].map((r) => ({
+      paymentId: r.id,
+      kind: r.kind,
+      description: describe(r),
+      amount: r.kind === 'refund' ? -r.amount : r.amount,
+      status: r.status,
+    })),
+    charged,
+    refunded,
+    total: charged - refunded,
+    currency: first.currency,
+    distanceMeters: details.distanceMeters ?? null,
+    durationSeconds: details.durationSeconds ?? null,
+    simulated: true,
+  };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle({ ...c.req.valid('param'), ...c.get('principal') }), 200));

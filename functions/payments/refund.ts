@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
+import { config, type Config } from '../../platform/config.js';
 import { HttpProblem, conflict, notFound } from '../../platform/problem.js';
-import { payment, paymentIdParam, refundBody } from './schemas.js';
-import { attemptsTable, insertPayment, paymentsTable, toPayment, type PaymentRow } from './store.js';
-import { requireOperator } from './access.js';
+import { payment, paymentIdParam, refundBody, type Payment } from './schemas.js';
+import { toPayment } from './store.js';
+import { inTransaction, type PaymentTx } from './writes.js';
+import { requireOperator, type Caller } from './access.js';
 import { announce } from './charging.js';
 
 const spec = httpSpec('payments-refund');
@@ -29,27 +30,45 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  requireOperator(c.get('principal'), 'refunding');
-  const { id } = c.req.valid('param');
-  const body = c.req.valid('json') ?? {};
-  const key = `refund:${id}:${c.req.valid('header')['idempotency-key'] ?? 'default'}`;
+/** payments' refund transaction and the platform settings (dev mode); fakes in the unit test. */
+export interface Stores {
+  inTransaction<T>(work: (tx: Pick<PaymentTx, 'lockPayment' | 'paymentByKey' | 'insertPayment' | 'addAttempt' | 'setRefunded' | 'enqueue'>) => Promise<T>): Promise<T>;
+  settings(): Pick<Config, 'MICRORIDE_DEV_MODE'>;
+}
 
-  const result = await db().transaction(async (trx) => {
+export interface RefundRequest extends Caller {
+  /** The charge to refund. */
+  id: string;
+  /** Cents; default: everything not refunded yet. */
+  amount?: number | undefined;
+  reason?: string | undefined;
+  /** The Idempotency-Key header: same key, same refund; without one a payment is refunded once. */
+  idempotencyKey?: string | undefined;
+}
+
+/**
+ * Refunds a succeeded charge, wholly or in part, through the SIMULATED gateway (refunds
+ * always go through): 201 with the new refund, 200 with the one this key made before.
+ */
+export async function handle(input: RefundRequest, stores: Stores = { inTransaction, settings: config }): Promise<{ status: 200 | 201; body: Payment }> {
+  requireOperator(input, 'refunding', stores.settings());
+  const { id } = input;
+  const key = `refund:${id}:${input.idempotencyKey ?? 'default'}`;
+
+  const result = await stores.inTransaction(async (tx) => {
     // Lock the charge: two refunds must not both fit under what is left.
-    const charge = await paymentsTable(trx).where({ id }).forUpdate().first<PaymentRow | undefined>();
+    const charge = await tx.lockPayment(id);
     if (!charge) throw notFound('payment');
-    const existing = await paymentsTable(trx).where({ idempotency_key: key }).first<PaymentRow | undefined>();
+    const existing = await tx.paymentByKey(key);
     if (existing) return { row: existing, created: false };
     if (charge.kind === 'refund') throw conflict('a refund cannot be refunded');
     if (charge.status !== 'succeeded') throw conflict(`only a succeeded charge can be refunded; this one is ${charge.status}`, { currentStatus: charge.status });
     const left = charge.amount - charge.refunded_amount;
-    const amount = body.amount ?? left;
+    const amount = input.amount ?? left;
     if (amount > left) {
       throw new HttpProblem(409, `only ${left} ${charge.currency} cents are left to refund`, { errors: [{ path: 'amount', message: `at most ${left}` }] });
     }
-    const refund = await insertPayment(
-      trx,
+    const refund = await tx.insertPayment(
       {
         rideId: charge.ride_id,
         riderId: charge.rider_id,
@@ -58,20 +77,23 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
         amount,
         currency: charge.currency,
         idempotencyKey: key,
-        reason: body.reason ?? null,
+        reason: input.reason ?? null,
         refundOf: charge.id,
         attempts: 1,
       },
       'succeeded',
     );
     if (!refund) throw new Error('refund insert lost a race it cannot lose under the lock');
-    await attemptsTable(trx).insert({ payment_id: refund.id, attempt: 1, outcome: 'succeeded', decided_by: 'gateway', message: 'refunded (simulated gateway)', settled_at: trx.fn.now() });
+    await tx.addAttempt({ payment_id: refund.id, attempt: 1, outcome: 'succeeded', decided_by: 'gateway', message: 'refunded (simulated gateway)', settled: true });
     const refundedAll = charge.refunded_amount + amount === charge.amount;
-    await paymentsTable(trx)
-      .where({ id: charge.id })
-      .update({ refunded_amount: charge.refunded_amount + amount, status: refundedAll ? 'refunded' : 'succeeded', updated_at: trx.fn.now() });
-    await announce(trx, spec, refund, 'microride.payment.refunded');
+    await tx.setRefunded(charge.id, charge.refunded_amount + amount, refundedAll ? 'refunded' : 'succeeded');
+    await announce(tx, spec, refund, 'microride.payment.refunded');
     return { row: refund, created: true };
   });
-  return c.json(toPayment(result.row), result.created ? 201 : 200);
+  return { status: result.created ? 201 : 200, body: toPayment(result.row) };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => {
+  const { status, body } = await handle({ ...c.req.valid('param'), ...c.req.valid('json'), idempotencyKey: c.req.valid('header')['idempotency-key'], ...c.get('principal') });
+  return c.json(body, status);
 });

@@ -1,9 +1,10 @@
+import type { z } from '@hono/zod-openapi';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { notFound } from '../../platform/problem.js';
 import { ridePayment, rideIdParam } from './schemas.js';
-import { attemptsOf, toPayment } from './store.js';
-import { ridePayments } from './access.js';
+import { attemptsOf, paymentsOfRide, toPayment, type AttemptRow, type PaymentRow } from './store.js';
+import { ridePayments, type Caller } from './access.js';
 
 const spec = httpSpec('payments-ride-payment');
 
@@ -15,11 +16,20 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const rideId = c.req.valid('param').id;
-  const rows = await ridePayments(rideId, c.get('principal'));
+/** What the operation reads: payments' PostgreSQL tables by default, fakes in the unit test. */
+export interface Stores {
+  paymentsOfRide(rideId: string): Promise<PaymentRow[]>;
+  attemptsOf(paymentId: string): Promise<AttemptRow[]>;
+}
+
+/** The ride's charge with its gateway attempts, and the refunds of that charge; 404 unless you are a party to it. */
+export async function handle(input: { id: string } & Caller, stores: Stores = { paymentsOfRide, attemptsOf }): Promise<z.infer<typeof ridePayment>> {
+  const rideId = input.id;
+  const rows = ridePayments(await stores.paymentsOfRide(rideId), input);
   const charge = rows.find((r) => r.kind === 'fare') ?? rows.find((r) => r.kind === 'cancellation_fee');
   if (!charge) throw notFound('payment for this ride');
   const refunds = rows.filter((r) => r.kind === 'refund' && r.refund_of === charge.id);
-  return c.json({ rideId, payment: toPayment(charge, await attemptsOf(charge.id)), refunds: refunds.map((r) => toPayment(r)) }, 200);
-});
+  return { rideId, payment: toPayment(charge, await stores.attemptsOf(charge.id)), refunds: refunds.map((r) => toPayment(r)) };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle({ ...c.req.valid('param'), ...c.get('principal') }), 200));

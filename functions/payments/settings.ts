@@ -13,3 +13,5 @@ export const paymentSettings = settingsHandle(
     PAYMENT_CAPTURE_MODE: z.enum(['auto', 'manual']).default('auto'),
   }),
 );
+
+export type PaymentSettings = ReturnType<typeof paymentSettings>;

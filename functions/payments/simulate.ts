@@ -1,10 +1,11 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
+import { config, type Config } from '../../platform/config.js';
 import { conflict, notFound } from '../../platform/problem.js';
-import { payment, paymentIdParam, simulateBody } from './schemas.js';
-import { attemptsOf, findPayment, toPayment } from './store.js';
-import { requireOperator } from './access.js';
+import { payment, paymentIdParam, simulateBody, type Payment } from './schemas.js';
+import { attemptsOf, findPayment, toPayment, type AttemptRow, type PaymentRow } from './store.js';
+import { inTransaction } from './writes.js';
+import { requireOperator, type Caller } from './access.js';
 import { settle } from './charging.js';
 
 const spec = httpSpec('payments-simulate');
@@ -22,16 +23,35 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  requireOperator(c.get('principal'), 'simulating a gateway outcome');
-  const { id } = c.req.valid('param');
-  const outcome = c.req.valid('json').outcome === 'succeed' ? 'succeeded' : 'failed';
-  const current = await findPayment(id);
+/** payments' PostgreSQL reads and settling transaction, and the platform settings (dev mode); fakes in the unit test. */
+export interface Stores {
+  findPayment(id: string): Promise<PaymentRow | undefined>;
+  attemptsOf(paymentId: string): Promise<AttemptRow[]>;
+  inTransaction<T>(work: (tx: Parameters<typeof settle>[0]) => Promise<T>): Promise<T>;
+  settings(): Pick<Config, 'MICRORIDE_DEV_MODE'>;
+}
+
+/**
+ * The SIMULATED gateway's manual outcome: settles a pending charge as succeeded or failed
+ * (with its event); 409 for one that is not pending. Admins only, or anyone in dev mode.
+ */
+export async function handle(
+  input: { id: string; outcome: 'succeed' | 'fail' } & Caller,
+  stores: Stores = { findPayment, attemptsOf, inTransaction, settings: config },
+): Promise<Payment> {
+  requireOperator(input, 'simulating a gateway outcome', stores.settings());
+  const { id } = input;
+  const outcome = input.outcome === 'succeed' ? 'succeeded' : 'failed';
+  const current = await stores.findPayment(id);
   if (!current) throw notFound('payment');
-  const settled = current.status === 'pending' ? await db().transaction((trx) => settle(trx, spec, current, outcome)) : null;
+  const settled = current.status === 'pending' ? await stores.inTransaction((tx) => settle(tx, spec, current, outcome)) : null;
   if (!settled) {
-    const now = (await findPayment(id)) ?? current;
+    const now = (await stores.findPayment(id)) ?? current;
     throw conflict(`only a pending payment can be settled; this one is ${now.status}`, { currentStatus: now.status });
   }
-  return c.json(toPayment(settled, await attemptsOf(id)), 200);
-});
+  return toPayment(settled, await stores.attemptsOf(id));
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) =>
+  c.json(await handle({ ...c.req.valid('param'), ...c.req.valid('json'), ...c.get('principal') }), 200),
+);

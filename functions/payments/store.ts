@@ -1,4 +1,9 @@
-/** payments' PostgreSQL queries (schema `payments`). */
+/**
+ * payments' PostgreSQL queries (schema `payments`); the writes that announce an event are in
+ * writes.ts. The operations get them injected (these functions by default), so their unit
+ * tests run against fakes; the statements themselves run against PostgreSQL in the
+ * integration tests.
+ */
 import type { Knex } from 'knex';
 import { db, schemaName } from '../../platform/clients.js';
 import type { Payment } from './schemas.js';

@@ -6,7 +6,7 @@ import type { RideSummary } from './summary.js';
  * A ride is readable by its rider, its assigned driver or an admin. Anybody else gets the
  * same 404 as for a ride that does not exist, so ride ids cannot be probed.
  */
-export function readableRide(principal: Principal, summary: RideSummary | null): RideSummary {
+export function readableRide(principal: Pick<Principal, 'userId' | 'role'>, summary: RideSummary | null): RideSummary {
   const allowed =
     summary && (principal.role === 'admin' || summary.riderId === principal.userId || summary.driverId === principal.userId);
   if (!summary || !allowed) throw notFound('ride');

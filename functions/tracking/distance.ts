@@ -1,12 +1,14 @@
+import type { z } from '@hono/zod-openapi';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
+import type { Principal } from '../../platform/auth/verify.js';
 import { distance, distanceQuery, rideIdParam } from './schemas.js';
 import { notFound } from '../../platform/problem.js';
 import { readableRide } from './access.js';
 import { rideSummary } from './ride-state.js';
 import { traceBetween } from './trip-trace.js';
-import { summaryFromStore } from './summary.js';
-import { samplesBetween } from './store.js';
+import { summaryFromTimeline } from './summary.js';
+import { samplesBetween, timelineOf } from './store.js';
 import { drivenDistance, type Sample } from './odometer.js';
 
 const spec = httpSpec('tracking-distance');
@@ -19,6 +21,14 @@ const route = routeOf(spec, {
   },
 });
 
+/** The hot reads from Redis (summary, trace) and the MongoDB fallback by default; fakes in the unit test. */
+export interface Stores {
+  rideSummary: typeof rideSummary;
+  traceBetween: typeof traceBetween;
+  timelineOf: typeof timelineOf;
+  samplesBetween: typeof samplesBetween;
+}
+
 /**
  * Called by rides when the driver completes a trip (with the driver's bearer token), to
  * price it on the distance actually driven; "none" tells it to fall back to the quote.
@@ -29,25 +39,28 @@ const route = routeOf(spec, {
  * with the ride's events yet (measured: half the completions of the rides benchmark
  * scanned FerretDB's timeline for nothing).
  */
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const principal = c.get('principal');
-  const rideId = c.req.valid('param').id;
-  const live = await rideSummary(rideId);
-  if (!live && c.req.valid('query').live) throw notFound('live trace of this ride');
-  const ride = readableRide(principal, live ?? (await summaryFromStore(rideId)).summary);
-  if (!ride.driverId || !ride.startedAt) return c.json({ distanceMeters: 0, samples: 0, durationSeconds: 0, basis: 'none' as const }, 200);
+export async function handle(
+  input: { id: string; live: boolean } & Pick<Principal, 'userId' | 'role'>,
+  stores: Stores = { rideSummary, traceBetween, timelineOf, samplesBetween },
+): Promise<z.infer<typeof distance>> {
+  const rideId = input.id;
+  const live = await stores.rideSummary(rideId);
+  if (!live && input.live) throw notFound('live trace of this ride');
+  const ride = readableRide(input, live ?? summaryFromTimeline(rideId, await stores.timelineOf(rideId)));
+  if (!ride.driverId || !ride.startedAt) return { distanceMeters: 0, samples: 0, durationSeconds: 0, basis: 'none' };
   const end = ride.endedAt ?? new Date();
   const samples: Sample[] = live
-    ? await traceBetween(rideId, ride.startedAt, end)
-    : await samplesBetween(ride.driverId, ride.startedAt, end);
+    ? await stores.traceBetween(rideId, ride.startedAt, end)
+    : await stores.samplesBetween(ride.driverId, ride.startedAt, end);
   const odo = drivenDistance(samples);
-  return c.json(
-    {
-      distanceMeters: odo.meters,
-      samples: odo.used,
-      durationSeconds: Math.max(0, Math.round((end.getTime() - ride.startedAt.getTime()) / 1000)),
-      basis: odo.used >= 2 ? ('measured' as const) : ('none' as const),
-    },
-    200,
-  );
-});
+  return {
+    distanceMeters: odo.meters,
+    samples: odo.used,
+    durationSeconds: Math.max(0, Math.round((end.getTime() - ride.startedAt.getTime()) / 1000)),
+    basis: odo.used >= 2 ? 'measured' : 'none',
+  };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) =>
+  c.json(await handle({ ...c.req.valid('param'), ...c.req.valid('query'), ...c.get('principal') }), 200),
+);

@@ -15,21 +15,41 @@ const route = routeOf(spec, {
   },
 });
 
+/** Where a position goes: Redis (live index, active-ride pointer, trip trace) and MongoDB by default, fakes in the unit test. */
+export interface Stores {
+  activeRide: typeof activeRide;
+  recordPosition: typeof recordPosition;
+  insertSample: typeof insertSample;
+  appendTrace: typeof appendTrace;
+}
+
+export interface LocationPing {
+  /** The driver's account id (the caller). */
+  driverId: string;
+  lat: number;
+  lon: number;
+  heading?: number | undefined;
+  speedKmh?: number | undefined;
+}
+
 /**
  * The hottest endpoint (every online driver, every few seconds): Redis and one MongoDB
  * insert, which costs the same however many samples are stored. The ride's trace in Redis
  * is what /distance reads; `locations` is the durable copy for /track and the fallback.
  */
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { lat, lon, heading, speedKmh } = c.req.valid('json');
-  const driverId = c.get('principal').userId;
+export async function handle(
+  { driverId, lat, lon, heading, speedKmh }: LocationPing,
+  stores: Stores = { activeRide, recordPosition, insertSample, appendTrace },
+): Promise<{ receivedAt: string; rideId: string | null; searchable: boolean }> {
   // Server time: a phone's clock is not to be trusted for billing or freshness.
   const at = new Date();
-  const rideId = await activeRide(driverId);
+  const rideId = await stores.activeRide(driverId);
   const [indexed] = await Promise.all([
-    recordPosition(driverId, { lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null, at }),
-    insertSample({ driverId, rideId, at, lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null }),
-    rideId ? appendTrace(rideId, { at, lat, lon }) : undefined,
+    stores.recordPosition(driverId, { lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null, at }),
+    stores.insertSample({ driverId, rideId, at, lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null }),
+    rideId ? stores.appendTrace(rideId, { at, lat, lon }) : undefined,
   ]);
-  return c.json({ receivedAt: at.toISOString(), rideId, searchable: indexed === 'indexed' }, 202);
-});
+  return { receivedAt: at.toISOString(), rideId, searchable: indexed === 'indexed' };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle({ ...c.req.valid('json'), driverId: c.get('principal').userId }), 202));

@@ -12,13 +12,20 @@
  *     event is late (backlog, redelivery) and the driver has moved on, so no place is better
  *     than a wrong one.
  */
-import { liveDriver } from './live-index.js';
+import { liveDriver, type LiveDriver } from './live-index.js';
 
 const MAX_BEFORE_MS = 60_000;
 const MAX_AFTER_MS = 10_000;
 
-export async function driverPlace(driverId: string, at: Date): Promise<{ lat: number; lon: number } | undefined> {
-  const p = (await liveDriver(driverId))?.position;
+/** Reads a driver's entry in the live index (only its position is used). */
+export type DriverLookup = (driverId: string) => Promise<Pick<LiveDriver, 'position'> | null>;
+
+export async function driverPlace(
+  driverId: string,
+  at: Date,
+  lookup: DriverLookup = liveDriver,
+): Promise<{ lat: number; lon: number } | undefined> {
+  const p = (await lookup(driverId))?.position;
   if (!p) return undefined;
   const lead = p.at.getTime() - at.getTime();
   return lead >= -MAX_BEFORE_MS && lead <= MAX_AFTER_MS ? { lat: p.lat, lon: p.lon } : undefined;

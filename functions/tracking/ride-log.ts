@@ -11,7 +11,8 @@
 import { insertTimelineDoc, type TimelineDoc } from './store.js';
 import { applyToRideState, RIDE_STATE_TTL_SECONDS } from './ride-state.js';
 import { ASSIGNED_DRIVER_TYPES, endsRide, rankOf } from './lifecycle.js';
-import { driverPlace } from './place.js';
+import { driverPlace, type DriverLookup } from './place.js';
+import { liveDriver } from './live-index.js';
 
 export interface RideEvent {
   id: string;
@@ -31,7 +32,16 @@ const pointOf = (v: unknown): { lat: number; lon: number } | undefined => {
   return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? { lat: p.lat, lon: p.lon } : undefined;
 };
 
-export async function applyRideEvent(ev: RideEvent, receivedAt = new Date()): Promise<ApplyOutcome> {
+/** The two stores written (MongoDB's timeline, Redis' live state) and the live index read for the place; fakes in unit tests. */
+export interface RideLogStores {
+  insertTimelineDoc: typeof insertTimelineDoc;
+  applyToRideState: typeof applyToRideState;
+  liveDriver: DriverLookup;
+}
+
+export const rideLogStores: RideLogStores = { insertTimelineDoc, applyToRideState, liveDriver };
+
+export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), stores: RideLogStores = rideLogStores): Promise<ApplyOutcome> {
   const rank = rankOf(ev.type);
   const rideId = str(ev.data.rideId);
   if (rank === undefined || !rideId) return 'ignored';
@@ -44,15 +54,15 @@ export async function applyRideEvent(ev: RideEvent, receivedAt = new Date()): Pr
   const doc: TimelineDoc = { _id: eventKey, rideId, type: ev.type, rank, at };
   if (riderId) doc.riderId = riderId;
   if (driverId) doc.driverId = driverId;
-  const location = ev.type === 'microride.ride.requested' ? pointOf(ev.data.pickup) : driverId ? await driverPlace(driverId, at) : undefined;
+  const location = ev.type === 'microride.ride.requested' ? pointOf(ev.data.pickup) : driverId ? await driverPlace(driverId, at, stores.liveDriver) : undefined;
   if (location) doc.location = location;
-  const stored = await insertTimelineDoc(doc);
+  const stored = await stores.insertTimelineDoc(doc);
 
   // An event older than the live state's lifetime would only recreate a partial summary
   // of a ride whose keys have expired; /distance rebuilds such rides from MongoDB.
   if (receivedAt.getTime() - at.getTime() > RIDE_STATE_TTL_SECONDS * 1000) return stored === 'inserted' ? 'applied' : 'duplicate';
 
-  const live = await applyToRideState({
+  const live = await stores.applyToRideState({
     eventKey, rideId, riderId, driverId, rank, at,
     acceptedAt: ev.type === 'microride.ride.accepted' ? at : undefined,
     startedAt: ev.type === 'microride.ride.started' ? at : undefined,

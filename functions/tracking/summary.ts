@@ -4,7 +4,7 @@
  * MongoDB timeline for the rare read endpoint and for rides whose Redis keys expired.
  */
 import { endsRide } from './lifecycle.js';
-import { timelineOf, type TimelineDoc } from './store.js';
+import type { TimelineDoc } from './store.js';
 
 export interface RideSummary {
   rideId: string;
@@ -37,10 +37,4 @@ export function summaryFromTimeline(rideId: string, docs: readonly TimelineDoc[]
     if (endsRide(d.type)) s.endedAt = earliest(s.endedAt, d.at);
   }
   return s;
-}
-
-/** The slow path: reads (scans, on FerretDB) the ride's timeline documents. */
-export async function summaryFromStore(rideId: string): Promise<{ summary: RideSummary | null; timeline: TimelineDoc[] }> {
-  const timeline = await timelineOf(rideId);
-  return { summary: summaryFromTimeline(rideId, timeline), timeline };
 }

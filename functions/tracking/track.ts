@@ -1,9 +1,11 @@
+import type { z } from '@hono/zod-openapi';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
+import type { Principal } from '../../platform/auth/verify.js';
 import { rideIdParam, track } from './schemas.js';
 import { readableRide } from './access.js';
-import { samplesBetween } from './store.js';
-import { byEventTime, summaryFromStore } from './summary.js';
+import { samplesBetween, timelineOf } from './store.js';
+import { byEventTime, summaryFromTimeline } from './summary.js';
 import { statusOf } from './lifecycle.js';
 
 const spec = httpSpec('tracking-track');
@@ -16,22 +18,30 @@ const route = routeOf(spec, {
   },
 });
 
+/** What the read scans: MongoDB's timeline and locations by default, fakes in the unit test. */
+export interface Stores {
+  timelineOf: typeof timelineOf;
+  samplesBetween: typeof samplesBetween;
+}
+
 /**
  * The rare read (a rider or driver looking back at a ride): everything from MongoDB, the
  * store of record, at the price of scans on FerretDB. The hot paths never come here.
  */
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { summary, timeline } = await summaryFromStore(c.req.valid('param').id);
-  const ride = readableRide(c.get('principal'), summary);
+export async function handle(
+  input: { id: string } & Pick<Principal, 'userId' | 'role'>,
+  stores: Stores = { timelineOf, samplesBetween },
+): Promise<z.infer<typeof track>> {
+  const timeline = await stores.timelineOf(input.id);
+  const ride = readableRide(input, summaryFromTimeline(input.id, timeline));
   const trace =
-    ride.driverId && ride.acceptedAt ? await samplesBetween(ride.driverId, ride.acceptedAt, ride.endedAt ?? new Date()) : [];
-  return c.json(
-    {
-      rideId: ride.rideId,
-      status: statusOf(ride.rank),
-      timeline: [...timeline].sort(byEventTime).map((e) => ({ type: e.type, at: e.at.toISOString(), ...(e.location ? { location: e.location } : {}) })),
-      trace: trace.map((s) => ({ lat: s.lat, lon: s.lon, at: s.at.toISOString(), heading: s.heading, speedKmh: s.speedKmh })),
-    },
-    200,
-  );
-});
+    ride.driverId && ride.acceptedAt ? await stores.samplesBetween(ride.driverId, ride.acceptedAt, ride.endedAt ?? new Date()) : [];
+  return {
+    rideId: ride.rideId,
+    status: statusOf(ride.rank),
+    timeline: [...timeline].sort(byEventTime).map((e) => ({ type: e.type, at: e.at.toISOString(), ...(e.location ? { location: e.location } : {}) })),
+    trace: trace.map((s) => ({ lat: s.lat, lon: s.lon, at: s.at.toISOString(), heading: s.heading, speedKmh: s.speedKmh })),
+  };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle({ ...c.req.valid('param'), ...c.get('principal') }), 200));
