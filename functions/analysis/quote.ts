@@ -1,10 +1,11 @@
 import { createFunctionApp } from '../../platform/app.js';
+import type { Logger } from '../../platform/logger.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { marketNear, nearestAvailable } from '../tracking/live-index.js';
 import { quoteRequest, quoteResponse } from './schemas.js';
-import { currentSurge } from './surge.js';
-import { priceQuote } from './price-quote.js';
-import { signQuote } from './quote-token.js';
+import { currentSurge, redisSurgeState, type SurgeStateStore } from './surge.js';
+import { priceQuote, type QuoteInput } from './price-quote.js';
+import { signQuote, type Quote } from './quote-token.js';
 
 const spec = httpSpec('analysis-quote');
 
@@ -18,19 +19,35 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { pickup, dropoff, vehicleClass } = c.req.valid('json');
+/** What a quote reads and writes: the live index and the surge state in Redis by default, fakes in the unit test. */
+export interface Stores {
+  marketNear: typeof marketNear;
+  nearestAvailable: typeof nearestAvailable;
+  surgeState: SurgeStateStore;
+}
+
+/** Prices the trip in the pickup's market now and signs the quote. */
+export async function handle(
+  input: QuoteInput,
+  ctx: { log: Logger },
+  stores: Stores = { marketNear, nearestAvailable, surgeState: redisSurgeState },
+): Promise<Quote & { quoteId: string }> {
+  const { riderId, pickup, dropoff, vehicleClass } = input;
   const now = Date.now();
   const [market, nearest] = await Promise.all([
-    marketNear({ ...pickup, vehicleClass, now }),
-    nearestAvailable({ vehicleClass, ...pickup, radiusMeters: ETA_RADIUS_METERS, limit: 1, now }),
+    stores.marketNear({ ...pickup, vehicleClass, now }),
+    stores.nearestAvailable({ vehicleClass, ...pickup, radiusMeters: ETA_RADIUS_METERS, limit: 1, now }),
   ]);
-  const surgeMultiplier = await currentSurge(vehicleClass, market, now);
+  const surgeMultiplier = await currentSurge(vehicleClass, market, now, stores.surgeState);
   const quote = priceQuote(
-    { riderId: c.get('principal').userId, pickup, dropoff, vehicleClass },
+    { riderId, pickup, dropoff, vehicleClass },
     { surgeMultiplier, nearestDriverMeters: nearest[0]?.distanceMeters ?? null },
     now,
   );
-  c.get('log').debug({ cell: market.cell, market, surgeMultiplier }, 'quoted');
-  return c.json({ quoteId: await signQuote(quote), ...quote }, 200);
-});
+  ctx.log.debug({ cell: market.cell, market, surgeMultiplier }, 'quoted');
+  return { quoteId: await signQuote(quote), ...quote };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) =>
+  c.json(await handle({ ...c.req.valid('json'), riderId: c.get('principal').userId }, { log: c.get('log') }), 200),
+);

@@ -49,16 +49,33 @@ export const presentedSurge = (smoothed: number): number => clamp(Math.round(cla
 
 const stateKey = (vehicleClass: VehicleClass, cell: string) => rkey('analysis', 'surge', vehicleClass, cell);
 
+/** Where a cell's smoothed surge is kept between quotes: Redis, a fake in unit tests. */
+export interface SurgeStateStore {
+  /** The cell's last state, or null when there is none (or it is unreadable). */
+  read(vehicleClass: VehicleClass, cell: string): Promise<SurgeState | null>;
+  write(vehicleClass: VehicleClass, cell: string, state: SurgeState): Promise<void>;
+}
+
+export const redisSurgeState: SurgeStateStore = {
+  async read(vehicleClass, cell) {
+    const stored = await redis().hmget(stateKey(vehicleClass, cell), 'value', 'at');
+    const prev = stored[0] && stored[1] ? { value: Number(stored[0]), at: Number(stored[1]) } : null;
+    return prev && Number.isFinite(prev.value) && Number.isFinite(prev.at) ? prev : null;
+  },
+  async write(vehicleClass, cell, state) {
+    const key = stateKey(vehicleClass, cell);
+    await redis().multi().hset(key, 'value', state.value, 'at', state.at).expire(key, STATE_TTL_SECONDS).exec();
+  },
+};
+
 /**
  * Advances the cell's smoothed surge with the current market and returns the presented
  * multiplier. Read-then-write without a lock: two quotes at the same instant may both
  * apply their sample and one write wins, which only drops one sample of a moving average.
  */
-export async function currentSurge(vehicleClass: VehicleClass, market: Market, now = Date.now()): Promise<number> {
-  const key = stateKey(vehicleClass, market.cell);
-  const stored = await redis().hmget(key, 'value', 'at');
-  const prev = stored[0] && stored[1] ? { value: Number(stored[0]), at: Number(stored[1]) } : null;
-  const next = smoothSurge(prev && Number.isFinite(prev.value) && Number.isFinite(prev.at) ? prev : null, rawSurge(market), now);
-  await redis().multi().hset(key, 'value', next.value, 'at', next.at).expire(key, STATE_TTL_SECONDS).exec();
+export async function currentSurge(vehicleClass: VehicleClass, market: Market, now = Date.now(), states: SurgeStateStore = redisSurgeState): Promise<number> {
+  const prev = await states.read(vehicleClass, market.cell);
+  const next = smoothSurge(prev, rawSurge(market), now);
+  await states.write(vehicleClass, market.cell, next);
   return presentedSurge(next.value);
 }

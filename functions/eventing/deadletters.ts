@@ -5,10 +5,11 @@
  * logged. Storing is idempotent by key (source, id, destination), so no Dedupe store.
  */
 import type { CloudEvent } from 'cloudevents';
-import { db, schemaName } from '../../platform/clients.js';
+import type { Logger } from '../../platform/logger.js';
 import { eventSpec } from '../../platform/route.js';
 import { createEventApp } from '../../platform/events/receive.js';
 import { noDedupe } from '../../platform/events/idempotency.js';
+import { insertDeadLetter, type DeadLetterRow } from './store.js';
 
 const spec = eventSpec('eventing-deadletters');
 
@@ -25,31 +26,30 @@ export function decodeErrorData(data: string | undefined): string | undefined {
   return text.includes('\uFFFD') ? undefined : text;
 }
 
-export default createEventApp(
-  spec,
-  {
-    '*': async (event, { log }) => {
-      const dest = extension(event, 'knativeerrordest') ?? 'unknown';
-      const codeText = extension(event, 'knativeerrorcode');
-      const code = codeText !== undefined && /^\d+$/.test(codeText) ? Number(codeText) : null;
-      const data = extension(event, 'knativeerrordata');
-      const text = decodeErrorData(data);
-      await db()(`${schemaName('eventing')}.dead_letters`)
-        .insert({
-          source: event.source,
-          id: event.id,
-          type: event.type,
-          subject: event.subject ?? null,
-          error_dest: dest,
-          error_code: code,
-          error_data: data ?? null,
-          error_text: text ?? null,
-          event: event.toString(),
-        })
-        .onConflict(['source', 'id', 'error_dest'])
-        .ignore();
-      log.warn({ dest, code, error: text?.slice(0, 300) }, 'dead letter stored');
-    },
-  },
-  { dedupe: noDedupe() },
-);
+/** Where dead letters go: eventing.dead_letters by default, a fake in the unit test. */
+export interface Stores {
+  insertDeadLetter(row: DeadLetterRow): Promise<void>;
+}
+
+/** Stores the dead letter with what the broker said about its failure, and logs it. */
+export async function handle(event: CloudEvent<unknown>, ctx: { log: Logger }, stores: Stores = { insertDeadLetter }): Promise<void> {
+  const dest = extension(event, 'knativeerrordest') ?? 'unknown';
+  const codeText = extension(event, 'knativeerrorcode');
+  const code = codeText !== undefined && /^\d+$/.test(codeText) ? Number(codeText) : null;
+  const data = extension(event, 'knativeerrordata');
+  const text = decodeErrorData(data);
+  await stores.insertDeadLetter({
+    source: event.source,
+    id: event.id,
+    type: event.type,
+    subject: event.subject ?? null,
+    error_dest: dest,
+    error_code: code,
+    error_data: data ?? null,
+    error_text: text ?? null,
+    event: event.toString(),
+  });
+  ctx.log.warn({ dest, code, error: text?.slice(0, 300) }, 'dead letter stored');
+}
+
+export default createEventApp(spec, { '*': (event, ctx) => handle(event, ctx) }, { dedupe: noDedupe() });

@@ -10,16 +10,20 @@
  * again (runRound hands back a round it already recorded); rides records a round once.
  */
 import type { EventFunction } from '../../contracts/catalog-types.js';
-import { emitEvent } from '../../platform/events/emit.js';
+import { emitEvent, type EventInput, type SendOptions } from '../../platform/events/emit.js';
 import type { OfferDecision } from './round.js';
 import { matchingSettings } from './settings.js';
 
-export async function announceRound(spec: EventFunction, decision: OfferDecision): Promise<void> {
+export async function announceRound(
+  spec: EventFunction,
+  decision: OfferDecision,
+  send: (spec: EventFunction, input: EventInput<'microride.matching.offer_decided'>, opts: SendOptions) => Promise<unknown> = emitEvent,
+): Promise<void> {
   const { RIDES_OFFERS_URL, MATCHING_ANNOUNCE_TIMEOUT_MS } = matchingSettings();
   if (!RIDES_OFFERS_URL) {
     throw new Error('RIDES_OFFERS_URL is not set: matching cannot hand its offer rounds to rides (the deployment points it at the rides-offers function)');
   }
-  await emitEvent(
+  await send(
     spec,
     { type: 'microride.matching.offer_decided', subject: decision.rideId, data: decision },
     { sink: RIDES_OFFERS_URL, timeoutMs: MATCHING_ANNOUNCE_TIMEOUT_MS },

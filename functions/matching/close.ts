@@ -6,20 +6,25 @@ import { closeRide } from './state.js';
 
 const spec = eventSpec('matching-close');
 
+/** Matching's state and the demand counter in Redis; fakes in the unit test. */
+export interface Stores {
+  closeRide: typeof closeRide;
+  adjustOpenRequests: typeof adjustOpenRequests;
+}
+
 /** Accepted, cancelled or expired: stop offering, and the cell has one open request fewer. */
-async function close(rideId: string): Promise<undefined> {
+export async function handle(input: { rideId: string }, stores: Stores = { closeRide, adjustOpenRequests }): Promise<void> {
   // closeRide answers "was open" once only, so a redelivery cannot decrement twice.
-  const was = await closeRide(rideId);
-  if (was) await adjustOpenRequests(was.cell, was.vehicleClass, -1);
-  return undefined;
+  const was = await stores.closeRide(input.rideId);
+  if (was) await stores.adjustOpenRequests(was.cell, was.vehicleClass, -1);
 }
 
 export default createEventApp(
   spec,
   {
-    'microride.ride.accepted': (e) => close(e.data.rideId),
-    'microride.ride.cancelled': (e) => close(e.data.rideId),
-    'microride.ride.expired': (e) => close(e.data.rideId),
+    'microride.ride.accepted': (e) => handle(e.data),
+    'microride.ride.cancelled': (e) => handle(e.data),
+    'microride.ride.expired': (e) => handle(e.data),
   },
   { dedupe: noDedupe() },
 );
