@@ -14,6 +14,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { configSchema, exitOnConfigError, parseSettings } from './config.js';
+import { onSignals } from './shutdown.js';
 
 export const TICK_EXTENSION = 'microridetick';
 export const TICK_SOURCE = '/microride/tick';
@@ -121,7 +122,5 @@ export async function runTickRelay(): Promise<void> {
   const types = settings.TICK_TYPES;
   const relay = await startTickRelay({ port: settings.PORT, types });
   process.stdout.write(`${JSON.stringify({ level: 30, fn: 'tick-relay', url: relay.url, types, msg: 'listening' })}\n`);
-  const stop = () => void relay.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  onSignals({ stop: () => relay.close() });
 }

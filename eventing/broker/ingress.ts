@@ -12,6 +12,7 @@ import type { CloudEvent } from 'cloudevents';
 import { plainHeaders } from '../../platform/http-headers.js';
 import { InvalidCloudEventError, parseCloudEvent } from '../../platform/events/parse.js';
 import type { Logger } from '../../platform/logger.js';
+import { drain } from '../../platform/shutdown.js';
 import { dataBytes, toPublish } from './amqp-message.js';
 import { NackError, UnavailableError, type Publisher } from './publisher.js';
 import { DEFAULT_BROKER_TTL, InvalidTtlError, parseTtl, TTL_ATTRIBUTE } from './ttl.js';
@@ -81,20 +82,6 @@ export function parseRequest(headers: Record<string, string>, body: Buffer): { e
   return { event, data: structured ? dataBytes(event) : body };
 }
 
-/** Stops accepting, lets in-flight requests finish, then cuts what is left after timeoutMs. */
-function closeServer(server: http.Server, timeoutMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const force = setTimeout(() => server.closeAllConnections(), timeoutMs);
-    server.close(() => {
-      clearInterval(sweep);
-      clearTimeout(force);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
 export function startIngress(opts: IngressOptions): Promise<Ingress> {
   const limit = opts.maxBodyBytes ?? 1024 * 1024;
   const stampDefaultTtl = { [TTL_ATTRIBUTE]: String(opts.defaultTtl ?? DEFAULT_BROKER_TTL) };
@@ -151,7 +138,7 @@ export function startIngress(opts: IngressOptions): Promise<Ingress> {
     server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
       const port = (server.address() as AddressInfo).port;
       const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : '127.0.0.1';
-      resolve({ url: `http://${host}:${port}`, port, close: () => closeServer(server, 5_000) });
+      resolve({ url: `http://${host}:${port}`, port, close: () => drain(server, 5_000) });
     });
   });
 }
