@@ -29,7 +29,7 @@ export const NOTIFIER_PORT = 8081;
 /** Knative Service that turns PingSource pings into catalog tick events (see tickRelay). */
 export const TICK_RELAY = 'microride-tick';
 /** CloudEvent extension on PingSource events naming the tick type to emit. */
-export const TICK_EXTENSION = 'microridetick';
+export { TICK_EXTENSION } from '../../platform/tick.js';
 export const PING_TYPE = 'dev.knative.sources.ping';
 
 export const partOf = { 'app.kubernetes.io/part-of': 'microride' };
