@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { startClusteredPlatform } from '../local/cluster.js';
 import { cleanupStores as cleanup } from '../local/run-cleanup.js';
 import { closeClients } from '../platform/clients.js';
+import { onSignals } from '../platform/shutdown.js';
 
 const workers = Number(process.env.LOCAL_WORKERS ?? availableParallelism());
 const stack = await startClusteredPlatform({
@@ -48,16 +49,14 @@ if (process.env.BENCH_STATS) {
   }, 2_000).unref();
 }
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  void stack
-    .close()
-    .then(() => stack.eventing?.broker.deleteTopology())
-    .then(cleanup)
-    .then(closeClients)
-    .finally(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+onSignals({
+  // Exits 0 even when cleaning up failed: the benchmark stops it at its end and does not
+  // read its exit code.
+  stop: () =>
+    stack
+      .close()
+      .then(() => stack.eventing?.broker.deleteTopology())
+      .then(cleanup)
+      .then(closeClients)
+      .catch(() => undefined),
+});

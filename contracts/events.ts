@@ -7,13 +7,13 @@
 import { z } from 'zod';
 import { catalog as functionCatalog } from './catalog.js';
 import type { FunctionSpec } from './catalog-types.js';
+import { vehicleClass } from './vehicles.js';
 
 const id = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
 const point = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code, e.g. EUR');
 const money = z.object({ amount: z.number().int().nonnegative(), currency });
-const vehicleClass = z.enum(['economy', 'comfort', 'xl']);
 const rideParties = { rideId: id, riderId: id, driverId: id };
 
 const payment = z.object({

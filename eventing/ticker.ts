@@ -10,8 +10,7 @@ import { catalog } from '../contracts/catalog.js';
 import type { FunctionSpec } from '../contracts/catalog-types.js';
 import { sendEvent } from '../platform/events/emit.js';
 import { logger } from '../platform/logger.js';
-
-export const TICK_SOURCE = '/microride/ticker';
+import { tickEvent } from '../platform/tick.js';
 
 export interface Ticker {
   /** Emits every scheduled type once, now (tests use it instead of waiting). */
@@ -33,15 +32,12 @@ export function scheduledTypes(functions: readonly FunctionSpec[] = catalog): Ma
   return out;
 }
 
-const tickEvent = (type: string) =>
-  new CloudEvent<unknown>({ id: randomUUID(), source: TICK_SOURCE, type, subject: 'tick', datacontenttype: 'application/json', data: {} });
-
 export function startTicker(opts: { sink: string; functions?: readonly FunctionSpec[]; intervalScale?: number }): Ticker {
   const log = logger().child({ component: 'ticker' });
   const types = scheduledTypes(opts.functions);
   const emit = async (type: string) => {
     try {
-      await sendEvent(tickEvent(type), { sink: opts.sink, timeoutMs: 5_000 });
+      await sendEvent(new CloudEvent<unknown>(tickEvent(type, randomUUID())), { sink: opts.sink, timeoutMs: 5_000 });
     } catch (err) {
       // A missed tick is made up by the next one; say so and carry on.
       log.warn({ type, err: (err as Error).message }, 'tick not delivered');

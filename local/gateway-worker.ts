@@ -6,6 +6,7 @@
 import { closeClients } from '../platform/clients.js';
 import { markDraining } from '../platform/health.js';
 import { settlePublishes } from '../platform/events/outbox.js';
+import { onSignals } from '../platform/shutdown.js';
 import { startPlatform } from './platform.js';
 
 const platform = await startPlatform({
@@ -16,17 +17,14 @@ const platform = await startPlatform({
   notifier: false,
 });
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  markDraining();
-  void platform
-    .close()
-    .then(settlePublishes)
-    .then(closeClients)
-    .finally(() => process.exit(0));
-};
-process.on('SIGTERM', stop);
+onSignals({
+  signals: ['SIGTERM'],
+  stop: async () => {
+    markDraining();
+    // Exits 0 even when closing failed: the primary, which stops its workers when it shuts
+    // down, does not read their exit codes then.
+    await platform.close().then(settlePublishes).then(closeClients).catch(() => undefined);
+  },
+});
 // Ctrl-C reaches the whole process group: the primary decides when workers stop.
 process.on('SIGINT', () => undefined);

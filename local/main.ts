@@ -10,6 +10,7 @@ import { notifierConfig } from '../notifier/config.js';
 import { availableParallelism } from 'node:os';
 import { startPlatform } from './platform.js';
 import { startClusteredPlatform } from './cluster.js';
+import { onSignals } from '../platform/shutdown.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -39,24 +40,16 @@ async function main(): Promise<void> {
   if (platform.eventing) say(`  Broker        ${platform.eventing.brokerUrl}   (K_SINK of every function)`);
   say('Ctrl-C stops it.');
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    markDraining();
-    say(`\n${signal}: stopping (finishing in-flight requests)…`);
-    const hard = setTimeout(() => process.exit(1), config().SHUTDOWN_TIMEOUT_MS + 1_000);
-    hard.unref();
-    void platform
-      .close()
-      .then(closeClients)
-      .then(() => {
-        say('stopped.');
-        process.exit(0);
-      });
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  onSignals({
+    stopping: (signal) => say(`\n${signal}: stopping (finishing in-flight requests)…`),
+    stopped: () => say('stopped.'),
+    failed: (err) => process.stderr.write(`npm start: stopping failed: ${(err as Error).message}\n`),
+    deadlineMs: config().SHUTDOWN_TIMEOUT_MS + 1_000,
+    stop: () => {
+      markDraining();
+      return platform.close().then(closeClients);
+    },
+  });
 }
 
 main().catch((err: unknown) => {

@@ -1,15 +1,15 @@
 /**
  * The notifier's CloudEvent endpoint, independent of uWS: raw headers + body in, an HTTP
- * status out. Binary and structured mode both parse (cloudevents SDK HTTP.toEvent, via
- * platform/events/to-event.ts).
+ * status out. Binary and structured mode both parse and are validated as every receiver's
+ * are (platform/events/parse.ts).
  *
  * Status choices follow the broker's retry rules (eventing/broker/retry.ts): 202 when the
  * event is stored, a duplicate, or not one we push (retrying would not change that); 400
  * for a malformed event or data (final: it goes to the dead-letter sink); 503 when Redis
  * fails, so the broker retries — possibly on another replica.
  */
-import type { CloudEventV1 } from 'cloudevents';
-import { toEvent } from '../platform/events/to-event.js';
+import type { CloudEvent } from 'cloudevents';
+import { parseCloudEvent } from '../platform/events/parse.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from './metrics.js';
@@ -29,13 +29,12 @@ export interface EventResult {
   detail?: string;
 }
 
-function parse(headers: Record<string, string>, body: string): CloudEventV1<unknown> | string {
+/** The event, or why it is not one (the 400's detail). */
+function parse(headers: Record<string, string>, body: string): CloudEvent<unknown> | string {
   try {
-    const parsed = toEvent<unknown>({ headers, body });
-    if (Array.isArray(parsed)) return 'batched CloudEvents are not accepted; send one event per request';
-    return parsed;
+    return parseCloudEvent(headers, body);
   } catch (err) {
-    return `not a valid CloudEvent: ${(err as Error).message}`;
+    return (err as Error).message;
   }
 }
 

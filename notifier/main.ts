@@ -8,6 +8,7 @@ import { config, exitOnConfigError } from '../platform/config.js';
 import { closeClients } from '../platform/clients.js';
 import { logger } from '../platform/logger.js';
 import { ensureKeys } from '../platform/auth/dev-keys.js';
+import { loggedSteps, onSignals } from '../platform/shutdown.js';
 import { notifierConfig } from './config.js';
 import { startNotifier } from './server.js';
 
@@ -28,28 +29,13 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl}, metrics ${notifier.url}/metrics)\n`);
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    const log = logger().child({ fn: 'notifier' });
-    log.info({ signal }, 'shutting down');
-    const hard = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config().SHUTDOWN_TIMEOUT_MS + 2_000);
-    hard.unref();
-    void notifier
-      .close()
-      .then(closeClients)
-      .then(() => process.exit(0))
-      .catch((err: unknown) => {
-        log.error({ err }, 'error while shutting down');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  onSignals({
+    ...loggedSteps(() => logger().child({ fn: 'notifier' })),
+    stopped: () => undefined, // notifier.close() says "notifier stopped" itself
+    // notifier.close() gives in-flight CloudEvents SHUTDOWN_TIMEOUT_MS, then closes the sockets.
+    deadlineMs: config().SHUTDOWN_TIMEOUT_MS + 2_000,
+    stop: () => notifier.close().then(closeClients),
+  });
 }
 
 main().catch((err: unknown) => {

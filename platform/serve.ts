@@ -10,6 +10,7 @@ import { config } from './config.js';
 import { closeClients } from './clients.js';
 import { markDraining } from './health.js';
 import { logger } from './logger.js';
+import { drain, loggedSteps, onSignals } from './shutdown.js';
 
 export interface Served {
   server: Server;
@@ -30,52 +31,22 @@ export function listen(fetch: Fetch, port: number, hostname = '0.0.0.0'): Promis
     server.once('listening', () => {
       const actual = (server.address() as AddressInfo).port;
       const host = hostname === '0.0.0.0' ? '127.0.0.1' : hostname;
-      resolve({ server, port: actual, url: `http://${host}:${actual}`, close: () => drain(server) });
+      resolve({ server, port: actual, url: `http://${host}:${actual}`, close: () => drain(server, config().SHUTDOWN_TIMEOUT_MS) });
     });
   });
 }
 
-/** Stops accepting and waits for in-flight requests; idle keep-alive sockets are closed as they go idle. */
-export function drain(server: Server, timeoutMs = config().SHUTDOWN_TIMEOUT_MS): Promise<void> {
-  return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), 50);
-    const force = setTimeout(() => {
-      server.closeAllConnections();
-    }, timeoutMs);
-    server.close(() => {
-      clearInterval(sweep);
-      clearTimeout(force);
-      resolve();
-    });
-    server.closeIdleConnections();
-  });
-}
-
-/** Installs SIGTERM/SIGINT handling that drains `stop` then closes the store clients and exits. */
+/**
+ * Installs SIGTERM/SIGINT handling for a function process: report not-ready, drain `stop`,
+ * close the store clients and exit, logging each step; forced SHUTDOWN_TIMEOUT_MS + 1 s on.
+ */
 export function onShutdown(name: string, stop: () => Promise<void>): void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    markDraining();
-    const log = logger().child({ fn: name });
-    log.info({ signal }, 'shutting down');
-    const hard = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config().SHUTDOWN_TIMEOUT_MS + 1_000);
-    hard.unref();
-    stop()
-      .then(closeClients)
-      .then(() => {
-        log.info('stopped');
-        process.exit(0);
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'error while shutting down');
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
+  onSignals({
+    ...loggedSteps(() => logger().child({ fn: name })),
+    deadlineMs: config().SHUTDOWN_TIMEOUT_MS + 1_000,
+    stop: () => {
+      markDraining();
+      return stop().then(closeClients);
+    },
+  });
 }

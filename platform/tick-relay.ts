@@ -6,7 +6,8 @@
  * that event as the reply, which the Broker publishes to every Trigger on that type.
  *
  * Plain node:http, no store, no dependency: it starts in a few milliseconds from zero.
- * The tick id is derived from the ping's id, so a redelivered ping is the same tick.
+ * The tick id is derived from the ping's id, so a redelivered ping is the same tick; the
+ * tick itself is the one the local ticker sends (platform/tick.ts).
  *
  * Env: PORT (Knative sets it), TICK_TYPES (comma-separated types it may emit).
  */
@@ -14,9 +15,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { configSchema, exitOnConfigError, parseSettings } from './config.js';
-
-export const TICK_EXTENSION = 'microridetick';
-export const TICK_SOURCE = '/microride/tick';
+import { onSignals } from './shutdown.js';
+import { TICK_EXTENSION, tickEvent, tickMessage } from './tick.js';
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -78,15 +78,9 @@ export function startTickRelay(opts: { port: number; host?: string; types: reado
         if (!ping.type || !allowed.has(ping.type)) {
           return send(res, 400, problem(400, `extension ${TICK_EXTENSION} must be one of: ${[...allowed].join(', ') || '(none configured)'}`));
         }
-        res.writeHead(200, {
-          'ce-specversion': '1.0',
-          'ce-id': `tick-${ping.id}`,
-          'ce-type': ping.type,
-          'ce-source': TICK_SOURCE,
-          'ce-time': new Date().toISOString(),
-          'content-type': 'application/json',
-        });
-        res.end('{}');
+        const tick = tickMessage(tickEvent(ping.type, `tick-${ping.id}`));
+        res.writeHead(200, tick.headers);
+        res.end(tick.body);
       })
       .catch((err: unknown) => send(res, 400, problem(400, (err as Error).message)));
   });
@@ -121,7 +115,5 @@ export async function runTickRelay(): Promise<void> {
   const types = settings.TICK_TYPES;
   const relay = await startTickRelay({ port: settings.PORT, types });
   process.stdout.write(`${JSON.stringify({ level: 30, fn: 'tick-relay', url: relay.url, types, msg: 'listening' })}\n`);
-  const stop = () => void relay.close().then(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  onSignals({ stop: () => relay.close() });
 }

@@ -6,7 +6,7 @@
  *   total    = subtotal · surge, never below the class minimum
  * The breakdown's parts always sum to `amount`.
  */
-import type { VehicleClass } from '../tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 
 export interface Tariff {
   /** Flag fall, cents. */

@@ -3,7 +3,7 @@
  * in the same market at the same second prices the same, and tests need no Redis.
  */
 import type { LatLon } from '../../platform/geo.js';
-import type { VehicleClass } from '../tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 import { finalFare, tariffs } from './fares.js';
 import { estimateTrip, pickupEtaSeconds } from './trip.js';
 import { QUOTE_TTL_SECONDS, type Quote } from './quote-token.js';

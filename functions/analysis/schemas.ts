@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { haversineMeters } from '../../platform/geo.js';
-
-export const vehicleClass = z.enum(['economy', 'comfort', 'xl']);
+import { vehicleClass } from '../../contracts/vehicles.js';
 
 export const point = z
   .object({

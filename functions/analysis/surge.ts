@@ -4,7 +4,8 @@
  * requests or a driver logging off does not make prices jump from one quote to the next.
  */
 import { redis, rkey } from '../../platform/clients.js';
-import type { Market, VehicleClass } from '../tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
+import type { Market } from '../tracking/live-index.js';
 
 export const MIN_SURGE = 1;
 export const MAX_SURGE = 3;

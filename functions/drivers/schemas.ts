@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-
-export const vehicleClass = z.enum(['economy', 'comfort', 'xl']);
+import { vehicleClass } from '../../contracts/vehicles.js';
 
 /** Plates compare without case, spaces or dashes: "ab-12 cd" and "AB12CD" are one car. */
 export const normalisePlate = (plate: string) => plate.toUpperCase().replace(/[\s-]+/g, '');

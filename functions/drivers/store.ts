@@ -1,6 +1,7 @@
 /** drivers' PostgreSQL queries (schema `drivers`). */
 import type { Knex } from 'knex';
 import { db, schemaName } from '../../platform/clients.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 import type { OwnDriver, PublicDriver } from './schemas.js';
 
 export const driversSchema = () => schemaName('drivers');
@@ -14,7 +15,7 @@ export interface DriverRow {
   vehicle_make: string;
   vehicle_model: string;
   vehicle_plate: string;
-  vehicle_class: 'economy' | 'comfort' | 'xl';
+  vehicle_class: VehicleClass;
   vehicle_seats: number;
   status: 'offline' | 'online' | 'on_trip';
   rating_avg: string | null;

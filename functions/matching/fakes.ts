@@ -6,7 +6,8 @@
  */
 import type { EventFunction } from '../../contracts/catalog-types.js';
 import type { EventInput } from '../../platform/events/emit.js';
-import type { NearbyDriver, NearestQuery, VehicleClass } from '../tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
+import type { NearbyDriver, NearestQuery } from '../tracking/live-index.js';
 import type { OfferDecision } from './round.js';
 import { SEARCH_STALE_MS, type ClaimResult, type MatchRide, type RideState } from './state.js';
 

@@ -3,7 +3,8 @@
  * not offered yet first), record the result. Returns the decision to announce, or null
  * when there is nothing to say (nobody around, or someone else moved the ride on).
  */
-import { nearestAvailable, type NearbyDriver, type VehicleClass } from '../tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
+import { nearestAvailable, type NearbyDriver } from '../tracking/live-index.js';
 import { matchingSettings } from './settings.js';
 import { claimRound, excludedDrivers, recordRound, rideState, type MatchRide } from './state.js';
 

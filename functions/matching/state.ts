@@ -10,7 +10,7 @@
  */
 import { redis, rkey } from '../../platform/clients.js';
 import { lua, runScript } from '../../platform/redis-script.js';
-import type { VehicleClass } from '../tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 
 const rideKey = (id: string) => rkey('matching', 'ride', id);
 const offeredKey = (id: string) => rkey('matching', 'ride', id, 'offered');

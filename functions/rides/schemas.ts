@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { vehicleClass } from '../../contracts/vehicles.js';
 import { rideStatuses } from './migrations.js';
 
 export const rideStatus = z.enum(rideStatuses);
@@ -52,7 +53,7 @@ export const ride = z
     status: rideStatus,
     riderId: z.string().uuid(),
     driverId: z.string().uuid().nullable().openapi({ description: 'the assigned driver’s user id' }),
-    vehicleClass: z.enum(['economy', 'comfort', 'xl']),
+    vehicleClass,
     pickup: point,
     dropoff: point,
     quote: z.object({ fare: money, surgeMultiplier: z.number(), distanceMeters: z.number().int(), durationSeconds: z.number().int() }),

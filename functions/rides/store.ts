@@ -1,6 +1,7 @@
 /** rides' PostgreSQL queries (schema `rides`). */
 import type { Knex } from 'knex';
 import { db, schemaName } from '../../platform/clients.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
 
 export const ridesSchema = () => schemaName('rides');
@@ -23,7 +24,7 @@ export interface RideRow {
   rider_id: string;
   driver_id: string | null;
   status: RideStatus;
-  vehicle_class: 'economy' | 'comfort' | 'xl';
+  vehicle_class: VehicleClass;
   pickup_lat: number;
   pickup_lon: number;
   dropoff_lat: number;

@@ -25,9 +25,8 @@
 import { redis, rkey } from '../../platform/clients.js';
 import { lua, runScript } from '../../platform/redis-script.js';
 import { geohashBounds, cellOf, haversineMeters } from '../../platform/geo.js';
+import { vehicleClasses, type VehicleClass } from '../../contracts/vehicles.js';
 
-export const VEHICLE_CLASSES = ['economy', 'comfort', 'xl'] as const;
-export type VehicleClass = (typeof VEHICLE_CLASSES)[number];
 export type LiveStatus = 'online' | 'offline' | 'on_trip';
 
 /** A position older than this is "quiet": the driver is not offered rides. */
@@ -45,7 +44,7 @@ const seenKey = () => rkey('live', 'seen');
 const geoKey = (c: VehicleClass) => rkey('live', 'geo', c);
 const openKey = (c: VehicleClass, cell: string) => rkey('live', 'open', c, cell);
 /** KEYS order the scripts rely on: geo economy, comfort, xl. */
-const allGeoKeys = () => VEHICLE_CLASSES.map(geoKey);
+const allGeoKeys = () => vehicleClasses.map(geoKey);
 
 // KEYS: hash, seen, geo(economy), geo(comfort), geo(xl)
 // ARGV: driverId, profileId, class, status, nowMs, freshMs, ttl, maxLat, version ('' = none)
@@ -178,7 +177,7 @@ export async function liveDriver(driverId: string): Promise<LiveDriver | null> {
   return {
     driverId,
     driverProfileId: h.profile ?? null,
-    vehicleClass: (VEHICLE_CLASSES as readonly string[]).includes(h.class ?? '') ? (h.class as VehicleClass) : null,
+    vehicleClass: (vehicleClasses as readonly string[]).includes(h.class ?? '') ? (h.class as VehicleClass) : null,
     status: h.status === 'online' || h.status === 'offline' || h.status === 'on_trip' ? h.status : null,
     position: lat !== null && lon !== null && at !== null ? { lat, lon, at: new Date(at), heading: num(h.heading), speedKmh: num(h.speed) } : null,
   };

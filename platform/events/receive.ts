@@ -10,7 +10,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { Context } from 'hono';
-import { toEvent } from './to-event.js';
+import { plainHeaders } from '../http-headers.js';
+import { InvalidCloudEventError, parseCloudEvent } from './parse.js';
 import { isEventType, safeParseEventData, type EventData, type EventType } from '../../contracts/events.js';
 import type { EventFunction } from '../../contracts/catalog-types.js';
 import { createFunctionApp, limitBody, type FunctionApp } from '../app.js';
@@ -54,36 +55,24 @@ function invalid(detail: string, errors?: { path: string; message: string }[]): 
  * the WHATWG Headers instead makes @hono/node-server materialise a full undici Headers,
  * validating every name and value, on every delivery.
  */
-function plainHeaders(c: Context): Record<string, string> {
-  const plain: Record<string, string> = {};
+function headersOf(c: Context): Record<string, string> {
   const incoming = (c.env as { incoming?: { headers?: IncomingHttpHeaders } } | undefined)?.incoming?.headers;
-  if (incoming) {
-    for (const k in incoming) {
-      const v = incoming[k];
-      if (v !== undefined) plain[k] = Array.isArray(v) ? v.join(', ') : v;
-    }
-    return plain;
-  }
+  if (incoming) return plainHeaders(incoming);
+  const plain: Record<string, string> = {};
   c.req.raw.headers.forEach((v, k) => {
     plain[k] = v;
   });
   return plain;
 }
 
-/** Binary or structured request (headers with lower-case names) → CloudEvent; HttpProblem 400 when it is not a valid one. */
-export function parseCloudEvent(plain: Record<string, string>, body: string): CloudEvent<unknown> {
-  let event: CloudEvent<unknown>;
+/** The request's CloudEvent; HttpProblem 400 when it is not a valid one. */
+async function eventOf(c: Context): Promise<CloudEvent<unknown>> {
+  const body = await c.req.text();
   try {
-    const parsed = toEvent<unknown>({ headers: plain, body: body.length ? body : undefined });
-    // The SDK types the result as the CloudEventV1 interface; it is always the class.
-    if (!(parsed instanceof CloudEvent)) throw invalid('batched CloudEvents are not accepted');
-    parsed.validate();
-    event = parsed;
+    return parseCloudEvent(headersOf(c), body);
   } catch (err) {
-    if (err instanceof HttpProblem) throw err;
-    throw invalid(`not a valid CloudEvent: ${(err as Error).message}`);
+    throw err instanceof InvalidCloudEventError ? invalid(err.message) : err;
   }
-  return event;
 }
 
 const jsonType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
@@ -114,7 +103,7 @@ export function onEvents<X extends object>(app: FunctionApp, spec: EventFunction
   const maxSize = config().MAX_BODY_BYTES;
   app.use(path, limitBody(maxSize, 'event'));
   app.post(path, async (c) => {
-    const event = parseCloudEvent(plainHeaders(c), await c.req.text());
+    const event = await eventOf(c);
     const typed = handlers[event.type as EventType] as AnyEventHandler<X> | undefined;
     const handler = typed ?? handlers['*'];
     if (!handler) throw invalid(`${spec.name} does not handle events of type ${event.type}`);

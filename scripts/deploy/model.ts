@@ -15,7 +15,7 @@ import { brokerEmits, catalog, scalingOf } from '../../contracts/catalog.js';
 import type { FunctionSpec, HttpFunction, Resources, Scaling, SecretKey, Store, Workload } from '../../contracts/catalog-types.js';
 import { broker, allTriggers, type TriggerDef } from '../../contracts/triggers.js';
 import { workloadOf } from '../../contracts/workloads.js';
-import { TICK_EXTENSION } from '../../platform/tick-relay.js';
+import { TICK_EXTENSION } from '../../platform/tick.js';
 import { subscriberRef } from '../../eventing/manifests.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -9,6 +9,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CloudEvent, HTTP } from 'cloudevents';
 import type { TriggerDef } from '../../contracts/triggers.js';
+import { plainHeaders } from '../../platform/http-headers.js';
 
 export const AMQP_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -64,8 +65,7 @@ export async function startSubscriber(respond: Responder = () => ({ status: 202 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       void (async () => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        const headers = plainHeaders(req.headers);
         const body = Buffer.concat(chunks);
         const parsed = HTTP.toEvent<unknown>({ headers, body: body.length ? body.toString('utf8') : undefined });
         const r: Received = { path: req.url ?? '/', headers, body, at: performance.now(), event: parsed as CloudEvent<unknown> };

@@ -5,7 +5,8 @@ import { findFunction } from '../../contracts/catalog.js';
 import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import { clearProvidedSettings, config, resetConfig } from '../../platform/config.js';
 import { startLocalEventing } from '../../eventing/local.js';
-import { scheduledTypes, TICK_SOURCE } from '../../eventing/ticker.js';
+import { scheduledTypes } from '../../eventing/ticker.js';
+import { TICK_SOURCE } from '../../platform/tick.js';
 import { startSubscriber } from './helpers.js';
 
 const fn = (name: string, everySeconds?: number): FunctionSpec => ({

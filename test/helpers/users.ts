@@ -1,6 +1,7 @@
 /** Registers and signs in users through the gateway, as a client would. */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 
 export interface Session {
   user: { id: string; email: string; name: string; role: 'rider' | 'driver' | 'admin' };
@@ -32,7 +33,7 @@ export interface Vehicle {
   make: string;
   model: string;
   plate: string;
-  class: 'economy' | 'comfort' | 'xl';
+  class: VehicleClass;
   seats: number;
 }
 

@@ -1,5 +1,6 @@
 /** A rider's and a driver's view of the API, as the apps would call it. */
 import { expect } from 'vitest';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 import { registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
 import type { EventLog, SeenEvent } from './harness.js';
 
@@ -54,7 +55,7 @@ export async function newRider(url: string): Promise<Session> {
   return registerAndLogin(url, 'rider');
 }
 
-export async function newDriver(url: string, at: Point, vehicleClass: 'economy' | 'comfort' | 'xl' = 'economy'): Promise<Driver> {
+export async function newDriver(url: string, at: Point, vehicleClass: VehicleClass = 'economy'): Promise<Driver> {
   const session = await registerAndLogin(url, 'driver');
   const profile = await registerDriver(url, session, { class: vehicleClass });
   await goOnline(url, session, at);

@@ -2,8 +2,8 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import {
   setDriverStatus, recordPosition, nearestAvailable, marketNear, adjustOpenRequests, liveDriver, sweepStale, cellOf, FRESH_MS,
-  type VehicleClass,
 } from '../../functions/tracking/live-index.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 import { closeClients } from '../../platform/clients.js';
 import { cleanupStores } from '../helpers/platform.js';
 

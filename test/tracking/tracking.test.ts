@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { useServices } from './support.js';
 import { deliver } from './events.js';
 import { json, post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
+import type { VehicleClass } from '../../contracts/vehicles.js';
 import { liveDriver, nearestAvailable } from '../../functions/tracking/live-index.js';
 import { insertSample, timelineCollection } from '../../functions/tracking/store.js';
 import { appendTrace } from '../../functions/tracking/trip-trace.js';
@@ -21,7 +22,7 @@ const place = () => {
 };
 const north = (p: { lat: number; lon: number }, meters: number) => ({ lat: p.lat + meters / 111_195, lon: p.lon });
 
-async function onlineDriver(vehicleClass: 'economy' | 'comfort' | 'xl' = 'economy') {
+async function onlineDriver(vehicleClass: VehicleClass = 'economy') {
   const session = await registerAndLogin(ctx.url, 'driver');
   const profile = await registerDriver(ctx.url, session, { class: vehicleClass });
   expect((await put('/api/v1/drivers/me/availability', session, { status: 'online' })).status).toBe(200);
