@@ -1,6 +1,12 @@
-/** rides' PostgreSQL queries (schema `rides`). */
+/**
+ * rides' PostgreSQL queries (schema `rides`). Each operation's writes are named here (one
+ * statement, or one transaction, each) so its `handle` can be given fakes; the states they
+ * compare and set come from the transitions table (transitions.ts).
+ */
 import type { Knex } from 'knex';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import { db, schemaName } from '../../platform/clients.js';
+import { changeWithEvent, type PartialEventInput } from '../../platform/events/outbox.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
 
 export const ridesSchema = () => schemaName('rides');
@@ -146,3 +152,19 @@ export function uniqueViolation(err: unknown): 'rider_active' | 'driver_active' 
 
 export const activeRideOf = (riderId: string) =>
   ridesTable().where({ rider_id: riderId }).whereIn('status', [...activeStatuses]).first<RideRow | undefined>();
+
+// ── The operations' writes, one statement or one transaction each ─────────────────────────
+
+/** The function writing: its catalog entry names the events it may emit and their source. */
+export type Emitter = Pick<FunctionSpec, 'name' | 'emits'> & { service: string };
+
+/** The event's rider taken from the row the statement changes, so nothing reads the ride first. */
+export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
+
+/** A transition and its event in one statement; undefined when the compare-and-set missed. */
+export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 'microride.ride.started' | 'microride.ride.completed', K extends string = never>(
+  spec: Emitter,
+  t: Transition,
+  event: PartialEventInput<T, K>,
+  opts: { fromRow?: Readonly<Record<K, string>> } = {},
+) => changeWithEvent<RideRow, T, K>(spec, transitionQuery(t), event, opts);
