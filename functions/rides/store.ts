@@ -6,8 +6,10 @@
 import type { Knex } from 'knex';
 import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import { db, schemaName } from '../../platform/clients.js';
-import { changeWithEvent, type PartialEventInput } from '../../platform/events/outbox.js';
+import type { EventInput } from '../../platform/events/emit.js';
+import { changeWithEvent, enqueueEvent, type PartialEventInput } from '../../platform/events/outbox.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
+import { soleState, transitions } from './transitions.js';
 
 export const ridesSchema = () => schemaName('rides');
 export const ridesTable = (k: Knex | Knex.Transaction = db()) => k.withSchema(ridesSchema()).table('rides');
@@ -168,3 +170,53 @@ export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 
   event: PartialEventInput<T, K>,
   opts: { fromRow?: Readonly<Record<K, string>> } = {},
 ) => changeWithEvent<RideRow, T, K>(spec, transitionQuery(t), event, opts);
+
+/**
+ * transitions.accept, the whole rule in one statement: still waiting for a driver, and
+ * this driver holds a live offer. Concurrent accepts queue on the row lock; after the
+ * first commits the others re-check the status, find it changed and update nothing (and
+ * write no event). A driver with another active ride hits rides_one_active_per_driver.
+ */
+export const acceptRide = (
+  spec: Emitter,
+  a: { id: string; driverId: string; acceptedAt: Date },
+  event: PartialEventInput<'microride.ride.accepted', 'riderId'>,
+) =>
+  changeWithEvent<RideRow, 'microride.ride.accepted', 'riderId'>(
+    spec,
+    ridesTable()
+      .where({ id: a.id, status: soleState(transitions.accept.from) })
+      .whereExists((q) =>
+        q.select(db().raw('1'))
+          .from(`${ridesSchema()}.offers as o`)
+          .whereRaw('o.ride_id = rides.id')
+          .where('o.driver_id', a.driverId)
+          .whereNull('o.declined_at')
+          .where('o.expires_at', '>', db().fn.now()),
+      )
+      .update({ status: transitions.accept.to, driver_id: a.driverId, accepted_at: a.acceptedAt, updated_at: db().fn.now() })
+      .returning('*'),
+    event,
+    riderFromRow,
+  );
+
+/**
+ * Marks the driver's live offer declined while the ride can still be accepted, and queues
+ * the event in the same transaction. False: nothing to decline (no live offer, or the
+ * ride moved on).
+ */
+export async function declineOffer(spec: Emitter, rideId: string, driverId: string, event: EventInput<'microride.ride.declined'>): Promise<boolean> {
+  return db().transaction(async (trx) => {
+    const res = (await trx.raw(
+      `update ??.offers o set declined_at = now()
+       from ??.rides r
+       where o.ride_id = ? and o.driver_id = ? and o.declined_at is null and o.expires_at > now()
+         and r.id = o.ride_id and r.status = '${soleState(transitions.accept.from)}'
+       returning r.rider_id`,
+      [ridesSchema(), ridesSchema(), rideId, driverId],
+    )) as { rows: { rider_id: string }[] };
+    if (!res.rows[0]) return false;
+    await enqueueEvent(trx, spec, event);
+    return true;
+  });
+}
