@@ -163,6 +163,34 @@ export type Emitter = Pick<FunctionSpec, 'name' | 'emits'> & { service: string }
 /** The event's rider taken from the row the statement changes, so nothing reads the ride first. */
 export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
 
+/** A new ride's columns; its status is transitions.request.to. */
+export interface NewRide {
+  id: string;
+  rider_id: string;
+  vehicle_class: RideRow['vehicle_class'];
+  pickup_lat: number;
+  pickup_lon: number;
+  dropoff_lat: number;
+  dropoff_lon: number;
+  quote: StoredQuote;
+  currency: string;
+  quoted_amount: number;
+  idempotency_key: string;
+  request_hash: string;
+  requested_at: Date;
+  updated_at: Date;
+}
+
+/** transitions.request: the ride and its event in one statement. A clash on a unique index throws (23505). */
+export const insertRide = (spec: Emitter, ride: NewRide, event: EventInput<'microride.ride.requested'>) =>
+  changeWithEvent<RideRow, 'microride.ride.requested'>(
+    spec,
+    ridesTable()
+      .insert({ ...ride, status: transitions.request.to, quote: JSON.stringify(ride.quote) })
+      .returning('*'),
+    event,
+  );
+
 /** A transition and its event in one statement; undefined when the compare-and-set missed. */
 export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 'microride.ride.started' | 'microride.ride.completed', K extends string = never>(
   spec: Emitter,
@@ -220,3 +248,28 @@ export async function declineOffer(spec: Emitter, rideId: string, driverId: stri
     return true;
   });
 }
+
+/** Whose rides a list shows, and which page. */
+export interface RideListQuery {
+  userId: string;
+  /** A driver sees the rides they drove, a rider their own, an admin everyone's. */
+  role: 'rider' | 'driver' | 'admin';
+  status?: RideStatus | undefined;
+  /** Rows to fetch. */
+  limit: number;
+  /** Only rides before this one: PostgreSQL's text of its requested_at, and its id. */
+  before?: readonly [at: string, id: string] | undefined;
+}
+
+/** Newest first, with requested_at as PostgreSQL's own text (a JS Date would drop the microseconds). */
+export const listRides = async (l: RideListQuery): Promise<(RideRow & { at_text: string })[]> => {
+  const q = ridesTable()
+    .select('*', ridesTable().client.raw('requested_at::text as at_text'))
+    .orderBy([{ column: 'requested_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(l.limit);
+  if (l.role === 'driver') q.where({ driver_id: l.userId });
+  else if (l.role === 'rider') q.where({ rider_id: l.userId });
+  if (l.status) q.where({ status: l.status });
+  if (l.before) q.whereRaw('(requested_at, id) < (?::timestamptz, ?::uuid)', [l.before[0], l.before[1]]);
+  return (await q) as (RideRow & { at_text: string })[];
+};
