@@ -249,6 +249,46 @@ export async function declineOffer(spec: Emitter, rideId: string, driverId: stri
   });
 }
 
+/**
+ * transitions.cancelByRider / cancelByDriver: the compare-and-set (stamped with the
+ * database's clock) and its event in one transaction; the event is made from the row it
+ * cancelled. Undefined when the ride had moved.
+ */
+export async function cancelRide(
+  spec: Emitter,
+  t: Transition,
+  eventOf: (cancelled: RideRow) => EventInput<'microride.ride.cancelled'>,
+): Promise<RideRow | undefined> {
+  return db().transaction(async (trx) => {
+    const cancelled = await transition(trx, { ...t, set: { cancelled_at: trx.fn.now(), ...t.set } });
+    if (!cancelled) return undefined;
+    await enqueueEvent(trx, spec, eventOf(cancelled));
+    return cancelled;
+  });
+}
+
+/**
+ * The rider's rating and its event in one transaction. Not a state transition, but the same
+ * compare-and-set discipline: completed (transitions.complete.to) and not yet rated.
+ * Undefined when nothing was rated.
+ */
+export async function rateRide(
+  spec: Emitter,
+  r: { id: string; riderId: string; stars: number; comment: string | null },
+  eventOf: (rated: RideRow, driverId: string) => EventInput<'microride.ride.rated'>,
+): Promise<RideRow | undefined> {
+  return db().transaction(async (trx) => {
+    const [rated] = await ridesTable(trx)
+      .where({ id: r.id, rider_id: r.riderId, status: transitions.complete.to })
+      .whereNull('rating_stars')
+      .update({ rating_stars: r.stars, rating_comment: r.comment, rated_at: trx.fn.now(), updated_at: trx.fn.now() })
+      .returning<RideRow[]>('*');
+    if (!rated?.driver_id) return undefined;
+    await enqueueEvent(trx, spec, eventOf(rated, rated.driver_id));
+    return rated;
+  });
+}
+
 /** Whose rides a list shows, and which page. */
 export interface RideListQuery {
   userId: string;
