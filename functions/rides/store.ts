@@ -5,9 +5,10 @@
  */
 import type { Knex } from 'knex';
 import type { FunctionSpec } from '../../contracts/catalog-types.js';
+import type { EventData } from '../../contracts/events.js';
 import { db, schemaName } from '../../platform/clients.js';
 import type { EventInput } from '../../platform/events/emit.js';
-import { changeWithEvent, enqueueEvent, type PartialEventInput } from '../../platform/events/outbox.js';
+import { changeWithEvent, derivedEventCte, enqueueEvent, type PartialEventInput } from '../../platform/events/outbox.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
 import { soleState, transitions } from './transitions.js';
 
@@ -160,6 +161,9 @@ export const activeRideOf = (riderId: string) =>
 /** The function writing: its catalog entry names the events it may emit and their source. */
 export type Emitter = Pick<FunctionSpec, 'name' | 'emits'> & { service: string };
 
+/** Statuses as SQL literals for raw statements (`'requested', 'matching'`); only the table's own states go in. */
+export const sqlStates = (states: readonly RideStatus[]) => states.map((s) => `'${s}'`).join(', ');
+
 /** The event's rider taken from the row the statement changes, so nothing reads the ride first. */
 export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
 
@@ -286,6 +290,78 @@ export async function rateRide(
     if (!rated?.driver_id) return undefined;
     await enqueueEvent(trx, spec, eventOf(rated, rated.driver_id));
     return rated;
+  });
+}
+
+/** What an offer round's statement answers: the ride's rider (null: the ride moved on) and the drivers it offered. */
+export interface RoundOutcome {
+  rider_id: string | null;
+  driver_ids: string[];
+}
+
+/**
+ * transitions.offer in one statement: move the ride to matching, record the round, and
+ * queue ride.offered (`head`, its data completed by the statement) for the drivers it
+ * offered. A driver asked again in a later round (their earlier offer lapsed) gets a fresh
+ * window; one who declined stays declined. Redelivered, it offers nobody new and queues
+ * nothing.
+ */
+export async function recordOfferRound(
+  spec: Emitter,
+  d: EventData<'microride.matching.offer_decided'>,
+  head: { type: 'microride.ride.offered'; subject: string; id: string; time: string },
+): Promise<RoundOutcome | undefined> {
+  const queued = derivedEventCte(
+    spec,
+    head,
+    { sql: `jsonb_build_object('rideId', moved.id, 'riderId', moved.rider_id, 'driverIds', agg.ids, 'expiresAt', ?::text, 'round', ?::int)`, bindings: [d.expiresAt, d.round] },
+    'moved, agg where agg.ids is not null',
+  );
+  const res = (await db().raw(
+    `with moved as (
+           update ??.rides set status = '${transitions.offer.to}', updated_at = now()
+           where id = ? and status in (${sqlStates(transitions.offer.from)}) returning id, rider_id
+         ), offered as (
+           insert into ??.offers (ride_id, driver_id, round, expires_at)
+           select moved.id, unnest(?::uuid[]), ?, ?::timestamptz from moved
+           on conflict (ride_id, driver_id) do update set round = excluded.round, expires_at = excluded.expires_at
+             where offers.declined_at is null and offers.round < excluded.round
+           returning driver_id
+         ), agg as (
+           select array_agg(driver_id order by array_position(?::uuid[], driver_id)) as ids from offered
+         ), queued as (${queued.sql})
+         select (select rider_id from moved) as rider_id, coalesce((select ids from agg), '{}') as driver_ids`,
+    [ridesSchema(), d.rideId, ridesSchema(), d.driverIds, d.round, d.expiresAt, d.driverIds, ...queued.bindings],
+  )) as { rows: RoundOutcome[] };
+  return res.rows[0];
+}
+
+/**
+ * transitions.expire for up to `limit` rides waiting longer than `timeoutSeconds`, one event
+ * each, in one transaction: the same compare-and-set as every transition. SKIP LOCKED lets
+ * two sweeps split the work, and lets an accept that holds the row win over the sweep.
+ * Returns how many expired.
+ */
+export async function expireWaitingRides(
+  spec: Emitter,
+  timeoutSeconds: number,
+  limit: number,
+  eventOf: (expired: RideRow) => EventInput<'microride.ride.expired'>,
+): Promise<number> {
+  return db().transaction(async (trx) => {
+    const res = (await trx.raw(
+      `update ??.rides r set status = '${transitions.expire.to}', expired_at = now(), updated_at = now()
+       where r.id in (select id from ??.rides
+                      where status in (${sqlStates(transitions.expire.from)}) and requested_at < now() - (? * interval '1 second')
+                      order by requested_at limit ? for update skip locked)
+         and r.status in (${sqlStates(transitions.expire.from)})
+       returning r.*`,
+      [ridesSchema(), ridesSchema(), timeoutSeconds, limit],
+    )) as { rows: RideRow[] };
+    for (const r of res.rows) {
+      await enqueueEvent(trx, spec, eventOf(r));
+    }
+    return res.rows.length;
   });
 }
 
