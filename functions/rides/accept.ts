@@ -1,10 +1,11 @@
+import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
 import { conflict, forbidden, notFound, type HttpProblem } from '../../platform/problem.js';
-import { changeWithEvent } from '../../platform/events/outbox.js';
-import { ride, rideIdParam } from './schemas.js';
-import { findOffer, findRide, ridesSchema, ridesTable, toRide, uniqueViolation, type RideRow } from './store.js';
+import { ride, rideIdParam, type Ride } from './schemas.js';
+import { acceptRide, toRide, uniqueViolation, type RideRow } from './store.js';
+import { rideReads, type Caller, type RideReads } from './access.js';
+import { startsFrom, transitions } from './transitions.js';
 
 const spec = httpSpec('rides-accept');
 
@@ -18,49 +19,43 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { id } = c.req.valid('param');
-  const driverId = c.get('principal').userId;
+/** The accept statement (store.ts acceptRide) and the reads that explain a refusal: PostgreSQL by default, fakes in the unit test. */
+export interface Stores extends RideReads {
+  accept(a: { id: string; driverId: string; acceptedAt: Date }, event: Parameters<typeof acceptRide>[2]): Promise<RideRow | undefined>;
+}
+
+const postgres: Stores = { ...rideReads, accept: (a, event) => acceptRide(spec, a, event) };
+
+/** transitions.accept: the first offered driver to accept becomes the ride's driver. */
+export async function handle(input: { id: string }, caller: Caller, log: Logger, stores: Stores = postgres): Promise<Ride> {
+  const { id } = input;
+  const driverId = caller.userId;
   const acceptedAt = new Date();
   let row: RideRow | undefined;
   try {
-    // The whole rule in one statement: still matching, and this driver holds a live offer.
-    // Concurrent accepts queue on the row lock; after the first commits the others
-    // re-check `status = 'matching'`, find it false and update nothing (and write no event).
-    row = await changeWithEvent<RideRow, 'microride.ride.accepted', 'riderId'>(
-      spec,
-      ridesTable()
-        .where({ id, status: 'matching' })
-        .whereExists((q) =>
-          q.select(db().raw('1'))
-            .from(`${ridesSchema()}.offers as o`)
-            .whereRaw('o.ride_id = rides.id')
-            .where('o.driver_id', driverId)
-            .whereNull('o.declined_at')
-            .where('o.expires_at', '>', db().fn.now()),
-        )
-        .update({ status: 'accepted', driver_id: driverId, accepted_at: acceptedAt, updated_at: db().fn.now() })
-        .returning('*'),
-      { type: 'microride.ride.accepted', subject: id, data: { rideId: id, driverId, acceptedAt: acceptedAt.toISOString() } },
-      // the rider comes from the row: a refused accept is the only one that reads the ride
-      { fromRow: { riderId: 'rider_id' } },
+    // The rider comes from the row: a refused accept is the only one that reads the ride.
+    row = await stores.accept(
+      { id, driverId, acceptedAt },
+      { type: transitions.accept.event, subject: id, data: { rideId: id, driverId, acceptedAt: acceptedAt.toISOString() } },
     );
   } catch (err) {
     if (uniqueViolation(err) === 'driver_active') throw conflict('you already have an active trip; finish or cancel it first');
     throw err;
   }
-  if (!row) throw await whyNot(id, driverId);
-  c.get('log').info({ rideId: id, driverId }, 'ride accepted');
-  return c.json(toRide(row), 200);
-});
+  if (!row) throw await whyNot(id, driverId, stores);
+  log.info({ rideId: id, driverId }, 'ride accepted');
+  return toRide(row);
+}
 
 /** Why an accept was refused: read after the statement changed nothing. */
-async function whyNot(id: string, driverId: string): Promise<HttpProblem> {
-  const [ride, offer] = await Promise.all([findRide(id), findOffer(id, driverId)]);
+async function whyNot(id: string, driverId: string, reads: RideReads): Promise<HttpProblem> {
+  const [ride, offer] = await Promise.all([reads.findRide(id), reads.findOffer(id, driverId)]);
   if (!ride) return notFound('ride');
   if (!offer) return forbidden('this ride was not offered to you');
   if (ride.driver_id === driverId) return conflict('you already accepted this ride', { currentStatus: ride.status });
-  if (ride.status !== 'matching') return conflict(`the ride is ${ride.status}; another driver was faster or it ended`, { currentStatus: ride.status });
+  if (!startsFrom(transitions.accept, ride.status)) return conflict(`the ride is ${ride.status}; another driver was faster or it ended`, { currentStatus: ride.status });
   if (offer.declined_at) return conflict('you declined this offer', { currentStatus: ride.status });
   return conflict(`your offer expired at ${offer.expires_at.toISOString()}`, { currentStatus: ride.status });
 }
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('param'), c.get('principal'), c.get('log')), 200));

@@ -3,11 +3,21 @@
  * existence is nobody else's business. Refusals name the current state so a client that
  * raced another one can tell what happened.
  */
-import type { Knex } from 'knex';
 import type { Principal } from '../../platform/auth/verify.js';
-import { db } from '../../platform/clients.js';
 import { HttpProblem, conflict, forbidden, notFound } from '../../platform/problem.js';
 import { findOffer, findRide, type OfferRow, type RideRow } from './store.js';
+import { startsFrom, transitions } from './transitions.js';
+
+/** What an operation knows of its caller: their account and role, from the verified token. */
+export type Caller = Pick<Principal, 'userId' | 'role'>;
+
+/** The reads that show a ride or explain a refusal: PostgreSQL by default, fakes in the unit tests. */
+export interface RideReads {
+  findRide(id: string): Promise<RideRow | undefined>;
+  findOffer(rideId: string, driverId: string): Promise<OfferRow | undefined>;
+}
+
+export const rideReads: RideReads = { findRide: (id) => findRide(id), findOffer: (rideId, driverId) => findOffer(rideId, driverId) };
 
 export interface Visible {
   row: RideRow;
@@ -15,25 +25,25 @@ export interface Visible {
   offer: OfferRow | undefined;
 }
 
-export async function visibleRide(id: string, p: Principal, k: Knex | Knex.Transaction = db()): Promise<Visible> {
-  const row = await findRide(id, k);
+export async function visibleRide(id: string, p: Caller, reads: RideReads = rideReads): Promise<Visible> {
+  const row = await reads.findRide(id);
   if (!row) throw notFound('ride');
   if (p.role === 'admin' || row.rider_id === p.userId || row.driver_id === p.userId) return { row, offer: undefined };
   if (p.role === 'driver') {
-    const offer = await findOffer(id, p.userId, k);
-    // An offered driver sees the ride (pickup, fare) while deciding, and not after the ride moved on.
-    if (offer && row.status === 'matching') return { row, offer };
+    const offer = await reads.findOffer(id, p.userId);
+    // An offered driver sees the ride (pickup, fare) while it can be accepted, and not after it moved on.
+    if (offer && startsFrom(transitions.accept, row.status)) return { row, offer };
   }
   throw notFound('ride');
 }
 
 /** After a driver's progress CAS missed, or a read refused it: why. `read`: the ride as just read, if it was. */
-export async function whyDriverCannot(id: string, p: Principal, verb: string, read?: RideRow): Promise<HttpProblem> {
-  const row = read ?? (await findRide(id));
+export async function whyDriverCannot(id: string, p: Caller, verb: string, reads: RideReads, read?: RideRow): Promise<HttpProblem> {
+  const row = read ?? (await reads.findRide(id));
   if (!row) return notFound('ride');
   if (row.driver_id !== p.userId) {
     if (row.rider_id === p.userId) return forbidden(`only the assigned driver can ${verb} this ride`);
-    const offer = p.role === 'driver' ? await findOffer(id, p.userId) : undefined;
+    const offer = p.role === 'driver' ? await reads.findOffer(id, p.userId) : undefined;
     return offer ? forbidden(`only the assigned driver can ${verb} this ride`) : notFound('ride');
   }
   return notMovable(row, verb);

@@ -1,12 +1,13 @@
+import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
 import { conflict, notFound } from '../../platform/problem.js';
-import { enqueueEvent } from '../../platform/events/outbox.js';
-import type { Principal } from '../../platform/auth/verify.js';
-import { cancelBody, ride, rideIdParam } from './schemas.js';
-import { findRide, toRide, transition, type RideRow } from './store.js';
-import { cancellationFee, driverCancellable, riderCancellable } from './fees.js';
+import type { EventInput } from '../../platform/events/emit.js';
+import { cancelBody, ride, rideIdParam, type Ride } from './schemas.js';
+import { cancelRide, findRide, toRide, type RideRow, type Transition } from './store.js';
+import type { Caller } from './access.js';
+import { cancellationFee } from './fees.js';
+import { startsFrom, transitions } from './transitions.js';
 
 const spec = httpSpec('rides-cancel');
 
@@ -27,31 +28,40 @@ const route = routeOf(spec, {
 // if the ride moved meanwhile (driver arrived, say), read again and decide again.
 const ATTEMPTS = 3;
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { id } = c.req.valid('param');
-  const reason = c.req.valid('json')?.reason ?? null;
-  const p = c.get('principal');
+/** The ride read and the cancelling transaction (store.ts cancelRide): PostgreSQL by default, fakes in the unit test. */
+export interface Stores {
+  findRide(id: string): Promise<RideRow | undefined>;
+  cancel(t: Transition, eventOf: (cancelled: RideRow) => EventInput<'microride.ride.cancelled'>): Promise<RideRow | undefined>;
+}
+
+const postgres: Stores = { findRide: (id) => findRide(id), cancel: (t, eventOf) => cancelRide(spec, t, eventOf) };
+
+/**
+ * transitions.cancelByRider or cancelByDriver, whichever the caller is to this ride: the
+ * ride ends, with the fee fees.ts decides from the state it was cancelled in.
+ */
+export async function handle(input: { id: string; reason: string | null }, caller: Caller, log: Logger, stores: Stores = postgres): Promise<Ride> {
+  const { id, reason } = input;
   for (let attempt = 1; ; attempt++) {
-    const seen = await findRide(id);
-    const by = seen ? partyOf(seen, p) : null;
+    const seen = await stores.findRide(id);
+    const by = seen ? partyOf(seen, caller) : null;
     if (!seen || !by) throw notFound('ride');
-    const allowed = by === 'rider' ? riderCancellable : driverCancellable;
-    if (!allowed.includes(seen.status)) {
+    const t = by === 'rider' ? transitions.cancelByRider : transitions.cancelByDriver;
+    if (!startsFrom(t, seen.status)) {
       const hint = seen.status === 'in_progress' ? '; the driver completes a trip in progress' : '';
       throw conflict(`cannot cancel a ride that is ${seen.status}${hint}`, { currentStatus: seen.status });
     }
     const fee = cancellationFee(seen, by);
-    const row = await db().transaction(async (trx) => {
-      const cancelled = await transition(trx, {
+    const row = await stores.cancel(
+      {
         id,
         from: [seen.status],
-        to: 'cancelled',
-        where: by === 'driver' ? { driver_id: p.userId } : { rider_id: p.userId },
-        set: { cancelled_at: trx.fn.now(), cancelled_by: by, cancel_reason: reason, cancel_fee: fee },
-      });
-      if (!cancelled) return undefined;
-      await enqueueEvent(trx, spec, {
-        type: 'microride.ride.cancelled',
+        to: t.to,
+        where: by === 'driver' ? { driver_id: caller.userId } : { rider_id: caller.userId },
+        set: { cancelled_by: by, cancel_reason: reason, cancel_fee: fee },
+      },
+      (cancelled) => ({
+        type: t.event,
         subject: id,
         data: {
           rideId: id,
@@ -61,19 +71,22 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
           ...(reason ? { reason } : {}),
           fee: fee === null ? null : { amount: fee, currency: cancelled.currency },
         },
-      });
-      return cancelled;
-    });
+      }),
+    );
     if (row) {
-      c.get('log').info({ rideId: id, by, fee, from: seen.status }, 'ride cancelled');
-      return c.json(toRide(row), 200);
+      log.info({ rideId: id, by, fee, from: seen.status }, 'ride cancelled');
+      return toRide(row);
     }
-    if (attempt >= ATTEMPTS) throw conflict('the ride keeps changing; try again', { currentStatus: (await findRide(id))?.status ?? null });
+    if (attempt >= ATTEMPTS) throw conflict('the ride keeps changing; try again', { currentStatus: (await stores.findRide(id))?.status ?? null });
   }
-});
+}
 
-function partyOf(r: RideRow, p: Principal): 'rider' | 'driver' | null {
+function partyOf(r: RideRow, p: Caller): 'rider' | 'driver' | null {
   if (r.rider_id === p.userId) return 'rider';
   if (r.driver_id !== null && r.driver_id === p.userId) return 'driver';
   return null;
 }
+
+export default createFunctionApp(spec).openapi(route, async (c) =>
+  c.json(await handle({ ...c.req.valid('param'), reason: c.req.valid('json')?.reason ?? null }, c.get('principal'), c.get('log')), 200),
+);

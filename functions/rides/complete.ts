@@ -1,11 +1,13 @@
+import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { changeWithEvent } from '../../platform/events/outbox.js';
+import type { PartialEventInput } from '../../platform/events/outbox.js';
 import { finalFare } from '../analysis/fares.js';
-import { ride, rideIdParam } from './schemas.js';
-import { findRide, toRide, transitionQuery, type RideRow } from './store.js';
-import { notMovable, whyDriverCannot } from './access.js';
-import { measuredTrip } from './measure.js';
+import { ride, rideIdParam, type Ride } from './schemas.js';
+import { toRide, transitionWithEvent, type RideRow, type Transition } from './store.js';
+import { notMovable, rideReads, whyDriverCannot, type Caller, type RideReads } from './access.js';
+import { measuredTrip, type Measured } from './measure.js';
+import { startsFrom, transitions } from './transitions.js';
 
 const spec = httpSpec('rides-complete');
 
@@ -22,28 +24,49 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { id } = c.req.valid('param');
-  const p = c.get('principal');
-  const current = await findRide(id);
+/**
+ * The completing statement, tracking's distance and the reads: PostgreSQL and the tracking
+ * service by default, fakes in the unit test.
+ */
+export interface Stores extends RideReads {
+  complete(t: Transition, event: PartialEventInput<'microride.ride.completed', never>): Promise<RideRow | undefined>;
+  measuredTrip(rideId: string, authorization: string, log: Logger): Promise<Measured | null>;
+}
+
+const postgres: Stores = {
+  ...rideReads,
+  complete: (t, event) => transitionWithEvent<'microride.ride.completed'>(spec, t, event),
+  measuredTrip,
+};
+
+/**
+ * transitions.complete: the assigned driver ends the trip, priced from the distance
+ * tracking measured or, failing that, the quote's. `authorization` is the driver's own
+ * header, passed on to tracking.
+ */
+export async function handle(input: { id: string; authorization: string }, caller: Caller, log: Logger, stores: Stores = postgres): Promise<Ride> {
+  const { id } = input;
+  const t = transitions.complete;
+  const current = await stores.findRide(id);
   // Refuse before asking tracking anything: the call is the slow part.
-  if (!current || current.driver_id !== p.userId || current.status !== 'in_progress') {
-    throw current && current.driver_id === p.userId ? notMovable(current, 'complete') : await whyDriverCannot(id, p, 'complete', current);
+  if (!current || current.driver_id !== caller.userId || !startsFrom(t, current.status)) {
+    throw current && current.driver_id === caller.userId
+      ? notMovable(current, 'complete')
+      : await whyDriverCannot(id, caller, 'complete', stores, current);
   }
 
-  const measured = await measuredTrip(id, c.req.header('authorization') ?? '', c.get('log'));
+  const measured = await stores.measuredTrip(id, input.authorization, log);
   const q = current.quote;
   const basis = measured ? 'measured' : 'quoted';
   const trip = measured ?? { distanceMeters: q.distanceMeters, durationSeconds: q.durationSeconds };
   const fare = finalFare(q.tariff, q.surgeMultiplier, trip.distanceMeters, trip.durationSeconds);
 
-  const row = await changeWithEvent<RideRow, 'microride.ride.completed'>(
-    spec,
-    transitionQuery({
+  const row = await stores.complete(
+    {
       id,
-      from: ['in_progress'],
-      to: 'completed',
-      where: { driver_id: p.userId },
+      from: t.from,
+      to: t.to,
+      where: { driver_id: caller.userId },
       set: {
         completed_at: new Date(),
         final_amount: fare.amount,
@@ -51,21 +74,25 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
         duration_seconds: trip.durationSeconds,
         fare_basis: basis,
       },
-    }),
+    },
     {
-      type: 'microride.ride.completed',
+      type: t.event,
       subject: id,
       data: {
         rideId: id,
         riderId: current.rider_id,
-        driverId: p.userId,
+        driverId: caller.userId,
         distanceMeters: trip.distanceMeters,
         durationSeconds: trip.durationSeconds,
         fare: { amount: fare.amount, currency: current.currency },
       },
     },
   );
-  if (!row) throw await whyDriverCannot(id, p, 'complete');
-  c.get('log').info({ rideId: id, amount: fare.amount, basis }, 'ride completed');
-  return c.json(toRide(row), 200);
-});
+  if (!row) throw await whyDriverCannot(id, caller, 'complete', stores);
+  log.info({ rideId: id, amount: fare.amount, basis }, 'ride completed');
+  return toRide(row);
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) =>
+  c.json(await handle({ ...c.req.valid('param'), authorization: c.req.header('authorization') ?? '' }, c.get('principal'), c.get('log')), 200),
+);

@@ -1,10 +1,10 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
 import { forbidden, notFound } from '../../platform/problem.js';
-import { enqueueEvent } from '../../platform/events/outbox.js';
+import type { EventInput } from '../../platform/events/emit.js';
 import { rideIdParam } from './schemas.js';
-import { findOffer, findRide, ridesSchema } from './store.js';
+import { declineOffer } from './store.js';
+import { rideReads, type Caller, type RideReads } from './access.js';
 
 const spec = httpSpec('rides-decline');
 
@@ -17,27 +17,29 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { id } = c.req.valid('param');
-  const driverId = c.get('principal').userId;
-  const declined = await db().transaction(async (trx) => {
-    const res = (await trx.raw(
-      `update ??.offers o set declined_at = now()
-       from ??.rides r
-       where o.ride_id = ? and o.driver_id = ? and o.declined_at is null and o.expires_at > now()
-         and r.id = o.ride_id and r.status = 'matching'
-       returning r.rider_id`,
-      [ridesSchema(), ridesSchema(), id, driverId],
-    )) as { rows: { rider_id: string }[] };
-    if (!res.rows[0]) return false;
-    // Matching hears it and moves on as soon as the whole round said no.
-    await enqueueEvent(trx, spec, { type: 'microride.ride.declined', subject: id, data: { rideId: id, driverId } });
-    return true;
-  });
+/** The decline statement (store.ts declineOffer) and the reads that explain a refusal: PostgreSQL by default, fakes in the unit test. */
+export interface Stores extends RideReads {
+  decline(rideId: string, driverId: string, event: EventInput<'microride.ride.declined'>): Promise<boolean>;
+}
+
+const postgres: Stores = { ...rideReads, decline: (rideId, driverId, event) => declineOffer(spec, rideId, driverId, event) };
+
+/**
+ * An offered driver says no to a ride that can still be accepted; matching hears it and
+ * moves on as soon as the whole round said no. Nothing left to decline (the offer lapsed,
+ * was declined, or the ride moved on) is no error either; no offer at all is. The answer
+ * has no body (null).
+ */
+export async function handle(input: { id: string }, caller: Caller, stores: Stores = postgres): Promise<null> {
+  const { id } = input;
+  const driverId = caller.userId;
+  const declined = await stores.decline(id, driverId, { type: 'microride.ride.declined', subject: id, data: { rideId: id, driverId } });
   if (!declined) {
-    const [ride, offer] = await Promise.all([findRide(id), findOffer(id, driverId)]);
+    const [ride, offer] = await Promise.all([stores.findRide(id), stores.findOffer(id, driverId)]);
     if (!ride) throw notFound('ride');
     if (!offer) throw forbidden('this ride was not offered to you');
   }
-  return c.body(null, 204);
-});
+  return null;
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.body(await handle(c.req.valid('param'), c.get('principal')), 204));

@@ -6,13 +6,11 @@
  *   - a driver's cancellation never costs the rider anything;
  *   - a trip in progress cannot be cancelled (the driver completes it), and a completed
  *     ride is final.
+ * Which states each party may cancel from is the transitions table's (transitions.ts,
+ * cancelByRider and cancelByDriver); what it costs is decided here.
  */
 import type { RideRow } from './store.js';
-import type { RideStatus } from './schemas.js';
 import { rideSettings } from './settings.js';
-
-export const riderCancellable: readonly RideStatus[] = ['requested', 'matching', 'accepted', 'arrived'];
-export const driverCancellable: readonly RideStatus[] = ['accepted', 'arrived'];
 
 export function cancellationFee(ride: Pick<RideRow, 'status' | 'accepted_at'>, by: 'rider' | 'driver', now = Date.now()): number | null {
   if (by !== 'rider') return null;

@@ -1,8 +1,8 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { ride, rideIdParam } from './schemas.js';
+import { ride, rideIdParam, type Ride } from './schemas.js';
 import { toRide } from './store.js';
-import { visibleRide } from './access.js';
+import { rideReads, visibleRide, type Caller, type RideReads } from './access.js';
 
 const spec = httpSpec('rides-get');
 
@@ -14,7 +14,13 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { row, offer } = await visibleRide(c.req.valid('param').id, c.get('principal'));
-  return c.json(toRide(row, offer), 200);
-});
+/** The ride and offer reads: PostgreSQL by default, fakes in the unit test. */
+export type Stores = RideReads;
+
+/** The ride as its rider, its driver, an admin or a driver it is offered to sees it; 404 for anyone else. */
+export async function handle(input: { id: string }, caller: Caller, stores: Stores = rideReads): Promise<Ride> {
+  const { row, offer } = await visibleRide(input.id, caller, stores);
+  return toRide(row, offer);
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('param'), c.get('principal')), 200));

@@ -1,8 +1,9 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { HttpProblem } from '../../platform/problem.js';
-import { listQuery, rideList } from './schemas.js';
-import { ridesTable, toRide, type RideRow } from './store.js';
+import { listQuery, rideList, type Ride, type RideStatus } from './schemas.js';
+import { listRides, toRide } from './store.js';
+import type { Caller } from './access.js';
 
 const spec = httpSpec('rides-list');
 
@@ -29,22 +30,25 @@ function decode(text: string): Cursor {
   throw new HttpProblem(422, 'invalid cursor', { errors: [{ path: 'cursor', message: 'use nextCursor from the previous page' }] });
 }
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { limit, cursor, status } = c.req.valid('query');
-  const p = c.get('principal');
-  const q = ridesTable()
-    .select('*', ridesTable().client.raw('requested_at::text as at_text'))
-    .orderBy([{ column: 'requested_at', order: 'desc' }, { column: 'id', order: 'desc' }])
-    .limit(limit + 1);
-  if (p.role === 'driver') q.where({ driver_id: p.userId });
-  else if (p.role === 'rider') q.where({ rider_id: p.userId });
-  if (status) q.where({ status });
-  if (cursor) {
-    const [at, id] = decode(cursor);
-    q.whereRaw('(requested_at, id) < (?::timestamptz, ?::uuid)', [at, id]);
-  }
-  const rows = await q as (RideRow & { at_text: string })[];
-  const page = rows.slice(0, limit);
+/** The rides table, newest first: PostgreSQL by default, a fake in the unit test. */
+export interface Stores {
+  listRides: typeof listRides;
+}
+
+export interface ListInput {
+  limit: number;
+  cursor?: string | undefined;
+  status?: RideStatus | undefined;
+}
+
+/** One page of the caller's rides (a driver's as driver, a rider's as rider, an admin's all) and the cursor of the next. */
+export async function handle(input: ListInput, caller: Caller, stores: Stores = { listRides }): Promise<{ items: Ride[]; nextCursor: string | null }> {
+  const before = input.cursor ? decode(input.cursor) : undefined;
+  // One row more than the page says whether there is a next one.
+  const rows = await stores.listRides({ userId: caller.userId, role: caller.role, status: input.status, limit: input.limit + 1, before });
+  const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
-  return c.json({ items: page.map((r) => toRide(r)), nextCursor: rows.length > limit && last ? encode([last.at_text, last.id]) : null }, 200);
-});
+  return { items: page.map((r) => toRide(r)), nextCursor: rows.length > input.limit && last ? encode([last.at_text, last.id]) : null };
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('query'), c.get('principal')), 200));

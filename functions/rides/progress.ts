@@ -1,34 +1,41 @@
 /**
  * The assigned driver's simple steps (arrived, start): one statement that moves the ride,
- * guarded by the state it leaves and the driver, and writes the event with the rider it
- * takes from the row (changeWithEvent with fromRow). Only a refusal reads the ride, to
- * explain itself.
+ * guarded by the states the transition leaves and the driver, and writes the event with
+ * the rider it takes from the row. Only a refusal reads the ride, to explain itself.
  */
-import type { HttpFunction } from '../../contracts/catalog-types.js';
-import type { Principal } from '../../platform/auth/verify.js';
-import { changeWithEvent } from '../../platform/events/outbox.js';
-import type { RideStatus } from './schemas.js';
-import { transitionQuery, type RideRow } from './store.js';
-import { whyDriverCannot } from './access.js';
+import type { PartialEventInput } from '../../platform/events/outbox.js';
+import { riderFromRow, transitionWithEvent, type Emitter, type RideRow, type Transition } from './store.js';
+import { rideReads, whyDriverCannot, type Caller, type RideReads } from './access.js';
+import { transitions } from './transitions.js';
 
-export interface Step {
-  from: RideStatus;
-  to: RideStatus;
-  /** Timestamp column the step fills. */
-  stamp: 'arrived_at' | 'started_at';
-  type: 'microride.ride.driver_arrived' | 'microride.ride.started';
-  /** For the 409 text: "cannot <verb> a ride that is …". */
-  verb: string;
+const steps = {
+  arrived: { stamp: 'arrived_at', verb: 'mark arrival for' },
+  start: { stamp: 'started_at', verb: 'start' },
+} as const;
+
+/** The step's transition in the table; also its timestamp column and the verb of its 409 ("cannot <verb> a ride that is …"). */
+export type StepName = keyof typeof steps;
+
+type StepEvent = (typeof transitions)[StepName]['event'];
+
+/** The step's statement, and the reads that explain a refusal. */
+export interface StepStores extends RideReads {
+  move(t: Transition, event: PartialEventInput<StepEvent, 'riderId'>): Promise<RideRow | undefined>;
 }
 
-export async function driverStep(spec: HttpFunction, rideId: string, p: Principal, step: Step): Promise<RideRow> {
-  const moved = await changeWithEvent<RideRow, Step['type'], 'riderId'>(
-    spec,
-    transitionQuery({ id: rideId, from: [step.from], to: step.to, set: { [step.stamp]: new Date() }, where: { driver_id: p.userId } }),
-    { type: step.type, subject: rideId, data: { rideId, driverId: p.userId } },
-    { fromRow: { riderId: 'rider_id' } },
+export const stepStores = (spec: Emitter): StepStores => ({
+  ...rideReads,
+  move: (t, event) => transitionWithEvent<StepEvent, 'riderId'>(spec, t, event, riderFromRow),
+});
+
+export async function driverStep(name: StepName, rideId: string, p: Caller, stores: StepStores): Promise<RideRow> {
+  const t = transitions[name];
+  const { stamp, verb } = steps[name];
+  const moved = await stores.move(
+    { id: rideId, from: t.from, to: t.to, set: { [stamp]: new Date() }, where: { driver_id: p.userId } },
+    { type: t.event, subject: rideId, data: { rideId, driverId: p.userId } },
   );
   if (moved) return moved;
-  // Not this driver's ride, or not in the state this step leaves (a cancel, a double tap).
-  throw await whyDriverCannot(rideId, p, step.verb);
+  // Not this driver's ride, or not in a state this step leaves (a cancel, a double tap).
+  throw await whyDriverCannot(rideId, p, verb, stores);
 }

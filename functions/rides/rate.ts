@@ -1,10 +1,11 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { db } from '../../platform/clients.js';
 import { conflict, notFound } from '../../platform/problem.js';
-import { enqueueEvent } from '../../platform/events/outbox.js';
-import { ratingBody, ride, rideIdParam } from './schemas.js';
-import { findRide, ridesTable, toRide, type RideRow } from './store.js';
+import type { EventInput } from '../../platform/events/emit.js';
+import { ratingBody, ride, rideIdParam, type Ride } from './schemas.js';
+import { findRide, rateRide, toRide, type RideRow } from './store.js';
+import type { Caller } from './access.js';
+import { transitions } from './transitions.js';
 
 const spec = httpSpec('rides-rate');
 
@@ -17,28 +18,32 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { id } = c.req.valid('param');
-  const { stars, comment } = c.req.valid('json');
-  const riderId = c.get('principal').userId;
-  const row = await db().transaction(async (trx) => {
-    // Not a state transition, but the same CAS discipline: completed and not yet rated.
-    const [rated] = await ridesTable(trx)
-      .where({ id, rider_id: riderId, status: 'completed' })
-      .whereNull('rating_stars')
-      .update({ rating_stars: stars, rating_comment: comment ?? null, rated_at: trx.fn.now(), updated_at: trx.fn.now() })
-      .returning<RideRow[]>('*');
-    if (!rated?.driver_id) return undefined;
-    await enqueueEvent(trx, spec, {
-      type: 'microride.ride.rated',
-      subject: id,
-      data: { rideId: id, riderId, driverId: rated.driver_id, stars },
-    });
-    return rated;
-  });
-  if (row) return c.json(toRide(row), 200);
-  const current = await findRide(id);
+/** The rating transaction (store.ts rateRide) and the ride read: PostgreSQL by default, fakes in the unit test. */
+export interface Stores {
+  rate(r: { id: string; riderId: string; stars: number; comment: string | null }, eventOf: (rated: RideRow, driverId: string) => EventInput<'microride.ride.rated'>): Promise<RideRow | undefined>;
+  findRide(id: string): Promise<RideRow | undefined>;
+}
+
+const postgres: Stores = { rate: (r, eventOf) => rateRide(spec, r, eventOf), findRide: (id) => findRide(id) };
+
+/** The rider rates a completed ride once; the driver's average follows from the event. */
+export async function handle(
+  input: { id: string; stars: number; comment?: string | undefined },
+  caller: Caller,
+  stores: Stores = postgres,
+): Promise<Ride> {
+  const { id, stars, comment } = input;
+  const riderId = caller.userId;
+  const row = await stores.rate({ id, riderId, stars, comment: comment ?? null }, (_rated, driverId) => ({
+    type: 'microride.ride.rated',
+    subject: id,
+    data: { rideId: id, riderId, driverId, stars },
+  }));
+  if (row) return toRide(row);
+  const current = await stores.findRide(id);
   if (!current || current.rider_id !== riderId) throw notFound('ride');
-  if (current.status !== 'completed') throw conflict(`cannot rate a ride that is ${current.status}`, { currentStatus: current.status });
+  if (current.status !== transitions.complete.to) throw conflict(`cannot rate a ride that is ${current.status}`, { currentStatus: current.status });
   throw conflict('you already rated this ride', { currentStatus: current.status });
-});
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle({ ...c.req.valid('param'), ...c.req.valid('json') }, c.get('principal')), 200));

@@ -1,11 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { HttpProblem, conflict, forbidden } from '../../platform/problem.js';
-import { changeWithEvent } from '../../platform/events/outbox.js';
+import type { EventInput } from '../../platform/events/emit.js';
 import { verifyQuote, type Quote } from '../analysis/quote-token.js';
-import { idempotencyHeader, requestRideBody, ride } from './schemas.js';
-import { activeRideOf, findByIdempotencyKey, ridesTable, toRide, uniqueViolation, type RideRow, type StoredQuote } from './store.js';
+import { idempotencyHeader, requestRideBody, ride, type Ride } from './schemas.js';
+import { activeRideOf, findByIdempotencyKey, insertRide, toRide, uniqueViolation, type NewRide, type RideRow } from './store.js';
+import { transitions } from './transitions.js';
 
 const spec = httpSpec('rides-request');
 
@@ -24,22 +26,52 @@ const route = routeOf(spec, {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const { quoteId } = c.req.valid('json');
-  const riderId = c.get('principal').userId;
+/**
+ * The rides table (PostgreSQL) and the quote check (analysis' signing key) by default;
+ * fakes in the unit test.
+ */
+export interface Stores {
+  verifyQuote(quoteId: string): Promise<Quote>;
+  findByIdempotencyKey(riderId: string, key: string): Promise<RideRow | undefined>;
+  insertRide(ride: NewRide, event: EventInput<'microride.ride.requested'>): Promise<RideRow | undefined>;
+  activeRideOf(riderId: string): Promise<RideRow | undefined>;
+}
+
+const postgres: Stores = {
+  verifyQuote,
+  findByIdempotencyKey: (riderId, key) => findByIdempotencyKey(riderId, key),
+  insertRide: (ride, event) => insertRide(spec, ride, event),
+  activeRideOf: (riderId) => activeRideOf(riderId),
+};
+
+/** 201 with the new ride's Location, or 200 with the ride an earlier request with this key made. */
+export type Requested = { status: 201; body: Ride; headers: { location: string } } | { status: 200; body: Ride };
+
+/**
+ * transitions.request: a ride from a verified quote of the caller's, once per
+ * Idempotency-Key (without one, once per quote).
+ */
+export async function handle(
+  input: { quoteId: string; idempotencyKey: string | undefined },
+  caller: { userId: string },
+  log: Logger,
+  stores: Stores = postgres,
+): Promise<Requested> {
+  const { quoteId } = input;
+  const riderId = caller.userId;
   const requestHash = sha256(quoteId);
   // No header: the quote is the key, so a double tap on "request" still makes one ride.
-  const key = c.req.valid('header')['idempotency-key'] ?? `quote:${requestHash}`;
+  const key = input.idempotencyKey ?? `quote:${requestHash}`;
 
-  const replay = async () => {
-    const existing = await findByIdempotencyKey(riderId, key);
+  const replay = async (): Promise<Requested | null> => {
+    const existing = await stores.findByIdempotencyKey(riderId, key);
     if (!existing) return null;
     if (existing.request_hash !== requestHash) {
       throw new HttpProblem(422, 'this Idempotency-Key was already used with a different request body', {
         errors: [{ path: 'Idempotency-Key', message: 'reused with another quoteId' }],
       });
     }
-    return c.json(toRide(existing), 200);
+    return { status: 200, body: toRide(existing) };
   };
 
   // The replay lookup costs a query, so it runs only when the request cannot go ahead as a
@@ -47,50 +79,45 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
   // hits the key's unique index (a retry, or a concurrent twin).
   let quote: Quote;
   try {
-    quote = await verifyQuote(quoteId);
+    quote = await stores.verifyQuote(quoteId);
     if (quote.riderId !== riderId) throw forbidden('this quote was issued to another rider');
   } catch (err) {
     const earlier = await replay();
     if (earlier) return earlier;
     throw err;
   }
-  const stored: StoredQuote = {
-    fare: quote.fare,
-    tariff: quote.tariff,
-    surgeMultiplier: quote.surgeMultiplier,
-    distanceMeters: quote.distanceMeters,
-    durationSeconds: quote.durationSeconds,
-    pickupEtaSeconds: quote.pickupEtaSeconds,
-    expiresAt: quote.expiresAt,
-  };
   try {
     // The ride's id and time are chosen here so that its event is complete before the one
-    // statement that writes both (changeWithEvent).
+    // statement that writes both.
     const rideId = randomUUID();
     const requestedAt = new Date();
-    const row = await changeWithEvent<RideRow, 'microride.ride.requested'>(
-      spec,
-      ridesTable()
-        .insert({
-          id: rideId,
-          rider_id: riderId,
-          status: 'requested',
-          vehicle_class: quote.vehicleClass,
-          pickup_lat: quote.pickup.lat,
-          pickup_lon: quote.pickup.lon,
-          dropoff_lat: quote.dropoff.lat,
-          dropoff_lon: quote.dropoff.lon,
-          quote: JSON.stringify(stored),
-          currency: quote.fare.currency,
-          quoted_amount: quote.fare.amount,
-          idempotency_key: key,
-          request_hash: requestHash,
-          requested_at: requestedAt,
-          updated_at: requestedAt,
-        })
-        .returning('*'),
+    const row = await stores.insertRide(
       {
-        type: 'microride.ride.requested',
+        id: rideId,
+        rider_id: riderId,
+        vehicle_class: quote.vehicleClass,
+        pickup_lat: quote.pickup.lat,
+        pickup_lon: quote.pickup.lon,
+        dropoff_lat: quote.dropoff.lat,
+        dropoff_lon: quote.dropoff.lon,
+        quote: {
+          fare: quote.fare,
+          tariff: quote.tariff,
+          surgeMultiplier: quote.surgeMultiplier,
+          distanceMeters: quote.distanceMeters,
+          durationSeconds: quote.durationSeconds,
+          pickupEtaSeconds: quote.pickupEtaSeconds,
+          expiresAt: quote.expiresAt,
+        },
+        currency: quote.fare.currency,
+        quoted_amount: quote.fare.amount,
+        idempotency_key: key,
+        request_hash: requestHash,
+        requested_at: requestedAt,
+        updated_at: requestedAt,
+      },
+      {
+        type: transitions.request.event,
         subject: rideId,
         data: {
           rideId,
@@ -104,8 +131,8 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
       },
     );
     if (!row) throw new Error('insert returned no row');
-    c.get('log').info({ rideId: row.id, riderId }, 'ride requested');
-    return c.json(toRide(row), 201, { location: `/api/v1/rides/${row.id}` });
+    log.info({ rideId: row.id, riderId }, 'ride requested');
+    return { status: 201, body: toRide(row), headers: { location: `/api/v1/rides/${row.id}` } };
   } catch (err) {
     const clash = uniqueViolation(err);
     if (!clash) throw err;
@@ -114,9 +141,14 @@ export default createFunctionApp(spec).openapi(route, async (c) => {
     const again = await replay();
     if (again) return again;
     if (clash === 'rider_active') {
-      const active = await activeRideOf(riderId);
+      const active = await stores.activeRideOf(riderId);
       throw conflict('you already have an active ride; cancel or finish it first', { activeRideId: active?.id ?? null });
     }
     throw err;
   }
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => {
+  const r = await handle({ ...c.req.valid('json'), idempotencyKey: c.req.valid('header')['idempotency-key'] }, c.get('principal'), c.get('log'));
+  return r.status === 201 ? c.json(r.body, 201, r.headers) : c.json(r.body, 200);
 });

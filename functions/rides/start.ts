@@ -1,8 +1,9 @@
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
-import { ride, rideIdParam } from './schemas.js';
+import { ride, rideIdParam, type Ride } from './schemas.js';
 import { toRide } from './store.js';
-import { driverStep } from './progress.js';
+import type { Caller } from './access.js';
+import { driverStep, stepStores, type StepStores } from './progress.js';
 
 const spec = httpSpec('rides-start');
 
@@ -16,9 +17,13 @@ const route = routeOf(spec, {
   },
 });
 
-export default createFunctionApp(spec).openapi(route, async (c) => {
-  const row = await driverStep(spec, c.req.valid('param').id, c.get('principal'), {
-    from: 'arrived', to: 'in_progress', stamp: 'started_at', type: 'microride.ride.started', verb: 'start',
-  });
-  return c.json(toRide(row), 200);
-});
+/** The step's statement and the reads that explain a refusal: PostgreSQL by default, fakes in the unit test. */
+export type Stores = StepStores;
+const postgres = stepStores(spec);
+
+/** transitions.start: the assigned driver starts the trip. */
+export async function handle(input: { id: string }, caller: Caller, stores: Stores = postgres): Promise<Ride> {
+  return toRide(await driverStep('start', input.id, caller, stores));
+}
+
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('param'), c.get('principal')), 200));

@@ -1,8 +1,17 @@
-/** rides' PostgreSQL queries (schema `rides`). */
+/**
+ * rides' PostgreSQL queries (schema `rides`). Each operation's writes are named here (one
+ * statement, or one transaction, each) so its `handle` can be given fakes; the states they
+ * compare and set come from the transitions table (transitions.ts).
+ */
 import type { Knex } from 'knex';
+import type { FunctionSpec } from '../../contracts/catalog-types.js';
+import type { EventData } from '../../contracts/events.js';
 import { db, schemaName } from '../../platform/clients.js';
 import type { VehicleClass } from '../../contracts/vehicles.js';
+import type { EventInput } from '../../platform/events/emit.js';
+import { changeWithEvent, derivedEventCte, enqueueEvent, type PartialEventInput } from '../../platform/events/outbox.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
+import { soleState, transitions } from './transitions.js';
 
 export const ridesSchema = () => schemaName('rides');
 export const ridesTable = (k: Knex | Knex.Transaction = db()) => k.withSchema(ridesSchema()).table('rides');
@@ -147,3 +156,237 @@ export function uniqueViolation(err: unknown): 'rider_active' | 'driver_active' 
 
 export const activeRideOf = (riderId: string) =>
   ridesTable().where({ rider_id: riderId }).whereIn('status', [...activeStatuses]).first<RideRow | undefined>();
+
+// ── The operations' writes, one statement or one transaction each ─────────────────────────
+
+/** The function writing: its catalog entry names the events it may emit and their source. */
+export type Emitter = Pick<FunctionSpec, 'name' | 'emits'> & { service: string };
+
+/** Statuses as SQL literals for raw statements (`'requested', 'matching'`); only the table's own states go in. */
+export const sqlStates = (states: readonly RideStatus[]) => states.map((s) => `'${s}'`).join(', ');
+
+/** The event's rider taken from the row the statement changes, so nothing reads the ride first. */
+export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
+
+/** A new ride's columns; its status is transitions.request.to. */
+export interface NewRide {
+  id: string;
+  rider_id: string;
+  vehicle_class: RideRow['vehicle_class'];
+  pickup_lat: number;
+  pickup_lon: number;
+  dropoff_lat: number;
+  dropoff_lon: number;
+  quote: StoredQuote;
+  currency: string;
+  quoted_amount: number;
+  idempotency_key: string;
+  request_hash: string;
+  requested_at: Date;
+  updated_at: Date;
+}
+
+/** transitions.request: the ride and its event in one statement. A clash on a unique index throws (23505). */
+export const insertRide = (spec: Emitter, ride: NewRide, event: EventInput<'microride.ride.requested'>) =>
+  changeWithEvent<RideRow, 'microride.ride.requested'>(
+    spec,
+    ridesTable()
+      .insert({ ...ride, status: transitions.request.to, quote: JSON.stringify(ride.quote) })
+      .returning('*'),
+    event,
+  );
+
+/** A transition and its event in one statement; undefined when the compare-and-set missed. */
+export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 'microride.ride.started' | 'microride.ride.completed', K extends string = never>(
+  spec: Emitter,
+  t: Transition,
+  event: PartialEventInput<T, K>,
+  opts: { fromRow?: Readonly<Record<K, string>> } = {},
+) => changeWithEvent<RideRow, T, K>(spec, transitionQuery(t), event, opts);
+
+/**
+ * transitions.accept, the whole rule in one statement: still waiting for a driver, and
+ * this driver holds a live offer. Concurrent accepts queue on the row lock; after the
+ * first commits the others re-check the status, find it changed and update nothing (and
+ * write no event). A driver with another active ride hits rides_one_active_per_driver.
+ */
+export const acceptRide = (
+  spec: Emitter,
+  a: { id: string; driverId: string; acceptedAt: Date },
+  event: PartialEventInput<'microride.ride.accepted', 'riderId'>,
+) =>
+  changeWithEvent<RideRow, 'microride.ride.accepted', 'riderId'>(
+    spec,
+    ridesTable()
+      .where({ id: a.id, status: soleState(transitions.accept.from) })
+      .whereExists((q) =>
+        q.select(db().raw('1'))
+          .from(`${ridesSchema()}.offers as o`)
+          .whereRaw('o.ride_id = rides.id')
+          .where('o.driver_id', a.driverId)
+          .whereNull('o.declined_at')
+          .where('o.expires_at', '>', db().fn.now()),
+      )
+      .update({ status: transitions.accept.to, driver_id: a.driverId, accepted_at: a.acceptedAt, updated_at: db().fn.now() })
+      .returning('*'),
+    event,
+    riderFromRow,
+  );
+
+/**
+ * Marks the driver's live offer declined while the ride can still be accepted, and queues
+ * the event in the same transaction. False: nothing to decline (no live offer, or the
+ * ride moved on).
+ */
+export async function declineOffer(spec: Emitter, rideId: string, driverId: string, event: EventInput<'microride.ride.declined'>): Promise<boolean> {
+  return db().transaction(async (trx) => {
+    const res = (await trx.raw(
+      `update ??.offers o set declined_at = now()
+       from ??.rides r
+       where o.ride_id = ? and o.driver_id = ? and o.declined_at is null and o.expires_at > now()
+         and r.id = o.ride_id and r.status = '${soleState(transitions.accept.from)}'
+       returning r.rider_id`,
+      [ridesSchema(), ridesSchema(), rideId, driverId],
+    )) as { rows: { rider_id: string }[] };
+    if (!res.rows[0]) return false;
+    await enqueueEvent(trx, spec, event);
+    return true;
+  });
+}
+
+/**
+ * transitions.cancelByRider / cancelByDriver: the compare-and-set (stamped with the
+ * database's clock) and its event in one transaction; the event is made from the row it
+ * cancelled. Undefined when the ride had moved.
+ */
+export async function cancelRide(
+  spec: Emitter,
+  t: Transition,
+  eventOf: (cancelled: RideRow) => EventInput<'microride.ride.cancelled'>,
+): Promise<RideRow | undefined> {
+  return db().transaction(async (trx) => {
+    const cancelled = await transition(trx, { ...t, set: { cancelled_at: trx.fn.now(), ...t.set } });
+    if (!cancelled) return undefined;
+    await enqueueEvent(trx, spec, eventOf(cancelled));
+    return cancelled;
+  });
+}
+
+/**
+ * The rider's rating and its event in one transaction. Not a state transition, but the same
+ * compare-and-set discipline: completed (transitions.complete.to) and not yet rated.
+ * Undefined when nothing was rated.
+ */
+export async function rateRide(
+  spec: Emitter,
+  r: { id: string; riderId: string; stars: number; comment: string | null },
+  eventOf: (rated: RideRow, driverId: string) => EventInput<'microride.ride.rated'>,
+): Promise<RideRow | undefined> {
+  return db().transaction(async (trx) => {
+    const [rated] = await ridesTable(trx)
+      .where({ id: r.id, rider_id: r.riderId, status: transitions.complete.to })
+      .whereNull('rating_stars')
+      .update({ rating_stars: r.stars, rating_comment: r.comment, rated_at: trx.fn.now(), updated_at: trx.fn.now() })
+      .returning<RideRow[]>('*');
+    if (!rated?.driver_id) return undefined;
+    await enqueueEvent(trx, spec, eventOf(rated, rated.driver_id));
+    return rated;
+  });
+}
+
+/** What an offer round's statement answers: the ride's rider (null: the ride moved on) and the drivers it offered. */
+export interface RoundOutcome {
+  rider_id: string | null;
+  driver_ids: string[];
+}
+
+/**
+ * transitions.offer in one statement: move the ride to matching, record the round, and
+ * queue ride.offered (`head`, its data completed by the statement) for the drivers it
+ * offered. A driver asked again in a later round (their earlier offer lapsed) gets a fresh
+ * window; one who declined stays declined. Redelivered, it offers nobody new and queues
+ * nothing.
+ */
+export async function recordOfferRound(
+  spec: Emitter,
+  d: EventData<'microride.matching.offer_decided'>,
+  head: { type: 'microride.ride.offered'; subject: string; id: string; time: string },
+): Promise<RoundOutcome | undefined> {
+  const queued = derivedEventCte(
+    spec,
+    head,
+    { sql: `jsonb_build_object('rideId', moved.id, 'riderId', moved.rider_id, 'driverIds', agg.ids, 'expiresAt', ?::text, 'round', ?::int)`, bindings: [d.expiresAt, d.round] },
+    'moved, agg where agg.ids is not null',
+  );
+  const res = (await db().raw(
+    `with moved as (
+           update ??.rides set status = '${transitions.offer.to}', updated_at = now()
+           where id = ? and status in (${sqlStates(transitions.offer.from)}) returning id, rider_id
+         ), offered as (
+           insert into ??.offers (ride_id, driver_id, round, expires_at)
+           select moved.id, unnest(?::uuid[]), ?, ?::timestamptz from moved
+           on conflict (ride_id, driver_id) do update set round = excluded.round, expires_at = excluded.expires_at
+             where offers.declined_at is null and offers.round < excluded.round
+           returning driver_id
+         ), agg as (
+           select array_agg(driver_id order by array_position(?::uuid[], driver_id)) as ids from offered
+         ), queued as (${queued.sql})
+         select (select rider_id from moved) as rider_id, coalesce((select ids from agg), '{}') as driver_ids`,
+    [ridesSchema(), d.rideId, ridesSchema(), d.driverIds, d.round, d.expiresAt, d.driverIds, ...queued.bindings],
+  )) as { rows: RoundOutcome[] };
+  return res.rows[0];
+}
+
+/**
+ * transitions.expire for up to `limit` rides waiting longer than `timeoutSeconds`, one event
+ * each, in one transaction: the same compare-and-set as every transition. SKIP LOCKED lets
+ * two sweeps split the work, and lets an accept that holds the row win over the sweep.
+ * Returns how many expired.
+ */
+export async function expireWaitingRides(
+  spec: Emitter,
+  timeoutSeconds: number,
+  limit: number,
+  eventOf: (expired: RideRow) => EventInput<'microride.ride.expired'>,
+): Promise<number> {
+  return db().transaction(async (trx) => {
+    const res = (await trx.raw(
+      `update ??.rides r set status = '${transitions.expire.to}', expired_at = now(), updated_at = now()
+       where r.id in (select id from ??.rides
+                      where status in (${sqlStates(transitions.expire.from)}) and requested_at < now() - (? * interval '1 second')
+                      order by requested_at limit ? for update skip locked)
+         and r.status in (${sqlStates(transitions.expire.from)})
+       returning r.*`,
+      [ridesSchema(), ridesSchema(), timeoutSeconds, limit],
+    )) as { rows: RideRow[] };
+    for (const r of res.rows) {
+      await enqueueEvent(trx, spec, eventOf(r));
+    }
+    return res.rows.length;
+  });
+}
+
+/** Whose rides a list shows, and which page. */
+export interface RideListQuery {
+  userId: string;
+  /** A driver sees the rides they drove, a rider their own, an admin everyone's. */
+  role: 'rider' | 'driver' | 'admin';
+  status?: RideStatus | undefined;
+  /** Rows to fetch. */
+  limit: number;
+  /** Only rides before this one: PostgreSQL's text of its requested_at, and its id. */
+  before?: readonly [at: string, id: string] | undefined;
+}
+
+/** Newest first, with requested_at as PostgreSQL's own text (a JS Date would drop the microseconds). */
+export const listRides = async (l: RideListQuery): Promise<(RideRow & { at_text: string })[]> => {
+  const q = ridesTable()
+    .select('*', ridesTable().client.raw('requested_at::text as at_text'))
+    .orderBy([{ column: 'requested_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(l.limit);
+  if (l.role === 'driver') q.where({ driver_id: l.userId });
+  else if (l.role === 'rider') q.where({ rider_id: l.userId });
+  if (l.status) q.where({ status: l.status });
+  if (l.before) q.whereRaw('(requested_at, id) < (?::timestamptz, ?::uuid)', [l.before[0], l.before[1]]);
+  return (await q) as (RideRow & { at_text: string })[];
+};

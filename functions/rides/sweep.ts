@@ -1,53 +1,46 @@
+import type { EventInput } from '../../platform/events/emit.js';
+import type { Logger } from '../../platform/logger.js';
 import { eventSpec } from '../../platform/route.js';
 import { createEventApp } from '../../platform/events/receive.js';
 import { noDedupe } from '../../platform/events/idempotency.js';
-import { enqueueEvent } from '../../platform/events/outbox.js';
-import { db } from '../../platform/clients.js';
-import { ridesSchema, type RideRow } from './store.js';
+import { expireWaitingRides, type RideRow } from './store.js';
 import { rideSettings } from './settings.js';
+import { transitions } from './transitions.js';
 
 const spec = eventSpec('rides-sweep');
 
-/** Rides expired per transaction; the next tick takes the rest. */
+/** Rides expired per transaction; the next batch (or tick) takes the rest. */
 const BATCH = 200;
 
-/**
- * A ride nobody accepted within RIDE_MATCHING_TIMEOUT_SECONDS becomes `expired`: the
- * same CAS as every transition (only from requested/matching), one event per ride, in
- * one transaction. SKIP LOCKED lets two sweeps (two pods, two ticks) split the work, and
- * lets an accept that holds the row win over the sweep. Ticks are idempotent by nature.
- */
-export async function expireStaleRides(): Promise<number> {
-  const timeout = rideSettings().RIDE_MATCHING_TIMEOUT_SECONDS;
-  return db().transaction(async (trx) => {
-    const res = (await trx.raw(
-      `update ??.rides r set status = 'expired', expired_at = now(), updated_at = now()
-       where r.id in (select id from ??.rides
-                      where status in ('requested', 'matching') and requested_at < now() - (? * interval '1 second')
-                      order by requested_at limit ? for update skip locked)
-         and r.status in ('requested', 'matching')
-       returning r.*`,
-      [ridesSchema(), ridesSchema(), timeout, BATCH],
-    )) as { rows: RideRow[] };
-    for (const r of res.rows) {
-      await enqueueEvent(trx, spec, { type: 'microride.ride.expired', subject: r.id, data: { rideId: r.id, riderId: r.rider_id } });
-    }
-    return res.rows.length;
-  });
+/** The expiring transaction (store.ts expireWaitingRides) and the timeout: PostgreSQL and the service's settings by default, fakes in the unit test. */
+export interface Stores {
+  expire(timeoutSeconds: number, limit: number, eventOf: (expired: RideRow) => EventInput<'microride.ride.expired'>): Promise<number>;
+  timeoutSeconds(): number;
 }
 
-export default createEventApp(
-  spec,
-  {
-    'microride.matching.tick': async (_event, { log }) => {
-      let total = 0;
-      let n: number;
-      do {
-        n = await expireStaleRides();
-        total += n;
-      } while (n === BATCH);
-      if (total > 0) log.info({ expired: total }, 'rides expired: nobody accepted in time');
-    },
-  },
-  { dedupe: noDedupe() },
-);
+const postgres: Stores = {
+  expire: (timeoutSeconds, limit, eventOf) => expireWaitingRides(spec, timeoutSeconds, limit, eventOf),
+  timeoutSeconds: () => rideSettings().RIDE_MATCHING_TIMEOUT_SECONDS,
+};
+
+/**
+ * transitions.expire: a ride nobody accepted within RIDE_MATCHING_TIMEOUT_SECONDS becomes
+ * `expired`, one event each, a batch per transaction until a batch comes back short. Ticks
+ * are idempotent by nature. Returns how many expired.
+ */
+export async function handle(ctx: { log: Logger }, stores: Stores = postgres): Promise<number> {
+  let total = 0;
+  let n: number;
+  do {
+    n = await stores.expire(stores.timeoutSeconds(), BATCH, (r) => ({
+      type: transitions.expire.event,
+      subject: r.id,
+      data: { rideId: r.id, riderId: r.rider_id },
+    }));
+    total += n;
+  } while (n === BATCH);
+  if (total > 0) ctx.log.info({ expired: total }, 'rides expired: nobody accepted in time');
+  return total;
+}
+
+export default createEventApp(spec, { 'microride.matching.tick': async (_e, ctx) => { await handle(ctx); } }, { dedupe: noDedupe() });

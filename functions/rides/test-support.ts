@@ -1,0 +1,96 @@
+/**
+ * Rows for the operations' unit tests (<operation>.test.ts), which give `handle` fake
+ * stores instead of PostgreSQL. Plain data only: nothing here touches a store.
+ */
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { HttpProblem } from '../../platform/problem.js';
+import type { RideStatus } from './schemas.js';
+import type { OfferRow, RideRow } from './store.js';
+
+export const riderId = '11111111-1111-4111-8111-111111111111';
+export const driverId = '22222222-2222-4222-8222-222222222222';
+export const otherDriverId = '33333333-3333-4333-8333-333333333333';
+
+/** A ride as PostgreSQL returns it; `status` decides nothing else, set the rest as needed. */
+export function rideRow(over: Partial<RideRow> = {}): RideRow {
+  const requestedAt = new Date('2026-12-01T10:00:00.000Z');
+  return {
+    id: randomUUID(),
+    rider_id: riderId,
+    driver_id: null,
+    status: 'requested',
+    vehicle_class: 'economy',
+    pickup_lat: 52.52,
+    pickup_lon: 13.405,
+    dropoff_lat: 52.5,
+    dropoff_lon: 13.42,
+    quote: {
+      fare: { amount: 1_250, currency: 'EUR' },
+      tariff: { base: 250, perKm: 120, perMinute: 30, minimum: 500 },
+      surgeMultiplier: 1,
+      distanceMeters: 4_000,
+      durationSeconds: 600,
+      pickupEtaSeconds: 180,
+      expiresAt: '2026-12-01T10:05:00.000Z',
+    },
+    currency: 'EUR',
+    quoted_amount: 1_250,
+    final_amount: null,
+    distance_meters: null,
+    duration_seconds: null,
+    fare_basis: null,
+    cancelled_by: null,
+    cancel_reason: null,
+    cancel_fee: null,
+    rating_stars: null,
+    rating_comment: null,
+    idempotency_key: 'key-1',
+    request_hash: 'hash-1',
+    requested_at: requestedAt,
+    accepted_at: null,
+    arrived_at: null,
+    started_at: null,
+    completed_at: null,
+    cancelled_at: null,
+    expired_at: null,
+    rated_at: null,
+    updated_at: requestedAt,
+    ...over,
+  };
+}
+
+/** A ride in `status` with a driver assigned once the status implies one. */
+export function rideIn(status: RideStatus, over: Partial<RideRow> = {}): RideRow {
+  const assigned = ['accepted', 'arrived', 'in_progress', 'completed'].includes(status);
+  return rideRow({ status, driver_id: assigned ? driverId : null, accepted_at: assigned ? new Date() : null, ...over });
+}
+
+export function offerRow(over: Partial<OfferRow> = {}): OfferRow {
+  return {
+    ride_id: randomUUID(),
+    driver_id: driverId,
+    round: 1,
+    expires_at: new Date(Date.now() + 20_000),
+    declined_at: null,
+    created_at: new Date(),
+    ...over,
+  };
+}
+
+/** A logger whose lines the test can read. */
+export function recordingLog(): { log: Logger; lines: { msg: string; [k: string]: unknown }[] } {
+  const lines: { msg: string; [k: string]: unknown }[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+  return { log, lines };
+}
+
+/** The problem `work` was refused with; anything else fails the test. */
+export async function problemOf(work: Promise<unknown>): Promise<HttpProblem> {
+  const outcome = await work.then(
+    () => 'resolved',
+    (err: unknown) => err,
+  );
+  if (!(outcome instanceof HttpProblem)) throw new Error(`expected an HttpProblem, got ${String(outcome)}`);
+  return outcome;
+}
