@@ -13,8 +13,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { z } from 'zod';
-import { configSchema, exitOnConfigError, parseSettings } from './config.js';
 import { onSignals } from './shutdown.js';
 import { TICK_EXTENSION, tickEvent, tickMessage } from './tick.js';
 
@@ -96,24 +94,19 @@ export function startTickRelay(opts: { port: number; host?: string; types: reado
   });
 }
 
-const relaySettings = z.object({
-  PORT: configSchema.shape.PORT,
-  TICK_TYPES: z
-    .string({ error: 'required (the tick event types this relay may emit, comma-separated)' })
-    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
-    .refine((types) => types.length > 0, 'required (the tick event types this relay may emit, comma-separated)'),
-});
-
-/** Process entry (dist/system/tick-relay.mjs). */
+/**
+ * Process entry (dist/system/tick-relay.mjs). Its two settings are read by hand: the relay
+ * is the one workload that carries no zod and no store client, so it starts in a few ms.
+ */
 export async function runTickRelay(): Promise<void> {
-  let settings: z.output<typeof relaySettings>;
-  try {
-    settings = parseSettings(relaySettings);
-  } catch (err) {
-    exitOnConfigError(err);
+  const types = (process.env.TICK_TYPES ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const port = Number(process.env.PORT ?? 8080);
+  const bad = types.length === 0 ? 'TICK_TYPES: required (the tick event types this relay may emit, comma-separated)' : !Number.isInteger(port) || port < 0 || port > 65535 ? `PORT: must be a port number (got "${process.env.PORT}")` : undefined;
+  if (bad) {
+    process.stderr.write(`configuration error: ${bad}\n`);
+    process.exit(78); // EX_CONFIG, as exitOnConfigError
   }
-  const types = settings.TICK_TYPES;
-  const relay = await startTickRelay({ port: settings.PORT, types });
+  const relay = await startTickRelay({ port, types });
   process.stdout.write(`${JSON.stringify({ level: 30, fn: 'tick-relay', url: relay.url, types, msg: 'listening' })}\n`);
   onSignals({ stop: () => relay.close() });
 }
