@@ -33,8 +33,7 @@ export function percentile(values: readonly number[], p: number): number {
 /**
  * What one trip into the kernel costs here, in µs: `process.ppid` asks the kernel each
  * time (getppid, about the cheapest system call). Machines of one kind differ 5–10× in
- * it, and the socket-bound benchmarks follow (functions/rides/README.md, "1 December
- * 2026, later"), so every result records it. Best of three rounds of 100,000.
+ * it, and the socket-bound benchmarks follow (docs/performance.md), so every result records it. Best of three rounds of 100,000.
  */
 let measuredSyscallMicros: number | undefined;
 
@@ -58,7 +57,7 @@ function measureSyscall(): number {
 /**
  * What a first touch of a fresh page costs here, in µs (a minor page fault, zeroing
  * included). Bare metal pays well under 1 µs; the virtual machines these benchmarks ran on
- * paid 12–19 µs (session 17), which is what makes every process that grows or churns its
+ * paid 12–19 µs (docs/performance.md), which is what makes every process that grows or churns its
  * memory dear here. 32 MiB allocated outside the V8 heap (large enough for malloc to map
  * fresh pages), one byte written per page; best of three.
  */

@@ -3,8 +3,7 @@
  * (server-side prepared) statement. PostgreSQL then parses a statement once per connection
  * instead of on every call, and can keep a generic plan: planning looks up the size of
  * every table and index a statement touches (an lseek each), which was the largest share
- * of the server's system calls under `npm run bench -- rides` (functions/rides/README.md,
- * "Performance").
+ * of the server's system calls under `npm run bench -- rides` (docs/performance.md).
  *
  * - Names come from the statement's text, one per distinct text on each connection, and stop
  *   after MAX_NAMED texts there: statements with a varying shape (an `in` list of any length) would

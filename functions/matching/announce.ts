@@ -3,7 +3,7 @@
  * and tells the drivers (ride.offered). A direct call to the rides-offers function rather
  * than a reply through the broker: the round is worth nothing until rides has it, and the
  * reply cost a traversal more (re-publish with its confirm, a delivery): measured, ~3 ms of
- * the ~19 ms from ride.requested to ride.offered at light load (functions/rides/README.md).
+ * the ~19 ms from ride.requested to ride.offered at light load (docs/performance.md).
  *
  * Throws when rides did not take it (unreachable, timed out, 5xx). The caller lets that
  * fail its own delivery, the broker redelivers, and the redelivery announces the round

@@ -152,8 +152,7 @@ export type PartialEventInput<T extends EventType, K extends string> = Omit<Even
  * writes) are written by the same statement, and only if the change returned a row. A
  * single statement is atomic on its own, so this is the transactional outbox without a
  * transaction: one round trip where BEGIN, change, insert, COMMIT took four, and without
- * knex's per-transaction setup (`npm run bench -- rides`, functions/rides/README.md
- * "Performance": a knex transaction of two statements cost ~3× the client CPU of the same
+ * knex's per-transaction setup (`npm run bench -- rides`, docs/performance.md: a knex transaction of two statements cost ~3× the client CPU of the same
  * work as one statement).
  *
  * The event is built and checked before the statement: choose ids in the caller, stamp
