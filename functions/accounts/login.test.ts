@@ -1,25 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { provideSettings } from '../../platform/config.js';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './login.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { UserRow } from './store.js';
+import { problemOf, recordedTransaction, TRX } from '../test-support.js';
+import { PASSWORD, userRow } from './test-support.js';
 
-const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
-const PASSWORD = 'correct horse battery';
-
-const userRow = (over: Partial<UserRow> = {}): UserRow => ({
-  id: randomUUID(),
-  email: 'ada@example.com',
-  name: 'Ada',
-  role: 'rider',
-  status: 'active',
-  password_hash: `fake:${PASSWORD}`,
-  created_at: new Date('2026-01-02T03:04:05.000Z'),
-  ...over,
-});
+/** Ada, whose fake password "hash" is `fake:<password>`. */
+const account = (over: Partial<UserRow> = {}): UserRow => userRow({ password_hash: `fake:${PASSWORD}`, ...over });
 
 /** Fakes for every dependency; `steps` records the calls in order. The password "hash" is `fake:<password>`. */
 function fakeStores(users: UserRow[], over: Partial<Stores> = {}) {
@@ -30,12 +19,7 @@ function fakeStores(users: UserRow[], over: Partial<Stores> = {}) {
     findUserByEmail: async (email) => (steps.push(`find ${email}`), users.find((u) => u.email.toLowerCase() === email.toLowerCase())),
     verifyPassword: async (password, stored) => (steps.push('verify'), stored === `fake:${password}`),
     burnPasswordCheck: async () => (steps.push('burn'), false),
-    async transaction(work) {
-      steps.push('begin');
-      const out = await work(TRX);
-      steps.push('commit');
-      return out;
-    },
+    transaction: recordedTransaction(steps),
     async createSession(trx, sessionId, userId) {
       expect(trx).toBe(TRX);
       steps.push(`session ${sessionId} ${userId}`);
@@ -52,15 +36,9 @@ function fakeStores(users: UserRow[], over: Partial<Stores> = {}) {
   return { stores, steps, logs, log };
 }
 
-const problemOf = async (p: Promise<unknown>): Promise<HttpProblem> => {
-  const err = await p.catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(HttpProblem);
-  return err as HttpProblem;
-};
-
 describe('accounts-login handle', () => {
   it('opens a session, issues its first pair in the same transaction, caches the profile and logs the session id', async () => {
-    const u = userRow();
+    const u = account();
     const { stores, steps, logs, log } = fakeStores([u]);
     const out = await handle({ email: 'Ada@Example.com', password: PASSWORD, ip: '203.0.113.7', log }, stores);
 
@@ -89,7 +67,7 @@ describe('accounts-login handle', () => {
 
   it('checks the rate limit before anything else, and its 429 (with Retry-After) is the answer', async () => {
     const tooMany = new HttpProblem(429, 'too many login attempts for this email; retry in 42 s', { headers: { 'retry-after': '42' } });
-    const { stores, steps, log } = fakeStores([userRow()], {
+    const { stores, steps, log } = fakeStores([account()], {
       checkLoginRate: async () => {
         throw tooMany;
       },
@@ -99,7 +77,7 @@ describe('accounts-login handle', () => {
   });
 
   it('gives one answer for an unknown email and a wrong password, and spends a password check on both', async () => {
-    const { stores, steps, logs, log } = fakeStores([userRow()]);
+    const { stores, steps, logs, log } = fakeStores([account()]);
     const unknown = await problemOf(handle({ email: 'nobody@example.com', password: PASSWORD, ip: '203.0.113.7', log }, stores));
     const wrong = await problemOf(handle({ email: 'ada@example.com', password: 'not the password', ip: '203.0.113.7', log }, stores));
     for (const p of [unknown, wrong]) {
@@ -112,7 +90,7 @@ describe('accounts-login handle', () => {
   });
 
   it('refuses a disabled account only after the right password, and opens no session', async () => {
-    const { stores, steps, log } = fakeStores([userRow({ status: 'disabled' })]);
+    const { stores, steps, log } = fakeStores([account({ status: 'disabled' })]);
     const p = await problemOf(handle({ email: 'ada@example.com', password: PASSWORD, ip: '203.0.113.7', log }, stores));
     expect(p.status).toBe(401);
     expect(p.detail).toBe('account disabled');
@@ -122,7 +100,7 @@ describe('accounts-login handle', () => {
   it('checks a stored scrypt hash with the real password functions', async () => {
     // The lowest cost the settings allow: the stored format carries it, so verification follows.
     provideSettings({ SCRYPT_LOG_N: '10' });
-    const u = userRow({ password_hash: await hashPassword(PASSWORD).finally(() => provideSettings({ SCRYPT_LOG_N: undefined })) });
+    const u = account({ password_hash: await hashPassword(PASSWORD).finally(() => provideSettings({ SCRYPT_LOG_N: undefined })) });
     expect(u.password_hash).toMatch(/^scrypt\$10\$8\$1\$/);
     const { stores, log } = fakeStores([u], { verifyPassword });
     await expect(handle({ email: u.email, password: PASSWORD, ip: '203.0.113.7', log }, stores)).resolves.toMatchObject({ user: { id: u.id } });

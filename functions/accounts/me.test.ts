@@ -4,17 +4,7 @@ import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './me.js';
 import type { User } from './schemas.js';
 import type { UserRow } from './store.js';
-
-const row = (over: Partial<UserRow> = {}): UserRow => ({
-  id: randomUUID(),
-  email: 'ada@example.com',
-  name: 'Ada',
-  role: 'rider',
-  status: 'active',
-  password_hash: 'scrypt$15$8$1$c2FsdA$aGFzaA',
-  created_at: new Date('2026-01-02T03:04:05.000Z'),
-  ...over,
-});
+import { userRow } from './test-support.js';
 
 function fakes(rows: UserRow[]) {
   const reads: string[] = [];
@@ -36,7 +26,7 @@ describe('accounts-me handle', () => {
   });
 
   it('reads the database when the cache had nothing, caches the profile again, and never shows the hash', async () => {
-    const r = row();
+    const r = userRow();
     const { stores, reads, cached } = fakes([r]);
     const out = await handle({ userId: r.id, user: null }, stores);
     const expected = { id: r.id, email: 'ada@example.com', name: 'Ada', role: 'rider', status: 'active', createdAt: '2026-01-02T03:04:05.000Z' };

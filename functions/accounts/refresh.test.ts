@@ -1,24 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './refresh.js';
 import type { RefreshRow, UserRow } from './store.js';
+import { problemOf, recordedTransaction, TRX } from '../test-support.js';
+import { userRow } from './test-support.js';
 
-const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
 const TOKEN = 'r'.repeat(43);
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
-
-const userRow = (over: Partial<UserRow> = {}): UserRow => ({
-  id: randomUUID(),
-  email: 'ada@example.com',
-  name: 'Ada',
-  role: 'driver',
-  status: 'active',
-  password_hash: 'scrypt$15$8$1$c2FsdA$aGFzaA',
-  created_at: new Date('2026-01-02T03:04:05.000Z'),
-  ...over,
-});
 
 const tokenRow = (user: UserRow, over: Partial<RefreshRow> = {}): RefreshRow => ({
   id: randomUUID(),
@@ -36,17 +25,7 @@ function fakeStores(user: UserRow | undefined, token: RefreshRow | undefined) {
   const steps: string[] = [];
   const warnings: [unknown, string | undefined][] = [];
   const stores: Stores = {
-    async transaction(work) {
-      steps.push('begin');
-      try {
-        const out = await work(TRX);
-        steps.push('commit');
-        return out;
-      } catch (err) {
-        steps.push('rollback');
-        throw err;
-      }
-    },
+    transaction: recordedTransaction(steps),
     async lockRefreshToken(trx, tokenHash) {
       expect(trx).toBe(TRX);
       steps.push(`lock ${tokenHash}`);
@@ -73,16 +52,16 @@ function fakeStores(user: UserRow | undefined, token: RefreshRow | undefined) {
   return { stores, steps, warnings, log };
 }
 
-const problemOf = async (p: Promise<unknown>): Promise<HttpProblem> => {
-  const err = await p.catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(HttpProblem);
-  expect((err as HttpProblem).status).toBe(401);
-  return err as HttpProblem;
+/** The 401 `work` was refused with. */
+const unauthorizedOf = async (work: Promise<unknown>): Promise<HttpProblem> => {
+  const p = await problemOf(work);
+  expect(p.status).toBe(401);
+  return p;
 };
 
 describe('accounts-refresh handle', () => {
   it('looks the token up by its hash only, spends it and issues the next pair of the same session', async () => {
-    const u = userRow();
+    const u = userRow({ role: 'driver' });
     const t = tokenRow(u);
     const { stores, steps, log } = fakeStores(u, t);
     const out = await handle({ refreshToken: TOKEN, log }, stores);
@@ -101,7 +80,7 @@ describe('accounts-refresh handle', () => {
     const u = userRow();
     const t = tokenRow(u, { used_at: new Date(Date.now() - 60_000) });
     const { stores, steps, warnings, log } = fakeStores(u, t);
-    const p = await problemOf(handle({ refreshToken: TOKEN, log }, stores));
+    const p = await unauthorizedOf(handle({ refreshToken: TOKEN, log }, stores));
     expect(p.detail).toBe('refresh token reuse detected; the session is revoked');
     expect(steps).toEqual(['begin', `lock ${sha256(TOKEN)}`, `revoke row ${t.session_id} (refresh token reuse)`, 'commit', `revoke redis ${t.session_id}`]);
     expect(warnings).toEqual([[{ sessionId: t.session_id }, 'refresh token reuse; session revoked']]);
@@ -118,7 +97,7 @@ describe('accounts-refresh handle', () => {
     ];
     for (const [user, token, reason] of cases) {
       const { stores, steps, warnings, log } = fakeStores(user, token);
-      expect((await problemOf(handle({ refreshToken: TOKEN, log }, stores))).detail).toBe(reason);
+      expect((await unauthorizedOf(handle({ refreshToken: TOKEN, log }, stores))).detail).toBe(reason);
       expect(steps.filter((s) => /^(spend|tokens|cache|revoke)/.test(s))).toEqual([]);
       expect(warnings).toEqual([]);
     }

@@ -1,12 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './register.js';
 import type { UserRow } from './store.js';
-
-const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
-const PASSWORD = 'correct horse battery';
+import { recordedEnqueue, recordedTransaction, TRX } from '../test-support.js';
+import { PASSWORD, userRow } from './test-support.js';
 
 /** A users table holding the emails in `taken`; `steps` records every call in order. */
 function fakeStores(taken: string[] = []) {
@@ -16,26 +13,16 @@ function fakeStores(taken: string[] = []) {
   const logs: [unknown, string | undefined][] = [];
   const stores: Stores = {
     hashPassword: async (password) => (steps.push('hash'), `scrypt$fake$${password.length}`),
-    async transaction(work) {
-      steps.push('begin');
-      const out = await work(TRX);
-      steps.push('commit');
-      return out;
-    },
+    transaction: recordedTransaction(steps),
     async insertUser(trx, u) {
       expect(trx).toBe(TRX);
       steps.push('insert');
       if (taken.some((e) => e.toLowerCase() === u.email.toLowerCase())) return null;
-      const row: UserRow = { id: randomUUID(), email: u.email, name: u.name, role: u.role, status: 'active', password_hash: u.passwordHash, created_at: new Date('2026-01-02T03:04:05.000Z') };
+      const row = userRow({ email: u.email, name: u.name, role: u.role, password_hash: u.passwordHash });
       rows.push(row);
       return row;
     },
-    async enqueueEvent(trx, spec, event) {
-      expect(trx).toBe(TRX);
-      expect(spec.name).toBe('accounts-register');
-      steps.push(`event ${event.type}`);
-      events.push(event);
-    },
+    enqueueEvent: recordedEnqueue('accounts-register', steps, events),
     async cacheUser(user) {
       steps.push(`cache ${user.id}`);
     },

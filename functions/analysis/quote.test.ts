@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { pino } from 'pino';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { provideSettings } from '../../platform/config.js';
+import { clockAt, recordingLog } from '../test-support.js';
 import type { Market, NearbyDriver, NearestQuery } from '../tracking/live-index.js';
 import { finalFare, tariffs } from './fares.js';
 import { NO_DRIVER_ETA_SECONDS } from './price-quote.js';
@@ -36,23 +36,13 @@ function fakeStores(market: Partial<Market> = {}, nearest: NearbyDriver[] = [], 
   return { stores, saved, marketQueries, nearestQueries };
 }
 
-function memoryLog() {
-  const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-  return { log, lines };
-}
-
 describe('analysis-quote handle', () => {
   beforeAll(() => provideSettings({ QUOTE_SECRET: randomBytes(32).toString('base64url') }));
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-  });
-  afterEach(() => vi.useRealTimers());
+  clockAt(NOW);
 
   it('prices a calm market at 1.0× with the default ETA, and signs exactly what it returns', async () => {
     const f = fakeStores({ availableDrivers: 2, openRequests: 1 });
-    const { quoteId, ...quote } = await handle({ riderId, pickup, dropoff, vehicleClass: 'economy' }, memoryLog(), f.stores);
+    const { quoteId, ...quote } = await handle({ riderId, pickup, dropoff, vehicleClass: 'economy' }, recordingLog('debug'), f.stores);
 
     expect(quote.riderId).toBe(riderId);
     expect(quote.surgeMultiplier).toBe(1);
@@ -71,21 +61,21 @@ describe('analysis-quote handle', () => {
   it('raises the price with open requests over available drivers, capped at 3.0×', async () => {
     // 4 requests, 1 driver: 1 + 0.5·(4 − 1) = 2.5
     const busy = fakeStores({ availableDrivers: 1, openRequests: 4 });
-    const q = await handle({ riderId, pickup, dropoff, vehicleClass: 'comfort' }, memoryLog(), busy.stores);
+    const q = await handle({ riderId, pickup, dropoff, vehicleClass: 'comfort' }, recordingLog('debug'), busy.stores);
     expect(q.surgeMultiplier).toBe(2.5);
     expect(q.fare).toEqual(finalFare(tariffs.comfort, 2.5, q.distanceMeters, q.durationSeconds));
     expect(q.fare.breakdown.surgeExtra).toBeGreaterThan(0);
     expect((await verifyQuote(q.quoteId)).surgeMultiplier).toBe(2.5);
 
     const rush = fakeStores({ availableDrivers: 0, openRequests: 40 });
-    expect((await handle({ riderId, pickup, dropoff, vehicleClass: 'xl' }, memoryLog(), rush.stores)).surgeMultiplier).toBe(3);
+    expect((await handle({ riderId, pickup, dropoff, vehicleClass: 'xl' }, recordingLog('debug'), rush.stores)).surgeMultiplier).toBe(3);
   });
 
   it('smooths the surge from the cell’s last state instead of jumping', async () => {
     // One time constant after 1.0, towards 3.0: 1 + 2·(1 − e⁻¹) ≈ 2.26, shown as 2.3.
     const saved = new Map([['economy/u33db', { value: 1, at: NOW - 120_000 }]]);
     const f = fakeStores({ availableDrivers: 0, openRequests: 40 }, [], saved);
-    const { log, lines } = memoryLog();
+    const { log, lines } = recordingLog('debug');
     const q = await handle({ riderId, pickup, dropoff, vehicleClass: 'economy' }, { log }, f.stores);
     expect(q.surgeMultiplier).toBe(2.3);
     expect(saved.get('economy/u33db')!.value).toBeCloseTo(1 + 2 * (1 - Math.exp(-1)), 9);
@@ -95,7 +85,7 @@ describe('analysis-quote handle', () => {
 
   it('estimates the pickup ETA from the nearest available driver', async () => {
     const f = fakeStores({ availableDrivers: 1 }, [{ driverId: 'd1', driverProfileId: 'p1', distanceMeters: 1_000 }]);
-    const q = await handle({ riderId, pickup, dropoff, vehicleClass: 'xl' }, memoryLog(), f.stores);
+    const q = await handle({ riderId, pickup, dropoff, vehicleClass: 'xl' }, recordingLog('debug'), f.stores);
     expect(q.pickupEtaSeconds).toBe(pickupEtaSeconds(1_000));
     expect(q.pickupEtaSeconds).toBeLessThan(NO_DRIVER_ETA_SECONDS);
   });
@@ -105,7 +95,7 @@ describe('analysis-quote handle', () => {
     f.stores.marketNear = async () => {
       throw new Error('redis down');
     };
-    await expect(handle({ riderId, pickup, dropoff, vehicleClass: 'economy' }, memoryLog(), f.stores)).rejects.toThrow('redis down');
+    await expect(handle({ riderId, pickup, dropoff, vehicleClass: 'economy' }, recordingLog('debug'), f.stores)).rejects.toThrow('redis down');
     expect(f.saved.size).toBe(0);
   });
 });

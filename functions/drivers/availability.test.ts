@@ -1,31 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './availability.js';
+import { recordedEnqueue, recordedTransaction, TRX } from '../test-support.js';
 import type { DriverRow } from './store.js';
+import { driverRow } from './test-support.js';
 
-const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
-
-const row = (over: Partial<DriverRow> = {}): DriverRow => ({
-  id: randomUUID(),
-  user_id: randomUUID(),
-  display_name: 'Grace',
-  license_number: 'LIC-OWN-1',
-  vehicle_make: 'Toyota',
-  vehicle_model: 'Prius',
-  vehicle_plate: 'AB123',
-  vehicle_class: 'comfort',
-  vehicle_seats: 4,
-  status: 'offline',
-  rating_avg: null,
-  rating_count: 0,
-  current_ride_id: null,
-  status_version: '3',
-  created_at: new Date('2026-01-02T03:04:05.000Z'),
-  updated_at: new Date('2026-01-02T03:04:05.000Z'),
-  ...over,
-});
+/** A driver whose status changed three times before. */
+const row = (over: Partial<DriverRow> = {}): DriverRow => driverRow({ status_version: '3', ...over });
 
 /** One driver's row; `steps` records what happened in order, commits included. */
 function fakeStores(driver: DriverRow | undefined) {
@@ -33,17 +15,7 @@ function fakeStores(driver: DriverRow | undefined) {
   const events: Parameters<Stores['enqueueEvent']>[2][] = [];
   const synced: DriverRow[] = [];
   const stores: Stores = {
-    async transaction(work) {
-      steps.push('begin');
-      try {
-        const out = await work(TRX);
-        steps.push('commit');
-        return out;
-      } catch (err) {
-        steps.push('rollback');
-        throw err;
-      }
-    },
+    transaction: recordedTransaction(steps),
     async lockByUser(trx, userId) {
       expect(trx).toBe(TRX);
       steps.push(`lock ${userId}`);
@@ -55,12 +27,7 @@ function fakeStores(driver: DriverRow | undefined) {
       if (!driver || driver.id !== id) return undefined;
       return { ...driver, status, status_version: String(Number(driver.status_version) + 1), updated_at: new Date('2026-01-02T04:00:00.000Z') };
     },
-    async enqueueEvent(trx, spec, event) {
-      expect(trx).toBe(TRX);
-      expect(spec.name).toBe('drivers-availability');
-      steps.push(`event ${event.type}`);
-      events.push(event);
-    },
+    enqueueEvent: recordedEnqueue('drivers-availability', steps, events),
     async syncLiveStatus(r) {
       steps.push(`sync ${r.status}@${r.status_version}`);
       synced.push(r);

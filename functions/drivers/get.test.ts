@@ -2,31 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle } from './get.js';
-import type { DriverRow } from './store.js';
-
-const row = (over: Partial<DriverRow> = {}): DriverRow => ({
-  id: randomUUID(),
-  user_id: randomUUID(),
-  display_name: 'Grace',
-  license_number: 'LIC-SECRET-1',
-  vehicle_make: 'Toyota',
-  vehicle_model: 'Prius',
-  vehicle_plate: 'AB-123',
-  vehicle_class: 'economy',
-  vehicle_seats: 4,
-  status: 'online',
-  rating_avg: '4.50',
-  rating_count: 2,
-  current_ride_id: null,
-  status_version: '1',
-  created_at: new Date(),
-  updated_at: new Date(),
-  ...over,
-});
+import { driverRow } from './test-support.js';
 
 describe('drivers-get handle', () => {
   it('returns the public view: vehicle and rating, never the licence', async () => {
-    const r = row();
+    const r = driverRow({ license_number: 'LIC-SECRET-1', vehicle_plate: 'AB-123', vehicle_class: 'economy', status: 'online', rating_avg: '4.50', rating_count: 2 });
     const out = await handle({ id: r.id }, { findById: async (id) => (id === r.id ? r : undefined) });
     expect(out).toEqual({
       id: r.id,

@@ -2,31 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle } from './me.js';
-import type { DriverRow } from './store.js';
-
-const row = (over: Partial<DriverRow> = {}): DriverRow => ({
-  id: randomUUID(),
-  user_id: randomUUID(),
-  display_name: 'Grace',
-  license_number: 'LIC-OWN-1',
-  vehicle_make: 'Toyota',
-  vehicle_model: 'Prius',
-  vehicle_plate: 'AB123',
-  vehicle_class: 'comfort',
-  vehicle_seats: 4,
-  status: 'offline',
-  rating_avg: null,
-  rating_count: 0,
-  current_ride_id: null,
-  status_version: '0',
-  created_at: new Date('2026-01-02T03:04:05.000Z'),
-  updated_at: new Date('2026-01-02T03:04:06.000Z'),
-  ...over,
-});
+import { driverRow } from './test-support.js';
 
 describe('drivers-me handle', () => {
   it("looks the profile up by the caller's account id and shows them their licence", async () => {
-    const r = row();
+    const r = driverRow({ updated_at: new Date('2026-01-02T03:04:06.000Z') });
     const asked: string[] = [];
     const out = await handle({ userId: r.user_id }, { findByUser: async (userId) => (asked.push(userId), userId === r.user_id ? r : undefined) });
     expect(asked).toEqual([r.user_id]);

@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Registration, type Stores } from './register.js';
+import { TRX } from '../test-support.js';
 import type { DriverRow, NewDriverRow } from './store.js';
-
-/** Stands in for the transaction; the fakes check every write was given this one. */
-const TRX = { fake: 'transaction' } as unknown as Knex.Transaction;
+import { driverRow } from './test-support.js';
 
 const pgUniqueViolation = (constraint: string) => Object.assign(new Error(`duplicate key value violates unique constraint "${constraint}"`), { code: '23505', constraint });
 
-/** A drivers table that keeps what was committed; a write whose transaction throws is dropped. */
-function fakeStores(insert: (row: NewDriverRow) => DriverRow[] | Promise<DriverRow[]> = (r) => [saved(r)]) {
+/** A drivers table that keeps what was committed (a new row is the profile as registered); a write whose transaction throws is dropped. */
+function fakeStores(insert: (row: NewDriverRow) => DriverRow[] | Promise<DriverRow[]> = (r) => [driverRow(r)]) {
   const committed = { rows: [] as NewDriverRow[], events: [] as Parameters<Stores['enqueueEvent']>[2][] };
   let pending: typeof committed = { rows: [], events: [] };
   const stores: Stores = {
@@ -36,18 +34,6 @@ function fakeStores(insert: (row: NewDriverRow) => DriverRow[] | Promise<DriverR
   };
   return { stores, committed };
 }
-
-const saved = (r: NewDriverRow): DriverRow => ({
-  ...r,
-  id: randomUUID(),
-  status: 'offline',
-  rating_avg: null,
-  rating_count: 0,
-  current_ride_id: null,
-  status_version: '0',
-  created_at: new Date('2026-01-02T03:04:05.000Z'),
-  updated_at: new Date('2026-01-02T03:04:05.000Z'),
-});
 
 const registration = (over: Partial<Registration> = {}): Registration => ({
   userId: randomUUID(),

@@ -54,16 +54,10 @@ export const lockByUser = (trx: Knex.Transaction, userId: string) =>
   driversTable(trx).where({ user_id: userId }).forUpdate().first<DriverRow | undefined>();
 
 /** The profile's columns as a registration writes them; the rest take their defaults. */
-export interface NewDriverRow {
-  user_id: string;
-  display_name: string;
-  license_number: string;
-  vehicle_make: string;
-  vehicle_model: string;
-  vehicle_plate: string;
-  vehicle_class: DriverRow['vehicle_class'];
-  vehicle_seats: number;
-}
+export type NewDriverRow = Pick<
+  DriverRow,
+  'user_id' | 'display_name' | 'license_number' | 'vehicle_make' | 'vehicle_model' | 'vehicle_plate' | 'vehicle_class' | 'vehicle_seats'
+>;
 
 /** Rejects with PostgreSQL's 23505 when the user or the plate already has a profile (see uniqueViolation). */
 export const insertDriver = (trx: Knex.Transaction, row: NewDriverRow) => driversTable(trx).insert(row).returning<DriverRow[]>('*');

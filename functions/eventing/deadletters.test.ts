@@ -1,6 +1,6 @@
-import { pino } from 'pino';
 import { CloudEvent } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
+import { recordingLog } from '../test-support.js';
 import { handle, type Stores } from './deadletters.js';
 import type { DeadLetterRow } from './store.js';
 
@@ -20,8 +20,7 @@ const deadLetter = (extensions: Record<string, string> = {}) =>
 
 function fakes() {
   const rows: DeadLetterRow[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+  const { log, lines } = recordingLog();
   const stores: Stores = { insertDeadLetter: async (row) => void rows.push(row) };
   return { rows, lines, log, stores };
 }

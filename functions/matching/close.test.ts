@@ -1,24 +1,15 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { cellOf } from '../tracking/live-index.js';
-import { fakeMatchingStores } from './fakes.js';
+import { fakeMatchingStores, pickup, requested } from './fakes.js';
 import { handle } from './close.js';
 import { handle as request } from './request.js';
 
-const pickup = { lat: 52.52, lon: 13.405 };
 const key = `comfort/${cellOf(pickup.lat, pickup.lon)}`;
 
 async function openRide(f: ReturnType<typeof fakeMatchingStores>) {
   await request(
-    {
-      rideId: 'ride-1',
-      riderId: 'rider-1',
-      pickup,
-      dropoff: { lat: 52.53, lon: 13.45 },
-      vehicleClass: 'comfort',
-      fare: { amount: 1200, currency: 'EUR' },
-      requestedAt: new Date().toISOString(),
-    },
+    requested('ride-1', { vehicleClass: 'comfort' }),
     { log: pino({ level: 'silent' }) },
     f.stores,
   );

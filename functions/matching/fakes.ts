@@ -1,10 +1,12 @@
 /**
- * In-memory stand-ins for matching's stores, for the unit tests beside the operations (no
- * operation imports this file, so no function bundle holds it). The state follows the Lua
- * scripts of state.ts step by step, so a test can play a ride through several operations;
- * the integration tests (test/rides) hold the scripts themselves to the same behaviour.
+ * In-memory stand-ins for matching's stores, and the events and drivers the unit tests
+ * beside the operations feed them (no operation imports this file, so no function bundle
+ * holds it; test/architecture/floors.test.ts). The state follows the Lua scripts of
+ * state.ts step by step, so a test can play a ride through several operations; the
+ * integration tests (test/rides) hold the scripts themselves to the same behaviour.
  */
 import type { EventFunction } from '../../contracts/catalog-types.js';
+import type { EventData } from '../../contracts/events.js';
 import type { EventInput } from '../../platform/events/emit.js';
 import type { VehicleClass } from '../../contracts/vehicles.js';
 import type { NearbyDriver, NearestQuery } from '../tracking/live-index.js';
@@ -19,6 +21,27 @@ interface Ride extends Partial<MatchRide> {
   pending: string[];
   expiresAt: number;
 }
+
+/** When the tests' rides are requested; most tests stop the clock there (clockAt). */
+export const NOW = Date.parse('2026-03-02T08:00:00.000Z');
+
+/** Where the tests' rides start. */
+export const pickup = { lat: 52.52, lon: 13.405 };
+
+/** The ride `rideId` as requested at NOW: an economy ride from `pickup`, about 3 km, quoted at 12 EUR. */
+export const requested = (rideId = 'ride-1', over: Partial<EventData<'microride.ride.requested'>> = {}): EventData<'microride.ride.requested'> => ({
+  rideId,
+  riderId: 'rider-1',
+  pickup,
+  dropoff: { lat: 52.53, lon: 13.45 },
+  vehicleClass: 'economy',
+  fare: { amount: 1200, currency: 'EUR' },
+  requestedAt: new Date(NOW).toISOString(),
+  ...over,
+});
+
+/** An available economy driver `distanceMeters` from the pickup, as the live index finds them. */
+export const nearbyDriver = (id: string, distanceMeters: number): NearbyDriver => ({ driverId: id, driverProfileId: `profile-${id}`, distanceMeters });
 
 /** Matching's working memory (state.ts) in a few maps. */
 export class FakeMatchingState {

@@ -1,30 +1,22 @@
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeMatchingStores } from './fakes.js';
+import { describe, expect, it, vi } from 'vitest';
+import { clockAt } from '../test-support.js';
+import type { NearbyDriver } from '../tracking/live-index.js';
+import { fakeMatchingStores, nearbyDriver, NOW, requested } from './fakes.js';
 import { handle } from './next.js';
 import { handle as request } from './request.js';
 import { handle as close } from './close.js';
 
-const NOW = Date.parse('2026-03-02T08:00:00.000Z');
 const TTL_MS = 20_000;
 const silent = { log: pino({ level: 'silent' }) };
-const driver = (id: string, distanceMeters: number) => ({ driverId: id, driverProfileId: `profile-${id}`, distanceMeters });
 const lapsed = (round: number) => ({ type: 'microride.ride.offer_expired' as const, data: { rideId: 'ride-1', round } });
 const declined = (driverId: string) => ({ type: 'microride.ride.declined' as const, data: { rideId: 'ride-1', driverId } });
 
 /** A ride whose first round went out at NOW (matching-request). */
-async function rideWithFirstRound(drivers: ReturnType<typeof driver>[]) {
+async function rideWithFirstRound(drivers: NearbyDriver[]) {
   const f = fakeMatchingStores(drivers);
   await request(
-    {
-      rideId: 'ride-1',
-      riderId: 'rider-1',
-      pickup: { lat: 52.52, lon: 13.405 },
-      dropoff: { lat: 52.53, lon: 13.45 },
-      vehicleClass: 'economy',
-      fare: { amount: 1200, currency: 'EUR' },
-      requestedAt: new Date(NOW).toISOString(),
-    },
+    requested(),
     silent,
     f.stores,
   );
@@ -34,14 +26,10 @@ async function rideWithFirstRound(drivers: ReturnType<typeof driver>[]) {
 }
 
 describe('matching-next handle', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-  });
-  afterEach(() => vi.useRealTimers());
+  clockAt(NOW);
 
   it('a lapsed round goes to the next nearest drivers, leaving out those already offered', async () => {
-    const f = await rideWithFirstRound([driver('a', 300), driver('b', 600), driver('c', 900), driver('d', 1_200), driver('e', 1_500)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300), nearbyDriver('b', 600), nearbyDriver('c', 900), nearbyDriver('d', 1_200), nearbyDriver('e', 1_500)]);
     vi.setSystemTime(NOW + TTL_MS);
     await handle(lapsed(1), f.stores);
 
@@ -55,7 +43,7 @@ describe('matching-next handle', () => {
   });
 
   it('widens past those already offered before giving anyone a second chance', async () => {
-    const f = await rideWithFirstRound([driver('a', 300), driver('far', 7_000)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300), nearbyDriver('far', 7_000)]);
     vi.setSystemTime(NOW + TTL_MS);
     await handle(lapsed(1), f.stores);
     expect(f.geo.searches.map((s) => [s.radiusMeters, s.exclude])).toEqual([
@@ -67,7 +55,7 @@ describe('matching-next handle', () => {
   });
 
   it('when everyone near was offered, those whose offer lapsed get another chance, those who declined do not', async () => {
-    const f = await rideWithFirstRound([driver('a', 300), driver('b', 600)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300), nearbyDriver('b', 600)]);
     await handle(declined('a'), f.stores);
     expect(f.announced).toEqual([]);
 
@@ -79,7 +67,7 @@ describe('matching-next handle', () => {
   });
 
   it('a decline moves the ride on only when every driver of the round has declined', async () => {
-    const f = await rideWithFirstRound([driver('a', 300), driver('b', 600), driver('c', 900), driver('d', 1_200)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300), nearbyDriver('b', 600), nearbyDriver('c', 900), nearbyDriver('d', 1_200)]);
     await handle(declined('a'), f.stores);
     await handle(declined('b'), f.stores);
     await handle(declined('stranger'), f.stores);
@@ -91,7 +79,7 @@ describe('matching-next handle', () => {
   });
 
   it('the round lapsing as its last driver declines advances it once; the later event hands over the same round again', async () => {
-    const f = await rideWithFirstRound([driver('a', 300), driver('b', 600), driver('c', 900), driver('d', 1_200)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300), nearbyDriver('b', 600), nearbyDriver('c', 900), nearbyDriver('d', 1_200)]);
     for (const id of ['a', 'b', 'c']) await handle(declined(id), f.stores);
     await handle(lapsed(1), f.stores);
 
@@ -103,7 +91,7 @@ describe('matching-next handle', () => {
   });
 
   it('everyone declined and nobody else around: nothing to announce, the sweep looks again in 5 s', async () => {
-    const f = await rideWithFirstRound([driver('a', 300)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300)]);
     vi.setSystemTime(NOW + 1_000);
     await handle(declined('a'), f.stores);
     expect(f.announced).toEqual([]);
@@ -112,7 +100,7 @@ describe('matching-next handle', () => {
   });
 
   it('a closed ride is not offered again', async () => {
-    const f = await rideWithFirstRound([driver('a', 300), driver('b', 600), driver('c', 900), driver('d', 1_200)]);
+    const f = await rideWithFirstRound([nearbyDriver('a', 300), nearbyDriver('b', 600), nearbyDriver('c', 900), nearbyDriver('d', 1_200)]);
     await close({ rideId: 'ride-1' }, f.stores);
     vi.setSystemTime(NOW + TTL_MS);
     await handle(lapsed(1), f.stores);

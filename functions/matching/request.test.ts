@@ -1,42 +1,18 @@
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventData } from '../../contracts/events.js';
+import { describe, expect, it, vi } from 'vitest';
+import { clockAt, recordingLog } from '../test-support.js';
 import { cellOf } from '../tracking/live-index.js';
-import { fakeMatchingStores } from './fakes.js';
+import { fakeMatchingStores, nearbyDriver, NOW, pickup, requested } from './fakes.js';
 import { handle } from './request.js';
 import { handle as close } from './close.js';
 
-const NOW = Date.parse('2026-03-02T08:00:00.000Z');
-const pickup = { lat: 52.52, lon: 13.405 };
 const cell = cellOf(pickup.lat, pickup.lon);
 
-const requested = (rideId = 'ride-1'): EventData<'microride.ride.requested'> => ({
-  rideId,
-  riderId: 'rider-1',
-  pickup,
-  dropoff: { lat: 52.53, lon: 13.45 },
-  vehicleClass: 'economy',
-  fare: { amount: 1200, currency: 'EUR' },
-  requestedAt: new Date(NOW).toISOString(),
-});
-
-const driver = (id: string, distanceMeters: number) => ({ driverId: id, driverProfileId: `profile-${id}`, distanceMeters });
-
-function memoryLog() {
-  const lines: Record<string, unknown>[] = [];
-  return { log: pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) }), lines };
-}
-
 describe('matching-request handle', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-  });
-  afterEach(() => vi.useRealTimers());
+  clockAt(NOW);
 
   it('opens the ride, counts the demand in its cell and offers it to the nearest drivers within 2 km', async () => {
-    const f = fakeMatchingStores([driver('far', 1_900), driver('near', 300), driver('mid', 900), driver('fourth', 1_500), driver('out', 2_500)]);
-    await handle(requested(), memoryLog(), f.stores);
+    const f = fakeMatchingStores([nearbyDriver('far', 1_900), nearbyDriver('near', 300), nearbyDriver('mid', 900), nearbyDriver('fourth', 1_500), nearbyDriver('out', 2_500)]);
+    await handle(requested(), recordingLog(), f.stores);
 
     expect(f.openRequests.get(`economy/${cell}`)).toBe(1);
     expect(f.geo.radii).toEqual([2_000]);
@@ -52,20 +28,20 @@ describe('matching-request handle', () => {
   });
 
   it('widens the search 2 → 5 → 10 km until it finds someone', async () => {
-    const at4km = fakeMatchingStores([driver('d4', 4_000), driver('d12', 12_000)]);
-    await handle(requested(), memoryLog(), at4km.stores);
+    const at4km = fakeMatchingStores([nearbyDriver('d4', 4_000), nearbyDriver('d12', 12_000)]);
+    await handle(requested(), recordingLog(), at4km.stores);
     expect(at4km.geo.radii).toEqual([2_000, 5_000]);
     expect(at4km.announced[0]!.decision.driverIds).toEqual(['d4']);
 
-    const at8km = fakeMatchingStores([driver('d8', 8_000)]);
-    await handle(requested(), memoryLog(), at8km.stores);
+    const at8km = fakeMatchingStores([nearbyDriver('d8', 8_000)]);
+    await handle(requested(), recordingLog(), at8km.stores);
     expect(at8km.geo.radii).toEqual([2_000, 5_000, 10_000]);
     expect(at8km.announced[0]!.decision.driverIds).toEqual(['d8']);
   });
 
   it('nobody within 10 km: announces nothing, logs it, and puts the ride on the sweep’s list for 5 s later', async () => {
-    const f = fakeMatchingStores([driver('d12', 12_000)]);
-    const { log, lines } = memoryLog();
+    const f = fakeMatchingStores([nearbyDriver('d12', 12_000)]);
+    const { log, lines } = recordingLog();
     await handle(requested(), { log }, f.stores);
     expect(f.geo.radii).toEqual([2_000, 5_000, 10_000]);
     expect(f.announced).toEqual([]);
@@ -76,18 +52,18 @@ describe('matching-request handle', () => {
   });
 
   it('a redelivery hands over the same round again (rides could not take it) without counting the demand twice', async () => {
-    const f = fakeMatchingStores([driver('near', 300)]);
+    const f = fakeMatchingStores([nearbyDriver('near', 300)]);
     let refuse = true;
     const announce = f.stores.announceRound;
     f.stores.announceRound = async (spec, decision) => {
       if (refuse) throw new Error('rides-offers answered 503');
       await announce(spec, decision);
     };
-    await expect(handle(requested(), memoryLog(), f.stores)).rejects.toThrow('503');
+    await expect(handle(requested(), recordingLog(), f.stores)).rejects.toThrow('503');
 
     refuse = false;
     vi.setSystemTime(NOW + 1_000);
-    await handle(requested(), memoryLog(), f.stores);
+    await handle(requested(), recordingLog(), f.stores);
     expect(f.announced).toEqual([
       { from: 'matching-request', decision: { rideId: 'ride-1', riderId: 'rider-1', driverIds: ['near'], round: 1, expiresAt: new Date(NOW + 20_000).toISOString() } },
     ]);
@@ -96,17 +72,17 @@ describe('matching-request handle', () => {
   });
 
   it('a redelivery after the round lapsed hands over nothing (the sweep moves it on)', async () => {
-    const f = fakeMatchingStores([driver('near', 300)]);
-    await handle(requested(), memoryLog(), f.stores);
+    const f = fakeMatchingStores([nearbyDriver('near', 300)]);
+    await handle(requested(), recordingLog(), f.stores);
     vi.setSystemTime(NOW + 20_000);
-    await handle(requested(), memoryLog(), f.stores);
+    await handle(requested(), recordingLog(), f.stores);
     expect(f.announced).toHaveLength(1);
   });
 
   it('a cancel that overtook the request: nothing is opened, counted or offered', async () => {
-    const f = fakeMatchingStores([driver('near', 300)]);
+    const f = fakeMatchingStores([nearbyDriver('near', 300)]);
     await close({ rideId: 'ride-1' }, f.stores);
-    await handle(requested(), memoryLog(), f.stores);
+    await handle(requested(), recordingLog(), f.stores);
     expect(f.announced).toEqual([]);
     expect(f.geo.searches).toEqual([]);
     expect(f.openRequests.size).toBe(0);

@@ -1,43 +1,21 @@
-import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventData } from '../../contracts/events.js';
-import { fakeMatchingStores } from './fakes.js';
+import { describe, expect, it, vi } from 'vitest';
+import { clockAt, recordingLog } from '../test-support.js';
+import { fakeMatchingStores, nearbyDriver, NOW, requested } from './fakes.js';
 import { handle } from './sweep.js';
 import { handle as request } from './request.js';
 
-const NOW = Date.parse('2026-03-02T08:00:00.000Z');
-const driver = (id: string, distanceMeters: number) => ({ driverId: id, driverProfileId: `profile-${id}`, distanceMeters });
-const requested = (rideId: string): EventData<'microride.ride.requested'> => ({
-  rideId,
-  riderId: 'rider-1',
-  pickup: { lat: 52.52, lon: 13.405 },
-  dropoff: { lat: 52.53, lon: 13.45 },
-  vehicleClass: 'economy',
-  fare: { amount: 1200, currency: 'EUR' },
-  requestedAt: new Date(NOW).toISOString(),
-});
-
-function memoryLog() {
-  const lines: Record<string, unknown>[] = [];
-  return { log: pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) }), lines };
-}
-
 /** The sweep at `at`, with the clock there too. */
-async function sweepAt(at: number, f: ReturnType<typeof fakeMatchingStores>, log = memoryLog()) {
+async function sweepAt(at: number, f: ReturnType<typeof fakeMatchingStores>, log = recordingLog()) {
   vi.setSystemTime(at);
   return { ...(await handle({ log: log.log, now: at }, f.stores)), lines: log.lines };
 }
 
 describe('matching-sweep handle', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-  });
-  afterEach(() => vi.useRealTimers());
+  clockAt(NOW);
 
   it('announces a lapsed round through the broker and keeps the ride on its list in case nobody acts', async () => {
-    const f = fakeMatchingStores([driver('a', 300)]);
-    await request(requested('ride-1'), memoryLog(), f.stores);
+    const f = fakeMatchingStores([nearbyDriver('a', 300)]);
+    await request(requested('ride-1'), recordingLog(), f.stores);
 
     expect(await sweepAt(NOW + 19_999, f)).toMatchObject({ lapsed: 0, searched: 0, lines: [] });
     const r = await sweepAt(NOW + 20_000, f);
@@ -50,8 +28,8 @@ describe('matching-sweep handle', () => {
   });
 
   it('a round that still stands goes back on the list for when it lapses', async () => {
-    const f = fakeMatchingStores([driver('a', 300)]);
-    await request(requested('ride-1'), memoryLog(), f.stores);
+    const f = fakeMatchingStores([nearbyDriver('a', 300)]);
+    await request(requested('ride-1'), recordingLog(), f.stores);
     f.state.due.set('ride-1', NOW + 1_000); // e.g. left there by a search that crashed
     expect(await sweepAt(NOW + 1_000, f)).toMatchObject({ lapsed: 0, searched: 0 });
     expect(f.emitted).toEqual([]);
@@ -60,14 +38,14 @@ describe('matching-sweep handle', () => {
 
   it('looks again for a ride nobody was near, and offers it to a driver who came online meanwhile', async () => {
     const f = fakeMatchingStores();
-    await request(requested('ride-1'), memoryLog(), f.stores);
+    await request(requested('ride-1'), recordingLog(), f.stores);
     expect(f.state.due.get('ride-1')).toBe(NOW + 5_000);
 
     expect(await sweepAt(NOW + 5_000, f)).toMatchObject({ lapsed: 0, searched: 1 });
     expect(f.announced).toEqual([]);
     expect(f.state.due.get('ride-1')).toBe(NOW + 10_000);
 
-    f.geo.drivers.push(driver('late', 4_500));
+    f.geo.drivers.push(nearbyDriver('late', 4_500));
     expect(await sweepAt(NOW + 10_000, f)).toMatchObject({ lapsed: 0, searched: 1 });
     expect(f.announced).toEqual([
       {
@@ -78,9 +56,9 @@ describe('matching-sweep handle', () => {
   });
 
   it('one ride failing does not stop the sweep: it is logged and looked at again in a second', async () => {
-    const f = fakeMatchingStores([driver('a', 300)]);
-    await request(requested('ride-1'), memoryLog(), f.stores);
-    await request(requested('ride-2'), memoryLog(), f.stores);
+    const f = fakeMatchingStores([nearbyDriver('a', 300)]);
+    await request(requested('ride-1'), recordingLog(), f.stores);
+    await request(requested('ride-2'), recordingLog(), f.stores);
     const emit = f.stores.emitEvent;
     f.stores.emitEvent = async (spec, input) => {
       if (input.subject === 'ride-1') throw new Error('broker unreachable');
@@ -97,8 +75,8 @@ describe('matching-sweep handle', () => {
   });
 
   it('leaves closed rides alone and logs nothing when there was nothing to do', async () => {
-    const f = fakeMatchingStores([driver('a', 300)]);
-    await request(requested('ride-1'), memoryLog(), f.stores);
+    const f = fakeMatchingStores([nearbyDriver('a', 300)]);
+    await request(requested('ride-1'), recordingLog(), f.stores);
     await f.stores.closeRide('ride-1');
     f.state.due.set('ride-1', NOW); // a stale entry
     const r = await sweepAt(NOW + 60_000, f);

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { EventData } from '../../contracts/events.js';
-import { handle, type Stores } from './capture.js';
-import { charge } from './gateway.js';
-import type { PaymentSettings } from './settings.js';
-import type { PaymentRow } from './store.js';
-import type { NewCharge, PaymentEvent } from './writes.js';
+import { handle } from './capture.js';
+import { fakeChargeStores } from './test-support.js';
 
 const completed = (over: Partial<EventData<'microride.ride.completed'>> = {}): EventData<'microride.ride.completed'> => ({
   rideId: randomUUID(),
@@ -17,35 +14,9 @@ const completed = (over: Partial<EventData<'microride.ride.completed'>> = {}): E
   ...over,
 });
 
-/**
- * The real simulated gateway with its settings fixed, asked through a spy; the charge
- * statement faked: it stores the charge unless its idempotency key was taken before.
- */
-function fakes(settings: PaymentSettings) {
-  const asked: [string, number][] = [];
-  const written: { spec: string; charge: NewCharge; event: PaymentEvent | null }[] = [];
-  const keys = new Set<string>();
-  const logged: unknown[][] = [];
-  const stores: Stores = {
-    charge: (key, n) => {
-      asked.push([key, n]);
-      return charge(key, n, settings);
-    },
-    insertCharge: async (spec, c, event) => {
-      if (keys.has(c.idempotency_key)) return undefined;
-      keys.add(c.idempotency_key);
-      written.push({ spec: spec.name, charge: c, event });
-      const now = new Date();
-      return { ...c, refunded_amount: 0, created_at: now, updated_at: now } satisfies PaymentRow;
-    },
-  };
-  const log = { info: (...args: unknown[]) => void logged.push(args) };
-  return { stores, asked, written, logged, log };
-}
-
 describe('payments-capture handle', () => {
   it('charges the fare once under the ride’s key; the simulated gateway approves and the success is announced', async () => {
-    const f = fakes({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'auto' });
+    const f = fakeChargeStores({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'auto' });
     const d = completed();
     const row = await handle(d, { log: f.log }, f.stores);
 
@@ -79,21 +50,21 @@ describe('payments-capture handle', () => {
   });
 
   it('records a decline of the simulated gateway as failed and announces the failure', async () => {
-    const f = fakes({ PAYMENT_SUCCESS_RATE: 0, PAYMENT_CAPTURE_MODE: 'auto' });
+    const f = fakeChargeStores({ PAYMENT_SUCCESS_RATE: 0, PAYMENT_CAPTURE_MODE: 'auto' });
     await handle(completed(), { log: f.log }, f.stores);
     expect(f.written[0]?.charge).toMatchObject({ status: 'failed', last_message: 'card declined (simulated gateway)' });
     expect(f.written[0]?.event?.type).toBe('microride.payment.failed');
   });
 
   it('in manual mode leaves the charge pending and announces nothing yet', async () => {
-    const f = fakes({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'manual' });
+    const f = fakeChargeStores({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'manual' });
     await handle(completed(), { log: f.log }, f.stores);
     expect(f.written[0]?.charge).toMatchObject({ status: 'pending', last_message: 'awaiting a simulated outcome (manual mode)' });
     expect(f.written[0]?.event).toBeNull();
   });
 
   it('charges nothing for a redelivery, even one re-emitted with a new event id: the key is the ride’s', async () => {
-    const f = fakes({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'auto' });
+    const f = fakeChargeStores({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'auto' });
     const d = completed();
     await handle(d, { log: f.log }, f.stores);
     expect(await handle({ ...d }, { log: f.log }, f.stores)).toBeNull();

@@ -4,32 +4,7 @@ import { HttpProblem } from '../../platform/problem.js';
 import { handle, type RefundRequest, type Stores } from './refund.js';
 import type { NewPayment, PaymentRow, PaymentStatus } from './store.js';
 import type { NewAttempt, PaymentEvent } from './writes.js';
-
-const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 9, m));
-
-const row = (over: Partial<PaymentRow> = {}): PaymentRow => {
-  const rideId = randomUUID();
-  return {
-    id: randomUUID(),
-    ride_id: rideId,
-    rider_id: randomUUID(),
-    driver_id: randomUUID(),
-    kind: 'fare',
-    amount: 1450,
-    currency: 'EUR',
-    status: 'succeeded',
-    attempts: 1,
-    idempotency_key: `fare:${rideId}`,
-    refund_of: null,
-    refunded_amount: 0,
-    reason: null,
-    last_message: 'approved (simulated gateway)',
-    details: {},
-    created_at: at(0),
-    updated_at: at(0),
-    ...over,
-  };
-};
+import { at, paymentRow } from './test-support.js';
 
 /** An in-memory payments table behind the refund transaction; `devMode` is the faked MICRORIDE_DEV_MODE setting. */
 function fakes(rows: PaymentRow[], devMode = false) {
@@ -50,7 +25,7 @@ function fakes(rows: PaymentRow[], devMode = false) {
         paymentByKey: async (key) => [...table.values()].find((r) => r.idempotency_key === key),
         insertPayment: async (p, status) => {
           inserted.push({ p, status });
-          const r = row({
+          const r = paymentRow({
             ride_id: p.rideId, rider_id: p.riderId, driver_id: p.driverId, kind: p.kind, amount: p.amount, currency: p.currency, status,
             idempotency_key: p.idempotencyKey, reason: p.reason ?? null, refund_of: p.refundOf ?? null, attempts: p.attempts ?? 0, last_message: null, created_at: at(4), updated_at: at(4),
           });
@@ -76,7 +51,7 @@ const fail = (input: RefundRequest, stores: Stores) => handle(input, stores).the
 
 describe('payments-refund handle', () => {
   it('is for admins only outside dev mode: a rider gets a 403 and no transaction is begun', async () => {
-    const charge = row();
+    const charge = paymentRow();
     const f = fakes([charge], false);
     const err = await fail({ id: charge.id, userId: charge.rider_id, role: 'rider' }, f.stores);
     expect(err).toBeInstanceOf(HttpProblem);
@@ -86,7 +61,7 @@ describe('payments-refund handle', () => {
   });
 
   it('refunds everything left by default (simulated: it always goes through) and marks the charge refunded', async () => {
-    const charge = row();
+    const charge = paymentRow();
     const f = fakes([charge]);
     const { status, body } = await handle({ id: charge.id, ...admin }, f.stores);
 
@@ -115,7 +90,7 @@ describe('payments-refund handle', () => {
   });
 
   it('in dev mode lets anyone refund part, under the Idempotency-Key; the charge stays succeeded', async () => {
-    const charge = row({ refunded_amount: 200 });
+    const charge = paymentRow({ refunded_amount: 200 });
     const f = fakes([charge], true);
     const { status } = await handle({ id: charge.id, amount: 300, reason: 'detour', idempotencyKey: 'r1', userId: charge.rider_id, role: 'rider' }, f.stores);
     expect(status).toBe(201);
@@ -125,7 +100,7 @@ describe('payments-refund handle', () => {
   });
 
   it('answers a replayed key with the refund it made before (200), writing nothing', async () => {
-    const charge = row();
+    const charge = paymentRow();
     const f = fakes([charge]);
     const first = await handle({ id: charge.id, amount: 100, idempotencyKey: 'r1', ...admin }, f.stores);
     const again = await handle({ id: charge.id, amount: 100, idempotencyKey: 'r1', ...admin }, f.stores);
@@ -135,7 +110,7 @@ describe('payments-refund handle', () => {
   });
 
   it('is a 409 for more than is left, naming the amount field', async () => {
-    const charge = row({ refunded_amount: 950 });
+    const charge = paymentRow({ refunded_amount: 950 });
     const f = fakes([charge]);
     const err = await fail({ id: charge.id, amount: 501, ...admin }, f.stores);
     expect(err.status).toBe(409);
@@ -145,8 +120,8 @@ describe('payments-refund handle', () => {
   });
 
   it('is a 409 for a charge that did not succeed and for a refund; a 404 for an unknown payment', async () => {
-    const failed = row({ status: 'failed' });
-    const refund = row({ kind: 'refund' });
+    const failed = paymentRow({ status: 'failed' });
+    const refund = paymentRow({ kind: 'refund' });
     const f = fakes([failed, refund]);
     const notSucceeded = await fail({ id: failed.id, ...admin }, f.stores);
     expect(notSucceeded.status).toBe(409);

@@ -6,32 +6,10 @@ import { charge } from './gateway.js';
 import type { PaymentSettings } from './settings.js';
 import type { AttemptRow, PaymentRow } from './store.js';
 import type { NewAttempt, PaymentEvent } from './writes.js';
+import { at, paymentRow } from './test-support.js';
 
-const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 9, m));
-
-const row = (over: Partial<PaymentRow> = {}): PaymentRow => {
-  const rideId = randomUUID();
-  return {
-    id: randomUUID(),
-    ride_id: rideId,
-    rider_id: randomUUID(),
-    driver_id: randomUUID(),
-    kind: 'fare',
-    amount: 1450,
-    currency: 'EUR',
-    status: 'failed',
-    attempts: 1,
-    idempotency_key: `fare:${rideId}`,
-    refund_of: null,
-    refunded_amount: 0,
-    reason: null,
-    last_message: 'card declined (simulated gateway)',
-    details: {},
-    created_at: at(0),
-    updated_at: at(0),
-    ...over,
-  };
-};
+/** A fare the gateway declined. */
+const row = (over: Partial<PaymentRow> = {}): PaymentRow => paymentRow({ status: 'failed', last_message: 'card declined (simulated gateway)', ...over });
 
 /**
  * The payment in memory; the real simulated gateway with fixed settings behind a spy;

@@ -3,32 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './ride-payment.js';
 import type { AttemptRow, PaymentRow } from './store.js';
+import { at, ridePayments } from './test-support.js';
 
-const rideId = randomUUID();
-const riderId = randomUUID();
-const driverId = randomUUID();
-const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 9, m));
-
-const row = (over: Partial<PaymentRow> = {}): PaymentRow => ({
-  id: randomUUID(),
-  ride_id: rideId,
-  rider_id: riderId,
-  driver_id: driverId,
-  kind: 'fare',
-  amount: 1450,
-  currency: 'EUR',
-  status: 'succeeded',
-  attempts: 1,
-  idempotency_key: `fare:${rideId}`,
-  refund_of: null,
-  refunded_amount: 0,
-  reason: null,
-  last_message: 'approved (simulated gateway)',
-  details: { distanceMeters: 4200, durationSeconds: 780 },
-  created_at: at(0),
-  updated_at: at(1),
-  ...over,
-});
+const { rideId, riderId, driverId, row } = ridePayments();
 
 function fakes(rows: PaymentRow[], attempts: AttemptRow[] = []) {
   const askedAttempts: string[] = [];

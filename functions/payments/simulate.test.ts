@@ -4,32 +4,10 @@ import { HttpProblem } from '../../platform/problem.js';
 import { handle, type Stores } from './simulate.js';
 import type { AttemptRow, PaymentRow } from './store.js';
 import type { NewAttempt, PaymentEvent } from './writes.js';
+import { at, paymentRow } from './test-support.js';
 
-const at = (m: number) => new Date(Date.UTC(2026, 2, 1, 9, m));
-
-const row = (over: Partial<PaymentRow> = {}): PaymentRow => {
-  const rideId = randomUUID();
-  return {
-    id: randomUUID(),
-    ride_id: rideId,
-    rider_id: randomUUID(),
-    driver_id: randomUUID(),
-    kind: 'fare',
-    amount: 1450,
-    currency: 'EUR',
-    status: 'pending',
-    attempts: 1,
-    idempotency_key: `fare:${rideId}`,
-    refund_of: null,
-    refunded_amount: 0,
-    reason: null,
-    last_message: 'awaiting a simulated outcome (manual mode)',
-    details: {},
-    created_at: at(0),
-    updated_at: at(0),
-    ...over,
-  };
-};
+/** A fare awaiting its simulated outcome (manual mode). */
+const row = (over: Partial<PaymentRow> = {}): PaymentRow => paymentRow({ status: 'pending', last_message: 'awaiting a simulated outcome (manual mode)', ...over });
 
 /**
  * An in-memory payments table and its attempts behind the injected stores; `devMode` is

@@ -9,27 +9,19 @@ import { db } from '../../platform/clients.js';
 import { changeWithEvent, enqueueEvent } from '../../platform/events/outbox.js';
 import type { EventInput } from '../../platform/events/emit.js';
 import type { AttemptOutcome, GatewayAnswer } from './gateway.js';
-import { attemptsTable, insertPayment, paymentsSchema, paymentsTable, type AttemptRow, type NewPayment, type PaymentKind, type PaymentRow, type PaymentStatus } from './store.js';
+import { attemptsTable, insertPayment, paymentsSchema, paymentsTable, type AttemptRow, type NewPayment, type PaymentRow, type PaymentStatus } from './store.js';
 
 /** A payment's event (the three types share one data schema). */
 export type PaymentEventType = 'microride.payment.succeeded' | 'microride.payment.failed' | 'microride.payment.refunded';
 export type PaymentEvent = EventInput<PaymentEventType>;
 
-/** A charge as chargeOnce decided it: the simulated gateway answered before anything is written. */
-export interface NewCharge {
-  id: string;
-  ride_id: string;
-  rider_id: string;
-  driver_id: string | null;
-  kind: PaymentKind;
-  amount: number;
-  currency: string;
-  reason: string | null;
+/**
+ * A charge as chargeOnce decided it: the simulated gateway answered before anything is
+ * written. The payment's row but for what PostgreSQL fills in (refunded_amount, the times).
+ */
+export interface NewCharge extends Omit<PaymentRow, 'refunded_amount' | 'created_at' | 'updated_at'> {
   /** The gateway's outcome of the first attempt; its message is `last_message`. */
   status: AttemptOutcome;
-  idempotency_key: string;
-  refund_of: string | null;
-  details: PaymentRow['details'];
   attempts: 1;
   last_message: string;
 }

@@ -3,27 +3,21 @@ import { rideStatuses } from './migrations.js';
 import { handle, type Stores } from './accept.js';
 import type { OfferRow, RideRow } from './store.js';
 import { startsFrom, transitions } from './transitions.js';
-import { driverId, offerRow, otherDriverId, problemOf, recordingLog, rideIn } from './test-support.js';
+import { problemOf, recordingLog } from '../test-support.js';
+import { asDriver, asOtherDriver, driverId, offerRow, otherDriverId, recordedReads, rideIn } from './test-support.js';
 
 type Accepting = Parameters<Stores['accept']>;
 
 /** The accept statement as `moves` says (a row back, or a throw), and what the refusal reads find. */
 function stores(opts: { ride?: RideRow | undefined; offer?: OfferRow | undefined; moves?: RideRow | Error }) {
   const accepts: Accepting[] = [];
-  const reads: string[] = [];
+  const { reads, ...find } = recordedReads(opts);
   const s: Stores = {
+    ...find,
     accept: async (...args) => {
       accepts.push(args);
       if (opts.moves instanceof Error) throw opts.moves;
       return opts.moves;
-    },
-    findRide: async () => {
-      reads.push('ride');
-      return opts.ride;
-    },
-    findOffer: async () => {
-      reads.push('offer');
-      return opts.offer;
     },
   };
   return { s, accepts, reads };
@@ -34,7 +28,7 @@ describe('rides-accept handle', () => {
     const ride = rideIn('accepted', { driver_id: otherDriverId });
     const { s, accepts, reads } = stores({ moves: ride });
     const { log, lines } = recordingLog();
-    const out = await handle({ id: ride.id }, { userId: otherDriverId, role: 'driver' }, log, s);
+    const out = await handle({ id: ride.id }, asOtherDriver, log, s);
 
     expect(out).toMatchObject({ id: ride.id, status: transitions.accept.to, driverId: otherDriverId });
     const [a, event] = accepts[0]!;
@@ -50,15 +44,14 @@ describe('rides-accept handle', () => {
 
   it('is 409 when the driver already has an active trip (the one-active-ride index said so)', async () => {
     const clash = Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'rides_one_active_per_driver' });
-    const p = await problemOf(handle({ id: rideIn('matching').id }, { userId: driverId, role: 'driver' }, recordingLog().log, stores({ moves: clash }).s));
+    const p = await problemOf(handle({ id: rideIn('matching').id }, asDriver, recordingLog().log, stores({ moves: clash }).s));
     expect([p.status, p.detail]).toEqual([409, 'you already have an active trip; finish or cancel it first']);
   });
 
   it('explains a refusal: 404 without a ride, 403 without an offer', async () => {
     const ride = rideIn('matching');
-    const caller = { userId: driverId, role: 'driver' } as const;
-    expect((await problemOf(handle({ id: ride.id }, caller, recordingLog().log, stores({}).s))).status).toBe(404);
-    const p = await problemOf(handle({ id: ride.id }, caller, recordingLog().log, stores({ ride }).s));
+    expect((await problemOf(handle({ id: ride.id }, asDriver, recordingLog().log, stores({}).s))).status).toBe(404);
+    const p = await problemOf(handle({ id: ride.id }, asDriver, recordingLog().log, stores({ ride }).s));
     expect([p.status, p.detail]).toEqual([403, 'this ride was not offered to you']);
   });
 
@@ -68,7 +61,7 @@ describe('rides-accept handle', () => {
     for (const status of refused) {
       const ride = rideIn(status, { driver_id: status === 'requested' ? null : otherDriverId });
       const offer = offerRow({ ride_id: ride.id, driver_id: driverId });
-      const p = await problemOf(handle({ id: ride.id }, { userId: driverId, role: 'driver' }, recordingLog().log, stores({ ride, offer }).s));
+      const p = await problemOf(handle({ id: ride.id }, asDriver, recordingLog().log, stores({ ride, offer }).s));
       expect(p.status, status).toBe(409);
       expect(p.detail, status).toBe(`the ride is ${status}; another driver was faster or it ended`);
       expect(p.extra.currentStatus, status).toBe(status);
@@ -76,18 +69,17 @@ describe('rides-accept handle', () => {
   });
 
   it('tells a driver who accepted already, declined, or let the offer lapse which it was', async () => {
-    const caller = { userId: driverId, role: 'driver' } as const;
     const mine = rideIn('accepted');
-    const again = await problemOf(handle({ id: mine.id }, caller, recordingLog().log, stores({ ride: mine, offer: offerRow({ ride_id: mine.id }) }).s));
+    const again = await problemOf(handle({ id: mine.id }, asDriver, recordingLog().log, stores({ ride: mine, offer: offerRow({ ride_id: mine.id }) }).s));
     expect([again.status, again.detail, again.extra.currentStatus]).toEqual([409, 'you already accepted this ride', 'accepted']);
 
     const waiting = rideIn('matching');
     const declined = offerRow({ ride_id: waiting.id, declined_at: new Date() });
-    const d = await problemOf(handle({ id: waiting.id }, caller, recordingLog().log, stores({ ride: waiting, offer: declined }).s));
+    const d = await problemOf(handle({ id: waiting.id }, asDriver, recordingLog().log, stores({ ride: waiting, offer: declined }).s));
     expect([d.status, d.detail, d.extra.currentStatus]).toEqual([409, 'you declined this offer', 'matching']);
 
     const lapsed = offerRow({ ride_id: waiting.id, expires_at: new Date('2026-12-01T10:00:20.000Z') });
-    const e = await problemOf(handle({ id: waiting.id }, caller, recordingLog().log, stores({ ride: waiting, offer: lapsed }).s));
+    const e = await problemOf(handle({ id: waiting.id }, asDriver, recordingLog().log, stores({ ride: waiting, offer: lapsed }).s));
     expect([e.status, e.detail]).toEqual([409, 'your offer expired at 2026-12-01T10:00:20.000Z']);
   });
 });

@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { rideStatuses } from './migrations.js';
-import { handle, type Stores } from './arrived.js';
-import type { OfferRow, RideRow, Transition } from './store.js';
+import { handle } from './arrived.js';
+import type { Transition } from './store.js';
 import { startsFrom, transitions } from './transitions.js';
-import { driverId, offerRow, otherDriverId, problemOf, rideIn, riderId } from './test-support.js';
-
-/** The step's statement moves `moves` (or misses); the refusal reads find `ride` and `offer`. */
-function stores(opts: { moves?: RideRow; ride?: RideRow; offer?: OfferRow }) {
-  const moves: Parameters<Stores['move']>[] = [];
-  const s: Stores = {
-    move: async (...args) => {
-      moves.push(args);
-      return opts.moves;
-    },
-    findRide: async () => opts.ride,
-    findOffer: async () => opts.offer,
-  };
-  return { s, moves };
-}
+import { problemOf } from '../test-support.js';
+import { asDriver, asOtherDriver, asRider, driverId, fakeStepStores, offerRow, otherDriverId, rideIn } from './test-support.js';
 
 describe('rides-arrived handle', () => {
   it('moves accepted → arrived for the assigned driver only, stamped, with its event (the rider from the row)', async () => {
     const ride = rideIn('arrived', { arrived_at: new Date() });
-    const { s, moves } = stores({ moves: ride });
-    const out = await handle({ id: ride.id }, { userId: driverId, role: 'driver' }, s);
+    const { s, moves } = fakeStepStores({ moves: ride });
+    const out = await handle({ id: ride.id }, asDriver, s);
     expect(out).toMatchObject({ id: ride.id, status: 'arrived', arrivedAt: ride.arrived_at!.toISOString() });
 
     const [t, event] = moves[0]!;
@@ -40,18 +27,18 @@ describe('rides-arrived handle', () => {
   it('is 409 naming the current state for every state arrival cannot leave', async () => {
     for (const status of rideStatuses.filter((x) => !startsFrom(transitions.arrived, x))) {
       const ride = rideIn(status, { driver_id: driverId });
-      const p = await problemOf(handle({ id: ride.id }, { userId: driverId, role: 'driver' }, stores({ ride }).s));
+      const p = await problemOf(handle({ id: ride.id }, asDriver, fakeStepStores({ ride }).s));
       expect([p.status, p.detail, p.extra.currentStatus], status).toEqual([409, `cannot mark arrival for a ride that is ${status}`, status]);
     }
   });
 
   it('is 403 for the ride’s rider or a driver it was offered to, 404 for anyone else', async () => {
     const ride = rideIn('accepted');
-    const rider = await problemOf(handle({ id: ride.id }, { userId: riderId, role: 'rider' }, stores({ ride }).s));
+    const rider = await problemOf(handle({ id: ride.id }, asRider, fakeStepStores({ ride }).s));
     expect([rider.status, rider.detail]).toEqual([403, 'only the assigned driver can mark arrival for this ride']);
     const offered = offerRow({ ride_id: ride.id, driver_id: otherDriverId });
-    expect((await problemOf(handle({ id: ride.id }, { userId: otherDriverId, role: 'driver' }, stores({ ride, offer: offered }).s))).status).toBe(403);
-    expect((await problemOf(handle({ id: ride.id }, { userId: otherDriverId, role: 'driver' }, stores({ ride }).s))).status).toBe(404);
-    expect((await problemOf(handle({ id: ride.id }, { userId: driverId, role: 'driver' }, stores({}).s))).status).toBe(404);
+    expect((await problemOf(handle({ id: ride.id }, asOtherDriver, fakeStepStores({ ride, offer: offered }).s))).status).toBe(403);
+    expect((await problemOf(handle({ id: ride.id }, asOtherDriver, fakeStepStores({ ride }).s))).status).toBe(404);
+    expect((await problemOf(handle({ id: ride.id }, asDriver, fakeStepStores({}).s))).status).toBe(404);
   });
 });

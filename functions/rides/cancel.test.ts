@@ -4,10 +4,8 @@ import { handle, type Stores } from './cancel.js';
 import type { RideRow, Transition } from './store.js';
 import { rideSettings } from './settings.js';
 import { startsFrom, transitions } from './transitions.js';
-import { driverId, otherDriverId, problemOf, recordingLog, rideIn, riderId } from './test-support.js';
-
-const rider = { userId: riderId, role: 'rider' } as const;
-const driver = { userId: driverId, role: 'driver' } as const;
+import { problemOf, recordingLog } from '../test-support.js';
+import { asDriver, asOtherDriver, asRider, driverId, rideIn, riderId } from './test-support.js';
 
 /** Each read returns the next of `reads` (the last one after that); the cancel succeeds when `cancels` says so for that attempt. */
 function stores(reads: (RideRow | undefined)[], cancels: boolean[] = [true]) {
@@ -33,7 +31,7 @@ describe('rides-cancel handle', () => {
     const ride = rideIn('matching');
     const { s, tried, events } = stores([ride]);
     const { log, lines } = recordingLog();
-    const out = await handle({ id: ride.id, reason: 'changed my mind' }, rider, log, s);
+    const out = await handle({ id: ride.id, reason: 'changed my mind' }, asRider, log, s);
 
     expect(tried).toEqual([
       {
@@ -59,7 +57,7 @@ describe('rides-cancel handle', () => {
     const { CANCEL_FEE_AMOUNT } = rideSettings();
     const ride = rideIn('arrived');
     const { s, tried, events } = stores([ride]);
-    const out = await handle({ id: ride.id, reason: null }, rider, recordingLog().log, s);
+    const out = await handle({ id: ride.id, reason: null }, asRider, recordingLog().log, s);
     expect(tried[0]!.set).toEqual({ cancelled_by: 'rider', cancel_reason: null, cancel_fee: CANCEL_FEE_AMOUNT });
     expect(events[0]!.data).toEqual({ rideId: ride.id, riderId, driverId, by: 'rider', fee: { amount: CANCEL_FEE_AMOUNT, currency: 'EUR' } });
     expect(out.cancellation?.fee).toEqual({ amount: CANCEL_FEE_AMOUNT, currency: 'EUR' });
@@ -68,7 +66,7 @@ describe('rides-cancel handle', () => {
   it('lets the assigned driver cancel, guarded by being the driver, and never charges the rider', async () => {
     const ride = rideIn('arrived');
     const { s, tried, events } = stores([ride]);
-    await handle({ id: ride.id, reason: 'flat tyre' }, driver, recordingLog().log, s);
+    await handle({ id: ride.id, reason: 'flat tyre' }, asDriver, recordingLog().log, s);
     expect(tried[0]).toMatchObject({ from: ['arrived'], where: { driver_id: driverId }, set: { cancelled_by: 'driver', cancel_fee: null } });
     expect(events[0]!.data).toMatchObject({ by: 'driver', driverId, fee: null });
   });
@@ -76,7 +74,7 @@ describe('rides-cancel handle', () => {
   it('is 409 naming the current state for every state the rider cannot cancel from', async () => {
     for (const status of rideStatuses.filter((x) => !startsFrom(transitions.cancelByRider, x))) {
       const { s, tried } = stores([rideIn(status)]);
-      const p = await problemOf(handle({ id: 'r', reason: null }, rider, recordingLog().log, s));
+      const p = await problemOf(handle({ id: 'r', reason: null }, asRider, recordingLog().log, s));
       const hint = status === 'in_progress' ? '; the driver completes a trip in progress' : '';
       expect([p.status, p.detail, p.extra.currentStatus], status).toEqual([409, `cannot cancel a ride that is ${status}${hint}`, status]);
       expect(tried).toEqual([]);
@@ -88,15 +86,15 @@ describe('rides-cancel handle', () => {
     expect(refused).toContain('matching');
     for (const status of refused) {
       const { s, tried } = stores([rideIn(status, { driver_id: driverId })]);
-      const p = await problemOf(handle({ id: 'r', reason: null }, driver, recordingLog().log, s));
+      const p = await problemOf(handle({ id: 'r', reason: null }, asDriver, recordingLog().log, s));
       expect([p.status, p.extra.currentStatus], status).toEqual([409, status]);
       expect(tried).toEqual([]);
     }
   });
 
   it('is 404 for a ride that is neither the caller’s as rider nor as driver', async () => {
-    expect((await problemOf(handle({ id: 'r', reason: null }, { userId: otherDriverId, role: 'driver' }, recordingLog().log, stores([rideIn('accepted')]).s))).status).toBe(404);
-    expect((await problemOf(handle({ id: 'r', reason: null }, rider, recordingLog().log, stores([undefined]).s))).status).toBe(404);
+    expect((await problemOf(handle({ id: 'r', reason: null }, asOtherDriver, recordingLog().log, stores([rideIn('accepted')]).s))).status).toBe(404);
+    expect((await problemOf(handle({ id: 'r', reason: null }, asRider, recordingLog().log, stores([undefined]).s))).status).toBe(404);
   });
 
   it('reads again and decides again when the ride moved before the cancel, and gives up after three tries', async () => {
@@ -104,14 +102,14 @@ describe('rides-cancel handle', () => {
     const accepted = rideIn('accepted');
     const arrived = { ...accepted, status: 'arrived' as const };
     const moved = stores([accepted, arrived], [false, true]);
-    await handle({ id: accepted.id, reason: null }, rider, recordingLog().log, moved.s);
+    await handle({ id: accepted.id, reason: null }, asRider, recordingLog().log, moved.s);
     expect(moved.tried.map((t) => [t.from, t.set?.cancel_fee])).toEqual([
       [['accepted'], null],
       [['arrived'], CANCEL_FEE_AMOUNT],
     ]);
 
     const restless = stores([accepted], [false, false, false]);
-    const p = await problemOf(handle({ id: accepted.id, reason: null }, rider, recordingLog().log, restless.s));
+    const p = await problemOf(handle({ id: accepted.id, reason: null }, asRider, recordingLog().log, restless.s));
     expect([p.status, p.detail, p.extra.currentStatus]).toEqual([409, 'the ride keeps changing; try again', 'accepted']);
     expect(restless.tried).toHaveLength(3);
   });

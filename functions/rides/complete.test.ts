@@ -4,9 +4,8 @@ import { rideStatuses } from './migrations.js';
 import { handle, type Stores } from './complete.js';
 import type { OfferRow, RideRow } from './store.js';
 import { startsFrom, transitions } from './transitions.js';
-import { driverId, offerRow, otherDriverId, problemOf, recordingLog, rideIn, riderId } from './test-support.js';
-
-const caller = { userId: driverId, role: 'driver' } as const;
+import { problemOf, recordingLog } from '../test-support.js';
+import { asDriver, asOtherDriver, asRider, driverId, offerRow, otherDriverId, rideIn, riderId } from './test-support.js';
 
 /** Reads return `ride` (then `after`, if the ride moved meanwhile); tracking answers `measured`; the statement moves when `moves`. */
 function stores(opts: { ride?: RideRow; after?: RideRow; offer?: OfferRow; measured?: { distanceMeters: number; durationSeconds: number } | null; moves?: boolean }) {
@@ -35,7 +34,7 @@ describe('rides-complete handle', () => {
     const measured = { distanceMeters: 6_000, durationSeconds: 900 };
     const { s, completes, tracking } = stores({ ride, measured, moves: true });
     const { log, lines } = recordingLog();
-    const out = await handle({ id: ride.id, authorization: 'Bearer driver-token' }, caller, log, s);
+    const out = await handle({ id: ride.id, authorization: 'Bearer driver-token' }, asDriver, log, s);
 
     const fare = finalFare(ride.quote.tariff, 1.5, 6_000, 900);
     expect(tracking).toEqual([[ride.id, 'Bearer driver-token']]);
@@ -59,7 +58,7 @@ describe('rides-complete handle', () => {
   it('falls back to the quoted distance and duration, and says so, when tracking knows nothing', async () => {
     const ride = rideIn('in_progress');
     const { s, completes } = stores({ ride, measured: null, moves: true });
-    const out = await handle({ id: ride.id, authorization: '' }, caller, recordingLog().log, s);
+    const out = await handle({ id: ride.id, authorization: '' }, asDriver, recordingLog().log, s);
     const fare = finalFare(ride.quote.tariff, 1, 4_000, 600);
     expect(completes[0]![0].set).toMatchObject({ final_amount: fare.amount, distance_meters: 4_000, duration_seconds: 600, fare_basis: 'quoted' });
     expect(out.fare).toEqual({ amount: fare.amount, currency: 'EUR', final: true, basis: 'quoted' });
@@ -68,7 +67,7 @@ describe('rides-complete handle', () => {
   it('is 409 naming the current state for every state completion cannot leave, before asking tracking', async () => {
     for (const status of rideStatuses.filter((x) => !startsFrom(transitions.complete, x))) {
       const { s, completes, tracking } = stores({ ride: rideIn(status, { driver_id: driverId }) });
-      const p = await problemOf(handle({ id: 'r', authorization: '' }, caller, recordingLog().log, s));
+      const p = await problemOf(handle({ id: 'r', authorization: '' }, asDriver, recordingLog().log, s));
       expect([p.status, p.detail, p.extra.currentStatus], status).toEqual([409, `cannot complete a ride that is ${status}`, status]);
       expect([completes, tracking], status).toEqual([[], []]);
     }
@@ -77,19 +76,19 @@ describe('rides-complete handle', () => {
   it('is 403 for the rider or an offered driver and 404 for anyone else, without asking tracking', async () => {
     const ride = rideIn('in_progress');
     const rider = stores({ ride });
-    expect((await problemOf(handle({ id: ride.id, authorization: '' }, { userId: riderId, role: 'rider' }, recordingLog().log, rider.s))).status).toBe(403);
+    expect((await problemOf(handle({ id: ride.id, authorization: '' }, asRider, recordingLog().log, rider.s))).status).toBe(403);
     const offered = stores({ ride, offer: offerRow({ ride_id: ride.id, driver_id: otherDriverId }) });
-    expect((await problemOf(handle({ id: ride.id, authorization: '' }, { userId: otherDriverId, role: 'driver' }, recordingLog().log, offered.s))).status).toBe(403);
+    expect((await problemOf(handle({ id: ride.id, authorization: '' }, asOtherDriver, recordingLog().log, offered.s))).status).toBe(403);
     const stranger = stores({ ride });
-    expect((await problemOf(handle({ id: ride.id, authorization: '' }, { userId: otherDriverId, role: 'driver' }, recordingLog().log, stranger.s))).status).toBe(404);
-    expect((await problemOf(handle({ id: ride.id, authorization: '' }, caller, recordingLog().log, stores({}).s))).status).toBe(404);
+    expect((await problemOf(handle({ id: ride.id, authorization: '' }, asOtherDriver, recordingLog().log, stranger.s))).status).toBe(404);
+    expect((await problemOf(handle({ id: ride.id, authorization: '' }, asDriver, recordingLog().log, stores({}).s))).status).toBe(404);
     expect([rider.tracking, offered.tracking, stranger.tracking]).toEqual([[], [], []]);
   });
 
   it('explains a completion that lost its race (the ride moved while tracking answered) with the state it is in now', async () => {
     const ride = rideIn('in_progress');
     const { s } = stores({ ride, after: { ...ride, status: 'cancelled' }, moves: false });
-    const p = await problemOf(handle({ id: ride.id, authorization: '' }, caller, recordingLog().log, s));
+    const p = await problemOf(handle({ id: ride.id, authorization: '' }, asDriver, recordingLog().log, s));
     expect([p.status, p.extra.currentStatus]).toEqual([409, 'cancelled']);
   });
 });

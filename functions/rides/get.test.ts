@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { rideStatuses } from './migrations.js';
 import { handle, type Stores } from './get.js';
 import { startsFrom, transitions } from './transitions.js';
-import { driverId, offerRow, otherDriverId, problemOf, rideIn, riderId } from './test-support.js';
+import { problemOf } from '../test-support.js';
+import { asDriver, asOtherDriver, asRider, driverId, offerRow, otherDriverId, rideIn, riderId } from './test-support.js';
 import type { OfferRow, RideRow } from './store.js';
 
 function stores(ride: RideRow | undefined, offer?: OfferRow): Stores & { offerReads: string[] } {
@@ -20,7 +21,7 @@ function stores(ride: RideRow | undefined, offer?: OfferRow): Stores & { offerRe
 describe('rides-get handle', () => {
   it('shows the rider their ride, without the idempotency key or request hash', async () => {
     const ride = rideIn('accepted', { idempotency_key: 'SECRET-KEY', request_hash: 'SECRET-HASH' });
-    const out = await handle({ id: ride.id }, { userId: riderId, role: 'rider' }, stores(ride));
+    const out = await handle({ id: ride.id }, asRider, stores(ride));
     expect(out).toMatchObject({
       id: ride.id,
       status: 'accepted',
@@ -38,7 +39,7 @@ describe('rides-get handle', () => {
   it('shows the assigned driver and an admin the ride without reading any offer', async () => {
     const ride = rideIn('in_progress');
     const s = stores(ride);
-    expect((await handle({ id: ride.id }, { userId: driverId, role: 'driver' }, s)).status).toBe('in_progress');
+    expect((await handle({ id: ride.id }, asDriver, s)).status).toBe('in_progress');
     expect((await handle({ id: ride.id }, { userId: otherDriverId, role: 'admin' }, s)).id).toBe(ride.id);
     expect(s.offerReads).toEqual([]);
   });
@@ -47,7 +48,7 @@ describe('rides-get handle', () => {
     for (const status of rideStatuses) {
       const ride = rideIn(status, { driver_id: null });
       const offer = offerRow({ ride_id: ride.id, driver_id: otherDriverId, round: 2 });
-      const work = handle({ id: ride.id }, { userId: otherDriverId, role: 'driver' }, stores(ride, offer));
+      const work = handle({ id: ride.id }, asOtherDriver, stores(ride, offer));
       if (startsFrom(transitions.accept, status)) {
         expect((await work).offer, status).toEqual({ round: 2, expiresAt: offer.expires_at.toISOString() });
       } else {
@@ -58,8 +59,8 @@ describe('rides-get handle', () => {
 
   it('is 404 for a ride that does not exist and for one that is someone else’s', async () => {
     const ride = rideIn('matching');
-    expect((await problemOf(handle({ id: ride.id }, { userId: otherDriverId, role: 'driver' }, stores(ride)))).detail).toBe('ride not found');
+    expect((await problemOf(handle({ id: ride.id }, asOtherDriver, stores(ride)))).detail).toBe('ride not found');
     expect((await problemOf(handle({ id: ride.id }, { userId: otherDriverId, role: 'rider' }, stores(ride)))).status).toBe(404);
-    expect((await problemOf(handle({ id: ride.id }, { userId: riderId, role: 'rider' }, stores(undefined)))).status).toBe(404);
+    expect((await problemOf(handle({ id: ride.id }, asRider, stores(undefined)))).status).toBe(404);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EventDataError, type EventData } from '../../contracts/events.js';
 import { handle, type Stores } from './offers.js';
 import type { RoundOutcome } from './store.js';
-import { driverId, otherDriverId, recordingLog, riderId } from './test-support.js';
+import { recordingLog } from '../test-support.js';
+import { driverId, otherDriverId, riderId } from './test-support.js';
 
 const rideId = '55555555-5555-4555-8555-555555555555';
 const thirdDriver = '66666666-6666-4666-8666-666666666666';

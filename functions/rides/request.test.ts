@@ -5,7 +5,8 @@ import type { Quote } from '../analysis/quote-token.js';
 import { handle, type Stores } from './request.js';
 import type { NewRide, RideRow } from './store.js';
 import { transitions } from './transitions.js';
-import { problemOf, recordingLog, rideRow, riderId } from './test-support.js';
+import { problemOf, recordingLog } from '../test-support.js';
+import { riderId, rideRow } from './test-support.js';
 
 const otherRider = '44444444-4444-4444-8444-444444444444';
 const hashOf = (quoteId: string) => createHash('sha256').update(quoteId).digest('base64url');

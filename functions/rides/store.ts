@@ -168,23 +168,11 @@ export const sqlStates = (states: readonly RideStatus[]) => states.map((s) => `'
 /** The event's rider taken from the row the statement changes, so nothing reads the ride first. */
 export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
 
-/** A new ride's columns; its status is transitions.request.to. */
-export interface NewRide {
-  id: string;
-  rider_id: string;
-  vehicle_class: RideRow['vehicle_class'];
-  pickup_lat: number;
-  pickup_lon: number;
-  dropoff_lat: number;
-  dropoff_lon: number;
-  quote: StoredQuote;
-  currency: string;
-  quoted_amount: number;
-  idempotency_key: string;
-  request_hash: string;
-  requested_at: Date;
-  updated_at: Date;
-}
+/** A new ride's columns; its status is transitions.request.to, the rest take their defaults. */
+export type NewRide = Pick<
+  RideRow,
+  'id' | 'rider_id' | 'vehicle_class' | 'pickup_lat' | 'pickup_lon' | 'dropoff_lat' | 'dropoff_lon' | 'quote' | 'currency' | 'quoted_amount' | 'idempotency_key' | 'request_hash' | 'requested_at' | 'updated_at'
+>;
 
 /** transitions.request: the ride and its event in one statement. A clash on a unique index throws (23505). */
 export const insertRide = (spec: Emitter, ride: NewRide, event: EventInput<'microride.ride.requested'>) =>

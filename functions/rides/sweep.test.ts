@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { handle, type Stores } from './sweep.js';
 import type { RideRow } from './store.js';
-import { recordingLog, rideIn } from './test-support.js';
+import { recordingLog } from '../test-support.js';
+import { rideIn } from './test-support.js';
 
 /** Each call of expire expires the next batch of `batches` and makes their events. */
 function stores(batches: RideRow[][], timeoutSeconds = 120) {

@@ -1,16 +1,22 @@
 /**
- * Rows for the operations' unit tests (<operation>.test.ts), which give `handle` fake
- * stores instead of PostgreSQL. Plain data only: nothing here touches a store.
+ * Rows, callers and fake stores for the operations' unit tests (<operation>.test.ts), which
+ * give `handle` fakes instead of PostgreSQL; nothing here touches a store. Only tests import
+ * this file, so no function bundle holds it (test/architecture/floors.test.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { pino, type Logger } from 'pino';
-import { HttpProblem } from '../../platform/problem.js';
+import type { RideReads } from './access.js';
+import type { StepStores } from './progress.js';
 import type { RideStatus } from './schemas.js';
 import type { OfferRow, RideRow } from './store.js';
 
 export const riderId = '11111111-1111-4111-8111-111111111111';
 export const driverId = '22222222-2222-4222-8222-222222222222';
 export const otherDriverId = '33333333-3333-4333-8333-333333333333';
+
+/** The callers the tests act as: the ride's rider, its driver, and a driver who is neither. */
+export const asRider = { userId: riderId, role: 'rider' } as const;
+export const asDriver = { userId: driverId, role: 'driver' } as const;
+export const asOtherDriver = { userId: otherDriverId, role: 'driver' } as const;
 
 /** A ride as PostgreSQL returns it; `status` decides nothing else, set the rest as needed. */
 export function rideRow(over: Partial<RideRow> = {}): RideRow {
@@ -78,19 +84,32 @@ export function offerRow(over: Partial<OfferRow> = {}): OfferRow {
   };
 }
 
-/** A logger whose lines the test can read. */
-export function recordingLog(): { log: Logger; lines: { msg: string; [k: string]: unknown }[] } {
-  const lines: { msg: string; [k: string]: unknown }[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
-  return { log, lines };
+/** The refusal reads finding `ride` and `offer`; `reads` records which were asked ('ride', 'offer'), in order. */
+export function recordedReads(opts: { ride?: RideRow | undefined; offer?: OfferRow | undefined }): RideReads & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    reads,
+    findRide: async () => {
+      reads.push('ride');
+      return opts.ride;
+    },
+    findOffer: async () => {
+      reads.push('offer');
+      return opts.offer;
+    },
+  };
 }
 
-/** The problem `work` was refused with; anything else fails the test. */
-export async function problemOf(work: Promise<unknown>): Promise<HttpProblem> {
-  const outcome = await work.then(
-    () => 'resolved',
-    (err: unknown) => err,
-  );
-  if (!(outcome instanceof HttpProblem)) throw new Error(`expected an HttpProblem, got ${String(outcome)}`);
-  return outcome;
+/** A driver's step (arrived, start): its statement moves `moves` (or misses); the refusal reads find `ride` and `offer`. */
+export function fakeStepStores(opts: { moves?: RideRow; ride?: RideRow; offer?: OfferRow }) {
+  const moves: Parameters<StepStores['move']>[] = [];
+  const s: StepStores = {
+    move: async (...args) => {
+      moves.push(args);
+      return opts.moves;
+    },
+    findRide: async () => opts.ride,
+    findOffer: async () => opts.offer,
+  };
+  return { s, moves };
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { clockAt } from '../test-support.js';
 import { handle, type Stores } from './location.js';
 import type { Position, RecordResult } from './live-index.js';
 import type { LocationDoc } from './store.js';
@@ -31,13 +32,7 @@ function fakes(rideId: string | null, indexed: RecordResult = 'indexed') {
 }
 
 describe('tracking-location handle', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(NOW);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  clockAt(NOW);
 
   it('on a ride: writes the live index, the durable sample and the ride trace, all stamped with server time', async () => {
     const driverId = randomUUID();

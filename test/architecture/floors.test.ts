@@ -45,6 +45,9 @@ function importsOf(file: string, text: string): string[] {
 
 const floorOf = (file: string): number | undefined => FLOORS[file.split('/')[0]!];
 
+/** The unit tests' fakes and fixtures (functions/test-support.ts, functions/<service>/test-support.ts, matching's fakes.ts). */
+const TEST_SUPPORT = /(^|\/)(test-support|fakes)\.ts$/;
+
 const files = Object.keys(FLOORS).flatMap(sources);
 const graph = new Map(files.map((f) => [f, importsOf(f, readFileSync(join(root, f), 'utf8'))]));
 
@@ -109,6 +112,13 @@ describe('floors', () => {
 
   it('no two files import each other, directly or round a loop', () => {
     expect(cycles(graph)).toEqual([]);
+  });
+
+  it('only tests and test support import test support, so no bundle holds it', () => {
+    const isSupport = (f: string) => TEST_SUPPORT.test(f);
+    expect([...graph.keys()].filter(isSupport)).toContain('functions/test-support.ts');
+    const leaks = [...graph].flatMap(([file, deps]) => (isSupport(file) ? [] : deps.filter(isSupport).map((d) => `${file} → ${d}`)));
+    expect(leaks).toEqual([]);
   });
 
   it('every relative import names a file that exists', () => {
