@@ -6,10 +6,14 @@
  * Status choices follow the broker's retry rules (eventing/broker/retry.ts): 202 when the
  * event is stored, a duplicate, or not one we push (retrying would not change that); 400
  * for a malformed event or data (final: it goes to the dead-letter sink); 503 when Redis
- * fails, so the broker retries — possibly on another replica.
+ * fails, so the broker retries — possibly on another replica. With EVENT_OIDC=on, a request
+ * without a valid token for the notifier's audience is 401 before the event is parsed
+ * (platform/events/oidc.ts).
  */
 import type { CloudEvent } from 'cloudevents';
 import { parseCloudEvent } from '../platform/events/parse.js';
+import type { EventAuthenticator } from '../platform/events/oidc.js';
+import { HttpProblem } from '../platform/problem.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from './metrics.js';
@@ -21,12 +25,16 @@ export interface EventDeps {
   limits: StreamLimits;
   metrics: Metrics;
   log: Logger;
+  /** Set when EVENT_OIDC is on: checks the sender's token first. */
+  authenticate?: EventAuthenticator;
 }
 
 export interface EventResult {
   status: number;
   /** problem+json detail for non-2xx. */
   detail?: string;
+  /** e.g. WWW-Authenticate with a 401. */
+  headers?: Record<string, string>;
 }
 
 /** The event, or why it is not one (the 400's detail). */
@@ -39,6 +47,16 @@ function parse(headers: Record<string, string>, body: string): CloudEvent<unknow
 }
 
 export async function handleCloudEvent(headers: Record<string, string>, body: string, deps: EventDeps, receivedAt = Date.now()): Promise<EventResult> {
+  if (deps.authenticate) {
+    try {
+      await deps.authenticate(headers.authorization);
+    } catch (err) {
+      if (!(err instanceof HttpProblem)) throw err;
+      deps.metrics.events.inc({ outcome: err.status === 401 ? 'unauthenticated' : 'unavailable' });
+      if (err.status === 401) deps.log.warn({ reason: err.detail }, 'refused a CloudEvent without a valid sender token');
+      return { status: err.status, detail: err.detail, headers: err.extra.headers };
+    }
+  }
   const event = parse(headers, body);
   if (typeof event === 'string') {
     deps.metrics.events.inc({ outcome: 'invalid' });

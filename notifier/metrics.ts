@@ -78,7 +78,7 @@ export function createMetrics(sources: MetricsSources) {
     closes: new Counter('notifier_ws_closes_total', 'Websocket closes by close code'),
     messagesSent: new Counter('notifier_messages_sent_total', 'Messages written to websockets, by path (live, catchup)'),
     slowConsumers: new Counter('notifier_slow_consumer_closes_total', 'Sockets closed because their unsent buffer passed NOTIFIER_MAX_BACKPRESSURE'),
-    events: new Counter('notifier_events_total', 'CloudEvents received, by outcome (stored, duplicate, ignored, invalid, failed, unavailable)'),
+    events: new Counter('notifier_events_total', 'CloudEvents received, by outcome (stored, duplicate, ignored, invalid, unauthenticated, failed, unavailable)'),
     stored: new Counter('notifier_stream_entries_total', 'Messages appended to per-user streams (one per recipient)'),
     fanout: new Counter('notifier_fanout_received_total', 'Fan-out publications received from Redis (all replicas)'),
     revocations: new Counter('notifier_revocation_closes_total', 'Sockets closed because their session was revoked, by path (pubsub, sweep)'),

@@ -18,6 +18,7 @@ import { CloseCode, Hub, newConn, type Conn } from './connections.js';
 import { subscribe } from './fanout.js';
 import { authorizeUpgrade, parseUpgrade } from './upgrade-auth.js';
 import { handleCloudEvent } from './cloudevents.js';
+import { eventAuthenticatorFromSettings } from '../platform/events/oidc.js';
 import { fanoutChannel, lastId, type StreamLimits } from './streams.js';
 
 export interface NotifierOptions {
@@ -86,6 +87,8 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
   const host = opts.host ?? cfg.NOTIFIER_HOST;
   const log = logger().child({ fn: 'notifier' });
   await verificationKey(); // fail at start, not at the first connection, if the key is missing
+  // EVENT_OIDC=on: POST / takes events only with a token for the notifier's audience.
+  const authenticate = eventAuthenticatorFromSettings();
 
   const redis: Redis = sharedRedis();
   const sub = redis.duplicate();
@@ -235,8 +238,8 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     const chunks: Buffer[] = [];
     let size = 0;
     const handle = (body: string) => {
-      handleCloudEvent(headers, body, { redis, limits, metrics, log }, receivedAt).then(
-        (r) => finish(r.status < 300 ? { status: r.status } : problem(r.status, r.detail ?? '')),
+      handleCloudEvent(headers, body, { redis, limits, metrics, log, authenticate }, receivedAt).then(
+        (r) => finish(r.status < 300 ? { status: r.status } : problem(r.status, r.detail ?? '', r.headers)),
         (err: unknown) => {
           log.error({ err }, 'CloudEvent handler failed');
           finish(problem(500, 'unexpected error'));

@@ -64,6 +64,32 @@ export const configSchema = z.object({
    * at a fraction of the cost, so they are the local default.
    */
   BROKER_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
+  /**
+   * Event authentication (platform/events/oidc.ts). `on`: every CloudEvent endpoint (event
+   * functions, the notifier) refuses a request without a valid bearer token from
+   * EVENT_OIDC_ISSUER for EVENT_OIDC_AUDIENCE with 401, before the event is read — the
+   * tokens Knative Eventing sends with its `authentication-oidc` feature. `off`: anyone who
+   * can reach the endpoint may deliver (NetworkPolicies are then the only guard).
+   */
+  EVENT_OIDC: z.enum(['off', 'on']).default('off'),
+  /** The token issuer, exactly as in the tokens' `iss` (the cluster's service-account issuer). */
+  EVENT_OIDC_ISSUER: z.string().url().optional(),
+  /** This endpoint's audience: the `aud` a token must carry (the Trigger's subscriber audience). */
+  EVENT_OIDC_AUDIENCE: z.string().min(1).optional(),
+  /** Where the issuer's keys are; default: `jwks_uri` of `<issuer>/.well-known/openid-configuration`. */
+  EVENT_OIDC_JWKS_URL: z.string().url().optional(),
+  /**
+   * A file whose content is sent as bearer token when fetching the discovery document and the
+   * keys (the Kubernetes API server serves them to service accounts only); re-read on every
+   * fetch, as projected tokens rotate.
+   */
+  EVENT_OIDC_JWKS_TOKEN_FILE: z.string().min(1).optional(),
+  /**
+   * Directory of tokens for functions this one POSTs events to directly (matching →
+   * rides-offers): `<dir>/<callee>` holds a token for the callee's audience, sent as bearer
+   * token when EVENT_OIDC is on (the chart projects them; re-read as they rotate).
+   */
+  EVENT_OIDC_CALL_TOKEN_DIR: z.string().min(1).optional(),
   /** Dev mode enables /api/v1/payments/{id}/simulate for any user, not only admins. */
   MICRORIDE_DEV_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });

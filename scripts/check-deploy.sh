@@ -5,8 +5,10 @@
 #      eventing/*.yaml and eventing/README.md's tables (scripts/generate.ts, the one generator);
 #      any difference fails
 #   2. helm lint --strict: charts/microride (default and prod values), charts/rabbitmq-cluster
-#   3. helm template: default values, values-prod.yaml, and the values helmfile computes for its
-#      dev and prod environments (helmfile write-values, offline); charts/rabbitmq-cluster
+#   3. helm template: default values, values-prod.yaml, event authentication on
+#      (eventAuth.oidc.enabled; enabling it for the RabbitMQ broker without
+#      brokerSendsTokens must fail), and the values helmfile computes for its dev and prod
+#      environments (helmfile write-values, offline); charts/rabbitmq-cluster
 #   4. kubeconform -strict on every rendered object and every committed manifest (knative/,
 #      eventing/), with JSON schemas built from Go modules' own definitions: Kubernetes
 #      (k8s.io/kubernetes swagger.json), Knative Serving, Eventing + Sources, eventing-rabbitmq,
@@ -16,7 +18,10 @@
 #      Trigger per subscription, one SinkBinding per emitting function, one PingSource per tick;
 #      the chart renders exactly the committed manifests; `kn service create … --target` (via
 #      scripts/kn-deploy.sh) gives the same image, args, env, scaling, probes and resources;
-#      helmfile's PostgreSQL max_connections holds one pod of every PostgreSQL function.
+#      helmfile's PostgreSQL max_connections holds one pod of every PostgreSQL function; the
+#      NetworkPolicies select every function and the notifier and admit only Knative's data
+#      plane and the Broker's dispatchers; with OIDC off the render warns, with it on every
+#      receiver checks tokens for exactly the audience its Triggers send.
 #
 # Tools: helm, helmfile, kn, kubeconform from scripts/go-tools.sh (built from the Go module proxy,
 # cached in ${MICRORIDE_CACHE:-~/.cache/microride}). If one is neither cached nor buildable the
@@ -89,11 +94,17 @@ helm lint --strict charts/rabbitmq-cluster >"$WORK/lint" 2>&1 || { cat "$WORK/li
 echo "ok  charts/microride (default, prod), charts/rabbitmq-cluster"
 
 # ── 3. helm template ────────────────────────────────────────────────────────────────
-step "3. helm template (default, prod, helmfile dev, helmfile prod)"
+step "3. helm template (default, prod, event authentication on, helmfile dev, helmfile prod)"
 R=$WORK/rendered
 mkdir -p "$R"
 helm template microride charts/microride -n "$NAMESPACE" >"$R/default.yaml"
 helm template microride charts/microride -n "$NAMESPACE" -f charts/microride/values-prod.yaml >"$R/prod.yaml"
+helm template microride charts/microride -n "$NAMESPACE" --set eventAuth.oidc.enabled=true --set eventAuth.oidc.brokerSendsTokens=true >"$R/oidc.yaml"
+# eventing-rabbitmq's dispatcher sends no token: OIDC on that broker alone would refuse every event.
+if helm template microride charts/microride -n "$NAMESPACE" --set eventAuth.oidc.enabled=true >/dev/null 2>"$WORK/oidc-rmq.err"; then
+  fail "eventAuth.oidc.enabled with the RabbitMQ broker rendered; it must fail (its dispatcher sends no token)"
+fi
+grep -q "sends no OIDC token" "$WORK/oidc-rmq.err" || { cat "$WORK/oidc-rmq.err" >&2; fail "eventAuth.oidc with RabbitMQBroker failed for another reason"; }
 # helmfile computes each release's values from its environment (offline: no chart is fetched).
 export MICRORIDE_IMAGE=registry.invalid/microride:0.1.0 MICRORIDE_DB_PASSWORD=check MICRORIDE_MONGO_PASSWORD=check \
   MICRORIDE_REDIS_PASSWORD=check MICRORIDE_QUOTE_SECRET=0123456789abcdef0123456789abcdef \
@@ -166,7 +177,7 @@ kubeconform_ -summary "$R" knative eventing/broker.yaml eventing/triggers.yaml |
 # ── 5. consistency: catalog ↔ manifests ↔ chart ↔ kn ────────────────────────────────
 step "5. catalog, committed manifests, chart and kn agree"
 bash scripts/kn-deploy.sh --target "$WORK/kn" --namespace "$NAMESPACE" >/dev/null || fail "kn service create --target"
-tsx scripts/deploy/verify.ts --helm "$R/default.yaml" --helm-prod "$R/prod.yaml" --kn "$WORK/kn" || fail "consistency"
+tsx scripts/deploy/verify.ts --helm "$R/default.yaml" --helm-prod "$R/prod.yaml" --helm-oidc "$R/oidc.yaml" --kn "$WORK/kn" || fail "consistency"
 for env in dev prod; do
   tsx scripts/deploy/verify.ts --helm-prod "$R/helmfile-$env.yaml" --pg-values "$WORK/helmfile-$env/postgresql.yaml" >/dev/null \
     || fail "consistency (helmfile $env)"

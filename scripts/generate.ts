@@ -474,6 +474,50 @@ ${indent(y(gatewayDefaults.parentRef), 4)}
   knativeIngress:
 ${indent(y(gatewayDefaults.knativeIngress), 4)}
 
+# Event authentication: Knative Eventing's sender identity (feature \`authentication-oidc:
+# enabled\` in knative-eventing/config-features). When enabled, every event function and the
+# notifier refuse (401) an event without a service-account token for their own audience
+# (EVENT_OIDC=on, docs/deploy.md); each Trigger names that audience (subscriber.audience).
+# Disabled (the default), any pod that reaches a function may POST it a forged event: only
+# the NetworkPolicies below stand in the way, and NOTES says so.
+eventAuth:
+  oidc:
+    enabled: false
+    # The \`iss\` of the cluster's service-account tokens:
+    #   kubectl get --raw /.well-known/openid-configuration | jq -r .issuer
+    issuer: https://kubernetes.default.svc.cluster.local
+    # The keys; empty = jwks_uri of <issuer>/.well-known/openid-configuration. The API server
+    # serves them to service accounts (the pod's token is sent, its CA trusted).
+    jwksUrl: https://kubernetes.default.svc/openid/v1/jwks
+    # eventing-rabbitmq's dispatcher sends no token (its Triggers report the OIDC feature as
+    # "not yet supported for this Broker class"): with broker.class RabbitMQBroker every
+    # delivery would be refused. The chart fails unless you state that your broker sends them.
+    brokerSendsTokens: false
+
+# NetworkPolicies: function pods take traffic only from Knative Serving's data plane (the
+# activator and autoscaler in knative.namespace, the networking layer's gateway pods); the
+# notifier only from the Broker's dispatchers and notifierClients (its /ws port is its
+# event port too). Namespaces are matched by their kubernetes.io/metadata.name label.
+networkPolicy:
+  enabled: true
+  knative:
+    namespace: knative-serving
+    podLabels:
+      - { app: activator }
+      - { app: autoscaler }
+  # net-kourier's gateway; net-istio: { namespace: istio-system, podLabels: { istio: ingressgateway } }
+  ingressGateway:
+    namespace: kourier-system
+    podLabels:
+      app: 3scale-kourier-gateway
+  # Who delivers events with a broker class other than RabbitMQBroker (MTChannelBasedBroker's filter).
+  brokerFilter:
+    namespace: knative-eventing
+    podLabels:
+      eventing.knative.dev/brokerRole: filter
+  # Extra NetworkPolicyPeers allowed to the notifier (e.g. your Gateway's pods, for /ws).
+  notifierClients: []
+
 # ── generated from contracts/catalog.ts ─────────────────────────────────────────────
 functions:
 ${indent(y(functionsTable))}

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { provideSettings } from '../../platform/config.js';
 import type { EventInput, SendOptions } from '../../platform/events/emit.js';
@@ -30,6 +33,22 @@ describe('announceRound (the direct call to rides-offers)', () => {
         opts: { sink: 'http://rides-offers.microride.svc/', timeoutMs: 1500 },
       },
     ]);
+  });
+
+  it('with EVENT_OIDC on, sends the token for rides-offers\' audience from EVENT_OIDC_CALL_TOKEN_DIR (re-read: tokens rotate)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'call-tokens-'));
+    try {
+      writeFileSync(join(dir, 'rides-offers'), 'token-one\n');
+      provideSettings({ RIDES_OFFERS_URL: 'http://rides-offers.microride.svc/', EVENT_OIDC: 'on', EVENT_OIDC_CALL_TOKEN_DIR: dir });
+      const r = recorder();
+      await announceRound(spec, decision, r.send);
+      writeFileSync(join(dir, 'rides-offers'), 'token-two');
+      await announceRound(spec, decision, r.send);
+      expect(r.sent.map((s) => s.opts.headers)).toEqual([{ authorization: 'Bearer token-one' }, { authorization: 'Bearer token-two' }]);
+    } finally {
+      provideSettings({ EVENT_OIDC: undefined, EVENT_OIDC_CALL_TOKEN_DIR: undefined });
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to run without RIDES_OFFERS_URL, naming the setting', async () => {

@@ -11,6 +11,7 @@
  */
 import type { EventFunction } from '../../contracts/catalog-types.js';
 import { emitEvent, type EventInput, type SendOptions } from '../../platform/events/emit.js';
+import { callAuthHeaders } from '../../platform/events/oidc.js';
 import type { OfferDecision } from './round.js';
 import { matchingSettings } from './settings.js';
 
@@ -26,6 +27,8 @@ export async function announceRound(
   await send(
     spec,
     { type: 'microride.matching.offer_decided', subject: decision.rideId, data: decision },
-    { sink: RIDES_OFFERS_URL, timeoutMs: MATCHING_ANNOUNCE_TIMEOUT_MS },
+    // With EVENT_OIDC on, rides-offers accepts only a token for its audience: the chart
+    // projects one for matching's service account (platform/events/oidc.ts).
+    { sink: RIDES_OFFERS_URL, timeoutMs: MATCHING_ANNOUNCE_TIMEOUT_MS, headers: callAuthHeaders('rides-offers') },
   );
 }

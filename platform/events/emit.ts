@@ -51,6 +51,8 @@ export interface SendOptions {
   /** Defaults to K_SINK. */
   sink?: string;
   timeoutMs?: number;
+  /** Extra request headers, e.g. the Authorization of a direct call (oidc.ts callAuthHeaders). */
+  headers?: Record<string, string>;
 }
 
 /** POSTs the event in binary mode; resolves on 2xx, throws EmitError otherwise. */
@@ -58,7 +60,7 @@ export async function sendEvent(event: CloudEvent<unknown>, opts: SendOptions = 
   const sink = opts.sink ?? requireConfig('K_SINK', 'the broker ingress that emitted events are sent to');
   let res: SendResult;
   try {
-    res = await postEvent(sink, event, { timeoutMs: opts.timeoutMs ?? 10_000 });
+    res = await postEvent(sink, event, { timeoutMs: opts.timeoutMs ?? 10_000, ...(opts.headers ? { headers: opts.headers } : {}) });
   } catch (err) {
     throw new EmitError(`could not reach ${sink}: ${(err as Error).message}`, undefined);
   }

@@ -4,6 +4,8 @@
  *   2xx            done (200 + an event in binary mode = a reply, re-published)
  *   400            the event is invalid (bad CloudEvent, unknown type, data failing its
  *                  schema): never retried, it goes to the dead-letter sink
+ *   401            EVENT_OIDC=on and no valid token for this function's audience
+ *                  (platform/events/oidc.ts): checked before the event is read
  *   409 / 5xx      transient (a thrown error, a store down): retried with backoff
  * Redeliveries are expected (at least once): every consumer names its Dedupe store.
  */
@@ -20,6 +22,7 @@ import { lazyChild, type Logger } from '../logger.js';
 import { HttpProblem } from '../problem.js';
 import { buildEvent, type EventInput } from './emit.js';
 import type { Dedupe, ReplyEvent } from './idempotency.js';
+import { eventAuthenticatorFromSettings } from './oidc.js';
 
 export type TypedEvent<T extends EventType> = CloudEvent<EventData<T>> & { type: T; data: EventData<T> };
 
@@ -101,8 +104,12 @@ function dataOf(event: CloudEvent<unknown>): unknown {
 export function onEvents<X extends object>(app: FunctionApp, spec: EventFunction, handlers: EventHandlers<X>, opts: ConsumerOptions<X>): FunctionApp {
   const path = opts.path ?? '/';
   const maxSize = config().MAX_BODY_BYTES;
+  // EVENT_OIDC=on: only a sender with a token for this function's audience gets its event
+  // read (platform/events/oidc.ts); a bad setting fails start-up here, not each delivery.
+  const authenticate = eventAuthenticatorFromSettings();
   app.use(path, limitBody(maxSize, 'event'));
   app.post(path, async (c) => {
+    if (authenticate) await authenticate(c.req.header('authorization'));
     const event = await eventOf(c);
     const typed = handlers[event.type as EventType] as AnyEventHandler<X> | undefined;
     const handler = typed ?? handlers['*'];

@@ -13,11 +13,18 @@
  *   - --helm-prod FILE: the same set of objects (values may change scaling/resources).
  *   - --kn DIR (kn service create --target output): per function the same image, args, env
  *     names, envFrom, scaling annotations, concurrency, timeout, probe paths, resources.
+ *   - event authentication (verifyEventAuth): in every render, NetworkPolicies that select
+ *     every function pod and the notifier and admit only named peers (Knative's activator
+ *     and autoscaler, the ingress gateway, the Broker's dispatchers); --helm (OIDC off): no
+ *     receiver checks tokens, no Trigger names an audience, the render carries the warning;
+ *     --helm-oidc FILE (eventAuth.oidc on): every event function and the notifier check
+ *     EVENT_OIDC with their own audience, every Trigger and dead-letter sink names exactly that
+ *     audience, and a function that POSTs to an event function directly gets a token for it.
  *   - --pg-values FILE (with --helm-prod: helmfile's values for bitnami/postgresql and the chart
  *     rendered with the same environment): max_connections leaves room for one pod of every
  *     PostgreSQL function at its full pool (PG_POOL_MAX), and read replicas match the primary.
  *
- *   tsx scripts/deploy/verify.ts [--helm FILE] [--helm-prod FILE [--pg-values FILE]] [--kn DIR]
+ *   tsx scripts/deploy/verify.ts [--helm FILE] [--helm-prod FILE [--pg-values FILE]] [--helm-oidc FILE] [--kn DIR]
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +33,7 @@ import { parseAllDocuments } from 'yaml';
 import { configSchema } from '../../platform/config.js';
 import { workloads, workloadsOf } from '../../contracts/workloads.js';
 import { workloadFile } from '../generate.js';
-import { CONFIG_MAP, DEFAULT_IMAGE, functions, root, subscriberRef, ticks, triggers } from './model.js';
+import { CONFIG_MAP, DEFAULT_IMAGE, broker, functions, notifier, root, subscriberRef, ticks, triggers } from './model.js';
 
 export type K8sObject = {
   apiVersion: string;
@@ -212,6 +219,141 @@ export function verifyKn(errors: string[], knObjects: K8sObject[], committed: K8
   }
 }
 
+/** The warning the chart renders while events are not authenticated (templates/networkpolicies.yaml). */
+export const UNAUTHENTICATED_WARNING = 'WARNING: eventAuth.oidc.enabled=false';
+
+type Labels = Record<string, string>;
+interface Peer {
+  namespaceSelector?: { matchLabels?: Labels; matchExpressions?: unknown[] };
+  podSelector?: { matchLabels?: Labels; matchExpressions?: unknown[] };
+  ipBlock?: unknown;
+}
+interface PolicySpec {
+  podSelector?: { matchLabels?: Labels; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  policyTypes?: string[];
+  ingress?: { from?: Peer[]; ports?: unknown[] }[];
+}
+interface PodTemplate {
+  metadata?: { labels?: Labels };
+  spec?: { containers?: { env?: { name: string; value?: string }[]; volumeMounts?: { name: string; mountPath: string }[] }[]; volumes?: { name: string; projected?: { sources?: { serviceAccountToken?: { audience?: string; path?: string } }[] } }[] };
+}
+
+/** Does a NetworkPolicy's podSelector select pods with these labels? */
+export function selects(policy: PolicySpec, labels: Labels): boolean {
+  const sel = policy.podSelector ?? {};
+  const byLabels = Object.entries(sel.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpr = (sel.matchExpressions ?? []).every((e) => {
+    switch (e.operator) {
+      case 'Exists': return e.key in labels;
+      case 'DoesNotExist': return !(e.key in labels);
+      case 'In': return e.values?.includes(labels[e.key] ?? '\0') ?? false;
+      case 'NotIn': return !(e.values?.includes(labels[e.key] ?? '\0') ?? false);
+      default: return false;
+    }
+  });
+  return byLabels && byExpr;
+}
+
+/** A peer is narrow when it names its pods by labels and, outside the release namespace, its namespace by name. */
+const peerText = (p: Peer) => JSON.stringify(p);
+function narrowPeer(p: Peer): boolean {
+  if (p.ipBlock) return false;
+  const pods = Object.keys(p.podSelector?.matchLabels ?? {}).length > 0;
+  if (!p.namespaceSelector) return pods; // same namespace
+  return pods && typeof p.namespaceSelector.matchLabels?.['kubernetes.io/metadata.name'] === 'string';
+}
+
+const templateOf = (o: K8sObject) => (o.spec as { template?: PodTemplate } | undefined)?.template ?? {};
+const envOf = (o: K8sObject) => Object.fromEntries((templateOf(o).spec?.containers?.[0]?.env ?? []).map((e) => [e.name, e.value]));
+
+/**
+ * Who may deliver events in a render: the NetworkPolicies, and with `oidc` the receivers'
+ * audiences against the Triggers' (see the file comment). `raw` is the render's text (the
+ * warning is a YAML comment).
+ */
+export function verifyEventAuth(errors: string[], rendered: K8sObject[], raw: string, label: string, oidc: boolean): void {
+  const policies = rendered.filter((o) => o.kind === 'NetworkPolicy');
+  const fnPolicy = policies.find((o) => o.metadata.name === 'microride-functions');
+  const notifierPolicy = policies.find((o) => o.metadata.name === 'microride-notifier');
+  const ksvcs = rendered.filter(isKsvc);
+  const notifierDeploy = rendered.find((o) => o.kind === 'Deployment' && o.metadata.name === notifier.name);
+  check(errors, !!fnPolicy, `${label}: no NetworkPolicy microride-functions`);
+  check(errors, !!notifierPolicy || !notifierDeploy, `${label}: no NetworkPolicy microride-notifier`);
+  for (const p of [fnPolicy, notifierPolicy]) {
+    if (!p) continue;
+    const spec = p.spec as PolicySpec;
+    check(errors, isDeepStrictEqual(spec.policyTypes, ['Ingress']), `${label}: ${p.metadata.name} policyTypes ${JSON.stringify(spec.policyTypes)} (want [Ingress])`);
+    const peers = (spec.ingress ?? []).flatMap((r) => r.from ?? []);
+    check(errors, (spec.ingress ?? []).every((r) => (r.from ?? []).length > 0), `${label}: ${p.metadata.name} has an ingress rule without peers (open to all)`);
+    for (const peer of peers) check(errors, narrowPeer(peer), `${label}: ${p.metadata.name} admits a broad peer ${peerText(peer)}`);
+  }
+  if (fnPolicy) {
+    const spec = fnPolicy.spec as PolicySpec;
+    for (const o of ksvcs) {
+      check(errors, selects(spec, templateOf(o).metadata?.labels ?? {}), `${label}: NetworkPolicy microride-functions does not select ${o.metadata.name}'s pods`);
+    }
+    const namespaces = new Set((spec.ingress ?? []).flatMap((r) => r.from ?? []).map((p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']));
+    for (const want of ['knative-serving', 'kourier-system']) check(errors, namespaces.has(want), `${label}: function pods do not admit ${want}`);
+    const apps = new Set((spec.ingress ?? []).flatMap((r) => r.from ?? []).map((p) => p.podSelector?.matchLabels?.app));
+    for (const want of ['activator', 'autoscaler', '3scale-kourier-gateway']) check(errors, apps.has(want), `${label}: function pods do not admit app=${want}`);
+  }
+  if (notifierPolicy && notifierDeploy) {
+    const spec = notifierPolicy.spec as PolicySpec;
+    check(errors, selects(spec, templateOf(notifierDeploy).metadata?.labels ?? {}), `${label}: NetworkPolicy microride-notifier does not select the notifier's pods`);
+    const dispatcher = { 'eventing.knative.dev/broker': broker.name, 'eventing.knative.dev/brokerRole': 'dispatcher' };
+    const peers = (spec.ingress ?? []).flatMap((r) => r.from ?? []);
+    check(errors, peers.some((p) => !p.namespaceSelector && isDeepStrictEqual(p.podSelector?.matchLabels, dispatcher)), `${label}: the notifier does not admit the Broker's dispatchers ${JSON.stringify(dispatcher)}`);
+  }
+
+  // Audiences: what each receiver checks, what each sender is told to send.
+  const triggerList = rendered.filter((o) => o.kind === 'Trigger');
+  const audienceOf = new Map<string, string | undefined>();
+  for (const o of ksvcs) audienceOf.set(o.metadata.name, envOf(o).EVENT_OIDC_AUDIENCE);
+  if (notifierDeploy) audienceOf.set(notifier.name, envOf(notifierDeploy).EVENT_OIDC_AUDIENCE);
+  const eventFns = functions().filter((f) => f.kind === 'event').map((f) => f.name);
+  const warned = raw.includes(UNAUTHENTICATED_WARNING);
+  if (!oidc) {
+    check(errors, warned, `${label}: events are not authenticated and the render does not say so (${UNAUTHENTICATED_WARNING})`);
+    for (const o of [...ksvcs, ...(notifierDeploy ? [notifierDeploy] : [])]) check(errors, envOf(o).EVENT_OIDC === undefined, `${label}: ${o.metadata.name} sets EVENT_OIDC with eventAuth.oidc off`);
+    for (const t of triggerList) check(errors, (t.spec as { subscriber?: { audience?: string } }).subscriber?.audience === undefined, `${label}: Trigger ${t.metadata.name} names an audience with eventAuth.oidc off`);
+    return;
+  }
+  check(errors, !warned, `${label}: eventAuth.oidc is on but the render still warns that events are not authenticated`);
+  const receivers = [...eventFns, ...(notifierDeploy ? [notifier.name] : [])];
+  const seen = new Set<string>();
+  for (const name of receivers) {
+    const obj = name === notifier.name ? notifierDeploy : ksvcs.find((o) => o.metadata.name === name);
+    if (!obj) continue;
+    const env = envOf(obj);
+    const aud = env.EVENT_OIDC_AUDIENCE;
+    check(errors, env.EVENT_OIDC === 'on' && !!env.EVENT_OIDC_ISSUER && !!aud, `${label}: ${name} receives events but does not check their tokens (EVENT_OIDC ${env.EVENT_OIDC}, issuer ${env.EVENT_OIDC_ISSUER}, audience ${aud})`);
+    check(errors, !aud || !seen.has(aud), `${label}: ${name} shares its audience ${aud} with another receiver (a token for one would open both)`);
+    if (aud) seen.add(aud);
+  }
+  for (const t of triggerList) {
+    const spec = t.spec as { subscriber?: { ref?: { name?: string }; audience?: string }; delivery?: { deadLetterSink?: { ref?: { name?: string }; audience?: string } } };
+    const target = spec.subscriber?.ref?.name ?? '';
+    if (!audienceOf.has(target) || (target !== notifier.name && !eventFns.includes(target))) continue; // the tick relay checks no token
+    check(errors, spec.subscriber?.audience === audienceOf.get(target), `${label}: Trigger ${t.metadata.name} sends tokens for ${spec.subscriber?.audience}, ${target} checks ${audienceOf.get(target)}`);
+    const dls = spec.delivery?.deadLetterSink;
+    if (dls?.ref?.name) check(errors, dls.audience === audienceOf.get(dls.ref.name), `${label}: Trigger ${t.metadata.name}'s dead-letter sink audience ${dls.audience} is not ${dls.ref.name}'s ${audienceOf.get(dls.ref.name)}`);
+  }
+  // Direct calls to event functions carry a projected token for the callee's audience.
+  for (const fn of functions()) {
+    const callees = Object.values(fn.calls).filter((c) => eventFns.includes(c));
+    if (!callees.length) continue;
+    const o = ksvcs.find((k) => k.metadata.name === fn.name);
+    if (!o) continue;
+    const env = envOf(o);
+    const sources = (templateOf(o).spec?.volumes ?? []).flatMap((v) => v.projected?.sources ?? []).map((src) => src.serviceAccountToken).filter((x) => !!x);
+    const mount = templateOf(o).spec?.containers?.[0]?.volumeMounts?.find((m) => m.mountPath === env.EVENT_OIDC_CALL_TOKEN_DIR);
+    check(errors, env.EVENT_OIDC === 'on' && !!mount, `${label}: ${fn.name} calls ${callees.join(', ')} directly but has no call-token directory mounted`);
+    for (const c of callees) {
+      check(errors, sources.some((src) => src.path === c && src.audience === audienceOf.get(c)), `${label}: ${fn.name} has no projected token for ${c}'s audience ${audienceOf.get(c)}`);
+    }
+  }
+}
+
 /** Connections PostgreSQL keeps for the migration Job and an operator's psql. */
 export const PG_ADMIN_CONNECTIONS = 10;
 
@@ -256,7 +398,14 @@ if (process.argv[1]?.endsWith('verify.ts')) {
   const helm = value('--helm');
   if (helm) {
     verifyHelm(errors, readObjects(helm), committed, 'helm template (default values)');
-    done.push('chart (default values) = committed manifests');
+    verifyEventAuth(errors, readObjects(helm), readFileSync(helm, 'utf8'), 'helm template (default values)', false);
+    done.push('chart (default values) = committed manifests; NetworkPolicies admit only the data plane; unauthenticated events are warned about');
+  }
+  const oidc = value('--helm-oidc');
+  if (oidc) {
+    verifyCounts(errors, readObjects(oidc), 'helm template (eventAuth.oidc on)');
+    verifyEventAuth(errors, readObjects(oidc), readFileSync(oidc, 'utf8'), 'helm template (eventAuth.oidc on)', true);
+    done.push('chart (eventAuth.oidc on): every receiver checks tokens for its own audience, every Trigger sends that audience');
   }
   const prod = value('--helm-prod');
   if (prod) {

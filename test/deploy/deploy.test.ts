@@ -4,12 +4,12 @@
  * small and start as Knative starts them, the tick relay turns pings into ticks.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { randomUUID } from 'node:crypto';
 import { brokerEmits, catalog } from '../../contracts/catalog.js';
 import { notifierTriggers } from '../../contracts/triggers.js';
@@ -28,7 +28,8 @@ import {
   functions, pathMatch, root, routeGroups, subscriberRef, ticks, triggers, workloadBundle, workloadSecretEnv, MAX_RULES_PER_ROUTE,
 } from '../../scripts/deploy/model.js';
 import { http, startBundle } from '../../scripts/deploy/spawn-bundle.js';
-import { verifyCommitted, verifyKn, verifyPostgresBudget, essentials, readObjects, PG_ADMIN_CONNECTIONS, type K8sObject } from '../../scripts/deploy/verify.js';
+import { verifyCommitted, verifyEventAuth, verifyKn, verifyPostgresBudget, essentials, readObjects, PG_ADMIN_CONNECTIONS, UNAUTHENTICATED_WARNING, type K8sObject } from '../../scripts/deploy/verify.js';
+import { SCHEMA_LOCATION_TEMPLATE } from '../../scripts/deploy/schemas.js';
 
 describe('manifests derived from the catalog', () => {
   it('the committed generated files are up to date (npm run generate)', () => {
@@ -206,6 +207,99 @@ describe('manifests derived from the catalog', () => {
     expect(run(pg(500, 400), chart('10')).errors.join()).toContain('readReplicas max_connections 400');
     expect(run(pg(500, 500), chart('10')).errors).toEqual([]);
     expect(run({ primary: {} }, chart('4')).errors.join()).toContain('sets no max_connections');
+  });
+});
+
+describe('event authentication and NetworkPolicies in the chart', () => {
+  // The cached tools and schemas scripts/check-deploy.sh uses (scripts/go-tools.sh builds them).
+  const cache = process.env.MICRORIDE_CACHE ?? join(homedir(), '.cache/microride');
+  const helm = join(cache, 'tools-bin/helm');
+  const kubeconform = join(cache, 'tools-bin/kubeconform');
+  const schemaDirs = existsSync(join(cache, 'schemas')) ? readdirSync(join(cache, 'schemas')).map((d) => join(cache, 'schemas', d)).filter((d) => existsSync(join(d, '.complete'))) : [];
+  const haveHelm = existsSync(helm);
+  const run = promisify(execFile);
+  const render = async (...set: string[]) => {
+    const { stdout } = await run(helm, ['template', 'microride', join(root, 'charts/microride'), '-n', 'microride', ...set.flatMap((s) => ['--set', s])], { maxBuffer: 64 << 20 });
+    return stdout;
+  };
+  const objectsOf = (text: string) => parseAllDocuments(text).map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => !!o?.kind);
+  const auth = (text: string, oidc: boolean, objects = objectsOf(text)) => {
+    const errors: string[] = [];
+    verifyEventAuth(errors, objects, text, 'render', oidc);
+    return errors;
+  };
+  let off = '';
+  let on = '';
+  beforeAll(async () => {
+    if (!haveHelm) return;
+    off = await render();
+    on = await render('eventAuth.oidc.enabled=true', 'eventAuth.oidc.brokerSendsTokens=true');
+  });
+
+  it.skipIf(!haveHelm)('default values: NetworkPolicies admit only Knative\'s data plane and the dispatchers; the render warns that events are not authenticated', () => {
+    expect(auth(off, false)).toEqual([]);
+    const fnPolicy = objectsOf(off).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'microride-functions')!;
+    expect(fnPolicy.spec).toMatchObject({ podSelector: { matchExpressions: [{ key: 'microride.dev/function', operator: 'Exists' }] }, policyTypes: ['Ingress'] });
+    expect(off).toContain(UNAUTHENTICATED_WARNING);
+    expect(on).not.toContain(UNAUTHENTICATED_WARNING);
+  });
+
+  it.skipIf(!haveHelm)('eventAuth.oidc on: every receiver checks tokens for its own audience, and its Triggers send exactly that', () => {
+    expect(auth(on, true)).toEqual([]);
+    const objects = objectsOf(on);
+    const offers = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'rides-offers')!;
+    const env = (offers.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]!.env;
+    expect(env).toContainEqual({ name: 'EVENT_OIDC', value: 'on' });
+    expect(env).toContainEqual({ name: 'EVENT_OIDC_AUDIENCE', value: 'serving.knative.dev/service/microride/rides-offers' });
+    // Its own render is judged against the other mode: the checks are not vacuous.
+    expect(auth(on, false).join('\n')).toMatch(/sets EVENT_OIDC with eventAuth.oidc off/);
+    expect(auth(off, true).join('\n')).toMatch(/does not check their tokens/);
+  });
+
+  it.skipIf(!haveHelm)('eventAuth.oidc with the RabbitMQ broker alone fails to render: its dispatcher sends no token', async () => {
+    await expect(render('eventAuth.oidc.enabled=true')).rejects.toThrow(/sends no OIDC token/);
+  });
+
+  it.skipIf(!haveHelm)('the checks notice an open peer, an unselected function, a mismatched audience, a missing call token', () => {
+    const broken = (text: string, mutate: (objs: K8sObject[]) => void) => {
+      const objs = objectsOf(text).map((o) => structuredClone(o));
+      mutate(objs);
+      return objs;
+    };
+    const policy = (objs: K8sObject[], name: string) => objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name)!.spec as { podSelector: unknown; ingress: { from: unknown[] }[] };
+    expect(auth(off, false, broken(off, (o) => policy(o, 'microride-functions').ingress[0]!.from.push({ namespaceSelector: {} }))).join()).toMatch(/broad peer/);
+    expect(auth(off, false, broken(off, (o) => { policy(o, 'microride-notifier').ingress[0]!.from = [{ podSelector: {} }]; })).join()).toMatch(/broad peer.*dispatchers|dispatchers/s);
+    expect(auth(off, false, broken(off, (o) => { policy(o, 'microride-functions').podSelector = { matchLabels: { 'microride.dev/function': 'rides-offers' } }; })).join()).toMatch(/does not select matching-next/);
+    expect(auth(on, true, broken(on, (o) => {
+      const t = o.find((x) => x.kind === 'Trigger' && (x.spec as { subscriber: { ref: { name: string } } }).subscriber.ref.name === 'payments-capture')!;
+      (t.spec as { subscriber: { audience: string } }).subscriber.audience = 'serving.knative.dev/service/microride/rides-offers';
+    })).join()).toMatch(/sends tokens for serving.knative.dev\/service\/microride\/rides-offers, payments-capture checks/);
+    expect(auth(on, true, broken(on, (o) => {
+      const m = o.find((x) => x.kind === 'Service' && x.metadata.name === 'matching-next')!;
+      delete (m.spec as { template: { spec: { volumes?: unknown } } }).template.spec.volumes;
+    })).join()).toMatch(/matching-next has no projected token for rides-offers/);
+  });
+
+  it.skipIf(!haveHelm || !existsSync(kubeconform) || schemaDirs.length === 0)('the NetworkPolicies and the OIDC render pass kubeconform -strict with the cached schemas', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'np-'));
+    try {
+      const policies = [off, on].flatMap(objectsOf).filter((o) => o.kind === 'NetworkPolicy');
+      expect(policies.length).toBe(4);
+      writeFileSync(join(dir, 'policies.yaml'), policies.map((p) => `---\n${stringify(p)}`).join(''));
+      writeFileSync(join(dir, 'oidc.yaml'), on);
+      const location = join(schemaDirs[0]!, SCHEMA_LOCATION_TEMPLATE);
+      const { stdout } = await run(kubeconform, ['-strict', '-summary', '-schema-location', location, dir]);
+      expect(stdout).toMatch(/Invalid: 0, Errors: 0/);
+      // And a broken one is refused: the schema is really applied.
+      writeFileSync(join(dir, 'bad.yaml'), stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'x' }, spec: { podSelecter: {} } }));
+      const bad = await run(kubeconform, ['-strict', '-schema-location', location, join(dir, 'bad.yaml')]).then(
+        () => 'accepted',
+        (err: { stdout?: string }) => err.stdout ?? '',
+      );
+      expect(bad).toMatch(/podSelecter/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
