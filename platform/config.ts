@@ -48,6 +48,12 @@ export const configSchema = z.object({
   SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Registrations per client address and window (accounts). Each costs ~50 ms of scrypt;
+   * an address can be a whole office or a carrier's NAT, hence not lower.
+   */
+  REGISTER_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  REGISTER_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** AMQP URL of the RabbitMQ behind the local broker (eventing/broker). */
