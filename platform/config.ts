@@ -70,8 +70,21 @@ export const configSchema = z.object({
    * at a fraction of the cost, so they are the local default.
    */
   BROKER_QUEUE_TYPE: z.enum(['classic', 'quorum']).default('classic'),
-  /** Dev mode enables /api/v1/payments/{id}/simulate for any user, not only admins. */
+  /**
+   * Dev mode opens the simulated gateway's controls (/api/v1/payments/{id}/simulate and
+   * /refund) to any user, not only admins. Refused with NODE_ENV=production (below).
+   */
   MICRORIDE_DEV_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+}).superRefine((c, ctx) => {
+  // One flag in a shared ConfigMap must not open refunds to every rider in production:
+  // such a process stops at start with a ConfigError naming the flag.
+  if (c.MICRORIDE_DEV_MODE && c.NODE_ENV === 'production') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MICRORIDE_DEV_MODE'],
+      message: 'must not be true when NODE_ENV=production (dev mode lets any user settle and refund payments)',
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
