@@ -47,7 +47,8 @@ async function tokens(users: string[]): Promise<string[]> {
 
 function open(wsUrl: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${wsUrl}?token=${token}`, { perMessageDeflate: false });
+    // The token as a sub-protocol: the notifier accepts `?token=` only with NOTIFIER_QUERY_TOKEN=true.
+    const ws = new WebSocket(wsUrl, ['bearer', token], { perMessageDeflate: false });
     ws.on('message', (raw) => {
       const t = now();
       const text = String(raw);

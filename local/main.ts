@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   say(`  OpenAPI       ${platform.url}/openapi.json`);
   say(`  Swagger UI    ${platform.url}/docs`);
   say(`  Health        ${platform.url}/health/readiness`);
-  if (platform.notifier) say(`  Websocket     ${platform.notifier.wsUrl}?token=<access token>   (npm run watch -- --token …)`);
+  if (platform.notifier) say(`  Websocket     ${platform.notifier.wsUrl}   (Sec-WebSocket-Protocol: bearer, <access token>; npm run watch -- --token …)`);
   if (platform.eventing) say(`  Broker        ${platform.eventing.brokerUrl}   (K_SINK of every function)`);
   say('Ctrl-C stops it.');
 

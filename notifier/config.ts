@@ -21,6 +21,13 @@ const schema = z.object({
   /** Fallback re-check of revoked sessions (pub/sub is the fast path). */
   NOTIFIER_REVOCATION_SWEEP_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),
   NOTIFIER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(8 * 1024 * 1024).default(256 * 1024),
+  /**
+   * Accept the access token as `?token=` too. Off by default: a URL ends up in proxy and
+   * access logs, browser history and Referer; clients send `Sec-WebSocket-Protocol: bearer, <token>`.
+   */
+  NOTIFIER_QUERY_TOKEN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Sockets one user may hold on this replica; one more closes the user's oldest with 4029. */
+  NOTIFIER_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
 });
 
 export type NotifierConfig = z.infer<typeof schema>;

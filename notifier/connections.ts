@@ -30,6 +30,11 @@ export const CloseCode = {
   TOKEN_REVOKED: 4003,
   /** The client did not read fast enough (unsent bytes > NOTIFIER_MAX_BACKPRESSURE): reconnect with `since`. */
   SLOW_CONSUMER: 4008,
+  /**
+   * The user opened more than NOTIFIER_MAX_SOCKETS_PER_USER sockets on this replica: the
+   * oldest is closed (4008 is taken by slow consumers; 4029 echoes HTTP 429).
+   */
+  TOO_MANY_CONNECTIONS: 4029,
 } as const;
 
 const READ_BATCH = 500;
@@ -65,6 +70,8 @@ interface HubOptions {
   redis: Redis;
   metrics: Metrics;
   maxBackpressure: number;
+  /** A user's sockets on this replica; the newest wins, the oldest is closed with 4029. */
+  maxSocketsPerUser: number;
   streamTtlSeconds: number;
   log: Logger;
 }
@@ -103,6 +110,8 @@ export class Hub {
     this.count += 1;
     addTo(this.byUser, conn.userId, conn);
     addTo(this.bySession, conn.sessionId, conn);
+    this.evictOldest(conn.userId);
+    if (conn.closed) return;
     const ms = conn.expiresAt * 1000 - Date.now();
     if (ms <= 0) {
       this.o.metrics.expiries.inc();
@@ -115,6 +124,22 @@ export class Hub {
     }, ms);
     conn.timer.unref();
     void this.catchUp(conn, conn.resumeFrom !== undefined);
+  }
+
+  /**
+   * Over NOTIFIER_MAX_SOCKETS_PER_USER: close the user's oldest sockets (a Set iterates in
+   * insertion order) with 4029. The newest is kept: it is the device the user is holding
+   * now; a forgotten tab or a leaked reconnect loop is what goes. Per replica: a user's
+   * sockets on other replicas are not counted.
+   */
+  private evictOldest(userId: string): void {
+    const set = this.byUser.get(userId);
+    if (!set) return;
+    for (const oldest of set) {
+      if (set.size <= this.o.maxSocketsPerUser) break;
+      this.o.metrics.tooManyConnections.inc();
+      this.close(oldest, CloseCode.TOO_MANY_CONNECTIONS, 'too many connections');
+    }
   }
 
   /** uWS `close` (every way a socket ends passes here): the ws must not be touched after. */

@@ -83,6 +83,7 @@ export function createMetrics(sources: MetricsSources) {
     fanout: new Counter('notifier_fanout_received_total', 'Fan-out publications received from Redis (all replicas)'),
     revocations: new Counter('notifier_revocation_closes_total', 'Sockets closed because their session was revoked, by path (pubsub, sweep)'),
     expiries: new Counter('notifier_token_expiry_closes_total', 'Sockets closed because their access token expired'),
+    tooManyConnections: new Counter('notifier_too_many_connections_closes_total', 'Oldest sockets closed because their user passed NOTIFIER_MAX_SOCKETS_PER_USER on this replica'),
     latency: new Histogram(
       'notifier_delivery_seconds',
       'Time from CloudEvent receipt (on any replica) to the websocket write',
@@ -96,7 +97,7 @@ export function createMetrics(sources: MetricsSources) {
       new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed),
     ],
     render(): string {
-      const all = [m.upgrades, m.closes, m.messagesSent, m.slowConsumers, m.events, m.stored, m.fanout, m.revocations, m.expiries, m.latency, ...m.gauges];
+      const all = [m.upgrades, m.closes, m.messagesSent, m.slowConsumers, m.events, m.stored, m.fanout, m.revocations, m.expiries, m.tooManyConnections, m.latency, ...m.gauges];
       return `${all.map((x) => x.render()).join('\n')}\n`;
     },
   };

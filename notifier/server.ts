@@ -74,7 +74,8 @@ function problem(status: number, detail: string, headers: Record<string, string>
 }
 
 function problemOf(err: unknown): Reply {
-  if (err instanceof HttpProblem) return problem(err.status, err.detail, err.extra.headers ?? {});
+  // toJSON keeps `errors` (e.g. the refused query `token`); headers travel separately.
+  if (err instanceof HttpProblem) return { status: err.status, body: JSON.stringify(err.toJSON()), contentType: 'application/problem+json', headers: err.extra.headers ?? {} };
   return problem(503, 'cannot verify the access token right now; retry');
 }
 
@@ -102,6 +103,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     redis,
     metrics,
     maxBackpressure: cfg.NOTIFIER_MAX_BACKPRESSURE,
+    maxSocketsPerUser: cfg.NOTIFIER_MAX_SOCKETS_PER_USER,
     streamTtlSeconds: cfg.NOTIFIER_STREAM_TTL_SECONDS,
     log,
   });
@@ -154,7 +156,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
       }
       let parsed: ReturnType<typeof parseUpgrade>;
       try {
-        parsed = parseUpgrade(request); // syntax only: a missing token or bad `since` is answered at once
+        parsed = parseUpgrade(request, { queryToken: cfg.NOTIFIER_QUERY_TOKEN }); // syntax only: a missing token or bad `since` is answered at once
       } catch (err) {
         const r = problemOf(err);
         metrics.upgrades.inc({ outcome: r.status === 401 ? 'unauthorized' : 'bad_request' });

@@ -1,8 +1,9 @@
 /**
- * Who may open a socket, decided before the HTTP upgrade: the access token (query
- * `token=` or `Sec-WebSocket-Protocol: bearer, <token>`) is verified locally with the
- * accounts public key plus the Redis revocation mark (verifyAccessToken), and `since`
- * must be a stream id. Anything else answers with an HTTP status and no socket exists.
+ * Who may open a socket, decided before the HTTP upgrade: the access token
+ * (`Sec-WebSocket-Protocol: bearer, <token>`; the query `token=` only with
+ * NOTIFIER_QUERY_TOKEN=true) is verified locally with the accounts public key plus the
+ * Redis revocation mark (verifyAccessToken), and `since` must be a stream id. Anything
+ * else answers with an HTTP status and no socket exists.
  */
 import { z } from 'zod';
 import { verifyAccessToken, type Principal } from '../platform/auth/verify.js';
@@ -42,16 +43,29 @@ export function tokenFromProtocol(header: string): string | undefined {
   return token ? token : undefined;
 }
 
+export interface UpgradePolicy {
+  /** NOTIFIER_QUERY_TOKEN: whether `?token=` is accepted (off: 400 naming `token`). */
+  queryToken: boolean;
+}
+
 /** Syntax only (no I/O): runs synchronously inside the uWS upgrade handler. */
-export function parseUpgrade(req: UpgradeRequest): { token: string; since: string | undefined; protocol: string } {
+export function parseUpgrade(req: UpgradeRequest, policy: UpgradePolicy = { queryToken: false }): { token: string; since: string | undefined; protocol: string } {
   // An empty value counts as absent ("?token=" is a missing token: 401, not a 400).
   const params = Object.fromEntries([...new URLSearchParams(req.query)].filter(([, v]) => v !== ''));
   const q = querySchema.safeParse(params);
   if (!q.success) throw new HttpProblem(400, q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (q.data.token !== undefined && !policy.queryToken) {
+    // Refused even beside a good header token: the token is already in a URL (and so in
+    // logs), and the client should learn to stop putting it there.
+    throw new HttpProblem(400, 'token: not accepted in the query (URLs end up in logs); send Sec-WebSocket-Protocol: bearer, <JWT>', {
+      errors: [{ path: 'token', message: 'not accepted in the query; use Sec-WebSocket-Protocol: bearer, <JWT>' }],
+    });
+  }
   const fromProtocol = tokenFromProtocol(req.protocol);
   const token = fromProtocol ?? q.data.token;
   if (!token) {
-    throw new HttpProblem(401, 'missing access token: send ?token=<JWT> or Sec-WebSocket-Protocol: bearer, <JWT>', {
+    const how = policy.queryToken ? 'Sec-WebSocket-Protocol: bearer, <JWT> or ?token=<JWT>' : 'Sec-WebSocket-Protocol: bearer, <JWT>';
+    throw new HttpProblem(401, `missing access token: send ${how}`, {
       headers: { 'www-authenticate': 'Bearer realm="microride"' },
     });
   }

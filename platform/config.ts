@@ -48,6 +48,12 @@ export const configSchema = z.object({
   SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /**
+   * Registrations per client address and window (accounts). Each costs ~50 ms of scrypt;
+   * an address can be a whole office or a carrier's NAT, hence not lower.
+   */
+  REGISTER_RATE_LIMIT: z.coerce.number().int().min(1).default(20),
+  REGISTER_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(3600),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** AMQP URL of the RabbitMQ behind the local broker (eventing/broker). */
@@ -90,8 +96,21 @@ export const configSchema = z.object({
    * token when EVENT_OIDC is on (the chart projects them; re-read as they rotate).
    */
   EVENT_OIDC_CALL_TOKEN_DIR: z.string().min(1).optional(),
-  /** Dev mode enables /api/v1/payments/{id}/simulate for any user, not only admins. */
+  /**
+   * Dev mode opens the simulated gateway's controls (/api/v1/payments/{id}/simulate and
+   * /refund) to any user, not only admins. Refused with NODE_ENV=production (below).
+   */
   MICRORIDE_DEV_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+}).superRefine((c, ctx) => {
+  // One flag in a shared ConfigMap must not open refunds to every rider in production:
+  // such a process stops at start with a ConfigError naming the flag.
+  if (c.MICRORIDE_DEV_MODE && c.NODE_ENV === 'production') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MICRORIDE_DEV_MODE'],
+      message: 'must not be true when NODE_ENV=production (dev mode lets any user settle and refund payments)',
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

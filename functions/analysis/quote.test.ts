@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { provideSettings } from '../../platform/config.js';
 import { clockAt, recordingLog } from '../test-support.js';
+import { HttpProblem } from '../../platform/problem.js';
+import { tooManyRequests } from '../../platform/rate-limit.js';
 import type { Market, NearbyDriver, NearestQuery } from '../tracking/live-index.js';
 import { finalFare, tariffs } from './fares.js';
 import { NO_DRIVER_ETA_SECONDS } from './price-quote.js';
@@ -19,7 +21,9 @@ const dropoff = { lat: 52.52, lon: 13.4639 }; // ~4 km east
 function fakeStores(market: Partial<Market> = {}, nearest: NearbyDriver[] = [], saved = new Map<string, SurgeState>()) {
   const marketQueries: unknown[] = [];
   const nearestQueries: NearestQuery[] = [];
+  const rateChecks: string[] = [];
   const stores: Stores = {
+    checkQuoteRate: async (id) => void rateChecks.push(id),
     marketNear: async (q) => {
       marketQueries.push(q);
       return { cell: 'u33db', availableDrivers: 0, openRequests: 0, ...market };
@@ -33,7 +37,7 @@ function fakeStores(market: Partial<Market> = {}, nearest: NearbyDriver[] = [], 
       write: async (cls, cell, s) => void saved.set(`${cls}/${cell}`, s),
     },
   };
-  return { stores, saved, marketQueries, nearestQueries };
+  return { stores, saved, marketQueries, nearestQueries, rateChecks };
 }
 
 describe('analysis-quote handle', () => {
@@ -56,6 +60,20 @@ describe('analysis-quote handle', () => {
     expect(f.marketQueries).toEqual([{ ...pickup, vehicleClass: 'economy', now: NOW }]);
     expect(f.nearestQueries).toEqual([{ vehicleClass: 'economy', ...pickup, radiusMeters: 10_000, limit: 1, now: NOW }]);
     expect(f.saved.get('economy/u33db')).toEqual({ value: 1, at: NOW });
+    expect(f.rateChecks).toEqual([riderId]);
+  });
+
+  it('is refused by the per-rider limit before reading the market or signing anything', async () => {
+    const f = fakeStores();
+    f.stores.checkQuoteRate = async () => {
+      throw tooManyRequests({ what: 'quotes', setting: 'QUOTE_RATE_LIMIT' }, 40_000);
+    };
+    const err = await handle({ riderId, pickup, dropoff, vehicleClass: 'economy' }, recordingLog('debug'), f.stores).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect((err as HttpProblem).status).toBe(429);
+    expect((err as HttpProblem).extra).toMatchObject({ limit: 'QUOTE_RATE_LIMIT', headers: { 'retry-after': '40' } });
+    expect(f.marketQueries).toEqual([]);
+    expect(f.saved.size).toBe(0);
   });
 
   it('raises the price with open requests over available drivers, capped at 3.0×', async () => {

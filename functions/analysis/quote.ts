@@ -6,6 +6,7 @@ import { quoteRequest, quoteResponse } from './schemas.js';
 import { currentSurge, redisSurgeState, type SurgeStateStore } from './surge.js';
 import { priceQuote, type QuoteInput } from './price-quote.js';
 import { signQuote, type Quote } from './quote-token.js';
+import { checkQuoteRate } from './limits.js';
 
 const spec = httpSpec('analysis-quote');
 
@@ -16,11 +17,14 @@ const route = routeOf(spec, {
   request: { body: { content: { 'application/json': { schema: quoteRequest } }, required: true } },
   responses: {
     200: { description: 'A signed quote, valid for 5 minutes', content: { 'application/json': { schema: quoteResponse } } },
+    429: { description: 'Too many quotes for this rider (QUOTE_RATE_LIMIT); see Retry-After' },
   },
 });
 
-/** What a quote reads and writes: the live index and the surge state in Redis by default, fakes in the unit test. */
+/** What a quote reads and writes: the per-rider limit, the live index and the surge state in Redis by default, fakes in the unit test. */
 export interface Stores {
+  /** Throws the 429 (with Retry-After) when the rider is over QUOTE_RATE_LIMIT. */
+  checkQuoteRate(riderId: string): Promise<void>;
   marketNear: typeof marketNear;
   nearestAvailable: typeof nearestAvailable;
   surgeState: SurgeStateStore;
@@ -30,9 +34,10 @@ export interface Stores {
 export async function handle(
   input: QuoteInput,
   ctx: { log: Logger },
-  stores: Stores = { marketNear, nearestAvailable, surgeState: redisSurgeState },
+  stores: Stores = { checkQuoteRate, marketNear, nearestAvailable, surgeState: redisSurgeState },
 ): Promise<Quote & { quoteId: string }> {
   const { riderId, pickup, dropoff, vehicleClass } = input;
+  await stores.checkQuoteRate(riderId);
   const now = Date.now();
   const [market, nearest] = await Promise.all([
     stores.marketNear({ ...pickup, vehicleClass, now }),

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { clockAt } from '../test-support.js';
+import { HttpProblem } from '../../platform/problem.js';
+import { tooManyRequests } from '../../platform/rate-limit.js';
 import { handle, type Stores } from './location.js';
 import type { Position, RecordResult } from './live-index.js';
 import type { LocationDoc } from './store.js';
@@ -16,6 +18,7 @@ function fakes(rideId: string | null, indexed: RecordResult = 'indexed') {
     traces: [] as { rideId: string; s: Sample }[],
   };
   const stores: Stores = {
+    checkPingInterval: async () => undefined,
     activeRide: async () => rideId,
     recordPosition: async (driverId, p) => {
       written.positions.push({ driverId, p });
@@ -73,5 +76,21 @@ describe('tracking-location handle', () => {
       throw new Error('mongo down');
     };
     await expect(handle({ driverId: randomUUID(), lat: 1, lon: 2 }, stores)).rejects.toThrow('mongo down');
+  });
+
+  it('refuses a ping under LOCATION_MIN_INTERVAL_MS after the last with 429, and stores nothing of it', async () => {
+    const { stores, written } = fakes(randomUUID());
+    const checked: string[] = [];
+    stores.checkPingInterval = async (driverId) => {
+      checked.push(driverId);
+      throw tooManyRequests({ what: 'location pings', setting: 'LOCATION_MIN_INTERVAL_MS' }, 400);
+    };
+    const driverId = randomUUID();
+    const err = await handle({ driverId, lat: 1, lon: 2 }, stores).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpProblem);
+    expect((err as HttpProblem).status).toBe(429);
+    expect((err as HttpProblem).extra).toMatchObject({ limit: 'LOCATION_MIN_INTERVAL_MS', headers: { 'retry-after': '1' } });
+    expect(checked).toEqual([driverId]);
+    expect(written).toEqual({ positions: [], samples: [], traces: [] });
   });
 });

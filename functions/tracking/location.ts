@@ -5,6 +5,7 @@ import { recordPosition } from './live-index.js';
 import { activeRide } from './active-ride.js';
 import { insertSample } from './store.js';
 import { appendTrace } from './trip-trace.js';
+import { checkPingInterval } from './limits.js';
 
 const spec = httpSpec('tracking-location');
 
@@ -12,11 +13,14 @@ const route = routeOf(spec, {
   request: { body: { content: { 'application/json': { schema: locationBody } }, required: true } },
   responses: {
     202: { description: 'Position recorded', content: { 'application/json': { schema: locationAccepted } } },
+    429: { description: 'Less than LOCATION_MIN_INTERVAL_MS after the last accepted ping: not recorded; see Retry-After' },
   },
 });
 
-/** Where a position goes: Redis (live index, active-ride pointer, trip trace) and MongoDB by default, fakes in the unit test. */
+/** Where a position goes: Redis (ping interval, live index, active-ride pointer, trip trace) and MongoDB by default, fakes in the unit test. */
 export interface Stores {
+  /** Throws the 429 (with Retry-After) when the driver's last accepted ping is under LOCATION_MIN_INTERVAL_MS old. */
+  checkPingInterval(driverId: string): Promise<void>;
   activeRide: typeof activeRide;
   recordPosition: typeof recordPosition;
   insertSample: typeof insertSample;
@@ -39,8 +43,10 @@ export interface LocationPing {
  */
 export async function handle(
   { driverId, lat, lon, heading, speedKmh }: LocationPing,
-  stores: Stores = { activeRide, recordPosition, insertSample, appendTrace },
+  stores: Stores = { checkPingInterval, activeRide, recordPosition, insertSample, appendTrace },
 ): Promise<{ receivedAt: string; rideId: string | null; searchable: boolean }> {
+  // Before any store is touched: a refused ping costs one Redis round trip (functions/tracking/limits.ts).
+  await stores.checkPingInterval(driverId);
   // Server time: a phone's clock is not to be trusted for billing or freshness.
   const at = new Date();
   const rideId = await stores.activeRide(driverId);

@@ -56,21 +56,30 @@ describe('notifier: authentication at the upgrade', () => {
     expect(err.status).toBe(400);
   });
 
-  it('accepts a valid token in the query or as "bearer, <token>" sub-protocol', async () => {
+  it('accepts a valid token as "bearer, <token>" sub-protocol and answers with sub-protocol bearer', async () => {
     const a = await signToken();
     const b = await signToken();
-    const viaQuery = await connect(ctx.n.wsUrl, a.token);
-    const viaProtocol = await connect(ctx.n.wsUrl, b.token, { via: 'protocol' });
-    expect(viaProtocol.ws.protocol).toBe('bearer');
+    const first = await connect(ctx.n.wsUrl, a.token);
+    const second = await connect(ctx.n.wsUrl, b.token, { via: 'protocol' });
+    expect(first.ws.protocol).toBe('bearer');
+    expect(second.ws.protocol).toBe('bearer');
     expect(ctx.n.connections()).toBe(2);
     // Both are live: each gets its own event.
     expect((await postEvent(ctx.n.url, ride.expired({ riderId: a.userId }))).status).toBe(202);
     expect((await postEvent(ctx.n.url, ride.expired({ riderId: b.userId }))).status).toBe(202);
-    expect((await viaQuery.waitFor(1))[0]!.data.riderId).toBe(a.userId);
-    expect((await viaProtocol.waitFor(1))[0]!.data.riderId).toBe(b.userId);
-    viaQuery.close();
-    viaProtocol.close();
-    await Promise.all([viaQuery.closed, viaProtocol.closed]);
+    expect((await first.waitFor(1))[0]!.data.riderId).toBe(a.userId);
+    expect((await second.waitFor(1))[0]!.data.riderId).toBe(b.userId);
+    first.close();
+    second.close();
+    await Promise.all([first.closed, second.closed]);
+  });
+
+  it('refuses a token in the query (NOTIFIER_QUERY_TOKEN off by default) with 400 naming `token`, before the upgrade', async () => {
+    const { token } = await signToken();
+    const err = await refused(connect(ctx.n.wsUrl, token, { via: 'query' }));
+    expect(err.status).toBe(400);
+    expect(JSON.parse(err.body)).toMatchObject({ status: 400, errors: [{ path: 'token' }] });
+    expect(ctx.n.connections()).toBe(0);
   });
 
   it('closes the socket with 4001 when the token expires', async () => {

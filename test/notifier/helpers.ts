@@ -62,15 +62,18 @@ export interface Client {
 
 export interface ConnectOptions {
   since?: string;
+  /** How the token travels: `Sec-WebSocket-Protocol: bearer, <token>` (default) or `?token=` (only with NOTIFIER_QUERY_TOKEN=true). */
   via?: 'query' | 'protocol';
 }
 
 /** Opens a socket; resolves once open, rejects with the HTTP status if the upgrade is refused. */
 export function connect(wsUrl: string, token: string, o: ConnectOptions = {}): Promise<Client> {
   const url = new URL(wsUrl);
-  if (o.via !== 'protocol') url.searchParams.set('token', token);
+  const viaQuery = o.via === 'query';
+  if (viaQuery) url.searchParams.set('token', token);
   if (o.since) url.searchParams.set('since', o.since);
-  const ws = o.via === 'protocol' ? new WebSocket(url, ['bearer', token]) : new WebSocket(url);
+  // No token at all: offer no sub-protocol (an empty one is not a valid header value).
+  const ws = viaQuery || !token ? new WebSocket(url) : new WebSocket(url, ['bearer', token]);
   const messages: Message[] = [];
   const waiters: (() => void)[] = [];
   ws.on('message', (raw) => {

@@ -16,3 +16,9 @@ process.env.BROKER_PREFIX = `${id}.`;
 // Tests log in hundreds of times; production's deliberate 2^15 scrypt cost would only
 // measure the CPU. The algorithm and format are the same at 2^12.
 process.env.SCRYPT_LOG_N ??= '12';
+// Limits a client meets in production would get in the way of tests that sign up dozens of
+// users from one address, quote in loops and move drivers many times a second; the tests of
+// the limits themselves (test/security/limits.red-team.test.ts) provide the real values.
+process.env.REGISTER_RATE_LIMIT ??= '100000';
+process.env.QUOTE_RATE_LIMIT ??= '100000';
+process.env.LOCATION_MIN_INTERVAL_MS ??= '0';
