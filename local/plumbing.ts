@@ -13,7 +13,7 @@ export interface PlumbingOptions {
   host: string;
   functions: readonly FunctionSpec[];
   eventing?: false | { port?: number; extraTriggers?: readonly ExtraTrigger[]; tickScale?: number };
-  notifier?: false | { port?: number };
+  notifier?: false | { port?: number; eventsPort?: number };
   log: (line: string) => void;
 }
 
@@ -23,13 +23,14 @@ export async function startPlumbing(opts: PlumbingOptions): Promise<{ notifier: 
   let eventing: LocalEventing | undefined;
   try {
     if (opts.notifier !== false) {
-      notifier = await startNotifier({ port: opts.notifier?.port ?? 0, host });
-      log(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl})`);
+      // Its CloudEvent endpoint listens apart, on loopback (NOTIFIER_EVENTS_HOST's default).
+      notifier = await startNotifier({ port: opts.notifier?.port ?? 0, host, eventsPort: opts.notifier?.eventsPort ?? 0 });
+      log(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl}; CloudEvents at ${notifier.eventsUrl}/)`);
     }
     if (opts.eventing !== false) {
       eventing = await startLocalEventing({
         gatewayUrl: opts.gatewayUrl,
-        ...(notifier ? { notifierUrl: notifier.url } : {}),
+        ...(notifier ? { notifierUrl: notifier.eventsUrl } : {}),
         port: opts.eventing?.port ?? 0,
         host,
         functions: opts.functions,

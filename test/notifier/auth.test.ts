@@ -64,8 +64,8 @@ describe('notifier: authentication at the upgrade', () => {
     expect(viaProtocol.ws.protocol).toBe('bearer');
     expect(ctx.n.connections()).toBe(2);
     // Both are live: each gets its own event.
-    expect((await postEvent(ctx.n.url, ride.expired({ riderId: a.userId }))).status).toBe(202);
-    expect((await postEvent(ctx.n.url, ride.expired({ riderId: b.userId }))).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, ride.expired({ riderId: a.userId }))).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, ride.expired({ riderId: b.userId }))).status).toBe(202);
     expect((await viaQuery.waitFor(1))[0]!.data.riderId).toBe(a.userId);
     expect((await viaProtocol.waitFor(1))[0]!.data.riderId).toBe(b.userId);
     viaQuery.close();
