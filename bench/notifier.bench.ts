@@ -91,15 +91,17 @@ export default async function notifierBench(): Promise<BenchResult> {
     JWT_PUBLIC_KEY: keys.publicKey,
     NOTIFIER_PORT: '0',
     NOTIFIER_HOST: '127.0.0.1',
+    NOTIFIER_EVENTS_PORT: '0',
   };
 
   const notifier = spawnNode('notifier/main.ts', env);
-  const url = await new Promise<string>((resolve, reject) => {
+  // The websocket port (health, metrics) and the CloudEvent endpoint, a port of its own.
+  const [url, eventsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     notifier.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /notifier listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
+      const m = /notifier listening on (http:\/\/\S+) .*CloudEvents at (http:\/\/\S+)\/\)/.exec(out);
+      if (m) resolve([m[1]!, m[2]!]);
     });
     notifier.once('exit', (code) => reject(new Error(`notifier exited with ${code}`)));
   });
@@ -111,7 +113,7 @@ export default async function notifierBench(): Promise<BenchResult> {
   const post = (userId: string, rideId: string) =>
     new Promise<number>((resolve) => {
       const body = JSON.stringify({ rideId, riderId: userId });
-      const req = request(`${url}/`, {
+      const req = request(`${eventsUrl}/`, {
         method: 'POST',
         agent,
         headers: {

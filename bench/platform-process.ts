@@ -18,6 +18,8 @@ export async function startPlatformProcess(env: Record<string, string> = {}): Pr
     env: {
       ...process.env,
       PORT: '0',
+      INTERNAL_PORT: '0',
+      NOTIFIER_EVENTS_PORT: '0',
       LOG_LEVEL: 'warn',
       PG_SCHEMA_PREFIX: `${id}_`,
       REDIS_PREFIX: `${id}:`,

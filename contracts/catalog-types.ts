@@ -119,8 +119,13 @@ interface WorkloadBase {
 /** A long-lived Deployment + Service (never scaled to zero) that the Broker delivers to. */
 export interface NotifierWorkload extends WorkloadBase {
   kind: 'notifier';
-  /** Container port (NOTIFIER_PORT); the Service listens on 80. */
+  /** Container port of the websockets, health and metrics (NOTIFIER_PORT); the Service listens on the same number. */
   port: number;
+  /**
+   * Container port of the CloudEvent endpoint (NOTIFIER_EVENTS_PORT), apart from the
+   * websockets; the Service's port 80, which is what the Triggers deliver to.
+   */
+  eventsPort: number;
   replicas: number;
   /** PodDisruptionBudget minAvailable. */
   minAvailable: number;

@@ -30,6 +30,7 @@ export const workloads: readonly Workload[] = [
     // It verifies the access token of every websocket upgrade.
     secrets: ['JWT_PUBLIC_KEY'],
     port: 8081,
+    eventsPort: 8084,
     replicas: 2,
     minAvailable: 1,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },

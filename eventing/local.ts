@@ -1,7 +1,7 @@
 /**
  * Eventing for `npm start` and the integration tests: the local broker with every Trigger
- * (each subscriber is its function behind the local gateway at /_fn/<name>, the notifier
- * at its own URL), K_SINK pointed at the broker ingress (what the SinkBinding does in the
+ * (each subscriber is its function at /_fn/<name> on the platform's loopback-only internal
+ * listener, the notifier at its own loopback event endpoint — never a public port), K_SINK pointed at the broker ingress (what the SinkBinding does in the
  * cluster), the outbox relay for every PostgreSQL service, and the ticker (what the
  * PingSources do).
  */
@@ -23,9 +23,9 @@ export interface ExtraTrigger {
 }
 
 export interface LocalEventingOptions {
-  /** Base URL of the local gateway: function <name> answers at <gatewayUrl>/_fn/<name>. */
-  gatewayUrl: string;
-  /** Where the notifier takes its events; without it the notifier's Triggers are left out. */
+  /** Base URL of the platform's internal listener: function <name> answers at <internalUrl>/_fn/<name>. */
+  internalUrl: string;
+  /** Where the notifier takes its events (its events URL); without it the notifier's Triggers are left out. */
   notifierUrl?: string;
   /** Ingress port; defaults to BROKER_PORT (8082). 0 picks a free one. */
   port?: number;
@@ -70,7 +70,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
   // child, or their lines would carry two `component` keys (pino appends bindings).
   const parent = opts.log ?? logger();
   const log = parent.child({ component: 'local-eventing' });
-  const gateway = opts.gatewayUrl.replace(/\/$/, '');
+  const internal = opts.internalUrl.replace(/\/$/, '');
   const names = new Set(functions.map((f) => f.name));
   const extras = new Map((opts.extraTriggers ?? []).map((t) => [t.name, t]));
   const triggers = [
@@ -81,7 +81,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
     const extra = extras.get(t.name);
     if (extra) return extra.url;
     if (!names.has(t.subscriber) && opts.notifierUrl) return `${opts.notifierUrl.replace(/\/$/, '')}/`;
-    return `${gateway}/_fn/${t.subscriber}`;
+    return `${internal}/_fn/${t.subscriber}`;
   };
   const broker = await startBroker({
     amqpUrl: config().RABBITMQ_URL,
@@ -91,7 +91,7 @@ export async function startLocalEventing(opts: LocalEventingOptions): Promise<Lo
     triggers,
     queueType: config().BROKER_QUEUE_TYPE,
     subscriberUrl,
-    ...(names.has(DEAD_LETTER_FUNCTION) ? { deadLetterUrl: `${gateway}/_fn/${DEAD_LETTER_FUNCTION}` } : {}),
+    ...(names.has(DEAD_LETTER_FUNCTION) ? { deadLetterUrl: `${internal}/_fn/${DEAD_LETTER_FUNCTION}` } : {}),
     log: parent,
   });
   // What the SinkBinding does in the cluster: the functions hosted here emit to this broker.

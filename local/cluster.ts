@@ -1,13 +1,14 @@
 /**
  * The one-machine platform on every core: `npm start` (and the benchmarks) run the
- * gateway with all functions in LOCAL_WORKERS worker processes sharing one port, the way
+ * gateway with all functions in LOCAL_WORKERS worker processes sharing its public port (and
+ * its loopback-only internal one, where events are delivered), the way
  * the cluster runs several pods behind a Service, while this (primary) process runs what
  * there is one of: migrations, the broker with its Triggers, the outbox relay, the ticker
  * and the notifier. One event loop was the ceiling before: under the rides benchmark the
  * single process sat at 100 % of one core with the second core a third idle.
  *
  * Workers inherit the environment the primary has set up (JWT keys, quote secret, K_SINK
- * at the broker ingress, the URLs of functions called directly at the gateway) and talk to the primary only over
+ * at the broker ingress, the URLs of functions called directly) and talk to the primary only over
  * HTTP, as functions do in the cluster. Tests keep using startPlatform (one process) to
  * reach into it.
  */
@@ -19,7 +20,7 @@ import { catalog } from '../contracts/catalog.js';
 import { migrateAll } from '../functions/migrations.js';
 import type { ExtraTrigger, LocalEventing } from '../eventing/local.js';
 import type { Notifier } from '../notifier/server.js';
-import { startPlumbing } from './plumbing.js';
+import { INTERNAL_HOST, startPlumbing } from './plumbing.js';
 import { providedSettings } from '../platform/config.js';
 import { ensureKeys } from '../platform/auth/dev-keys.js';
 import { provideLocalCallUrls } from './call-urls.js';
@@ -42,16 +43,21 @@ export interface ClusterOptions {
   /** Gateway port; 0 picks a free one. */
   port: number;
   host?: string;
+  /** Port of the internal listener the workers share (always on 127.0.0.1); 0 or omitted picks a free one. */
+  internalPort?: number;
   workers: number;
   keysDir?: string;
   log?: (line: string) => void;
   eventing?: false | { port?: number; extraTriggers?: readonly ExtraTrigger[]; tickScale?: number };
-  notifier?: false | { port?: number };
+  notifier?: false | { port?: number; eventsPort?: number };
 }
 
 export interface ClusteredPlatform {
   url: string;
   port: number;
+  /** http://127.0.0.1:<internal port>: function <name> takes its events at `${internalUrl}/_fn/<name>`. */
+  internalUrl: string;
+  internalPort: number;
   workers: number;
   eventing: LocalEventing | undefined;
   notifier: Notifier | undefined;
@@ -73,13 +79,20 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
   const host = opts.host ?? '127.0.0.1';
   ensureKeys(opts.keysDir);
   await migrateAll(log);
-  // The broker needs the gateway's URL before the workers listen on it.
+  // The broker needs the internal listener's URL before the workers listen on it.
   const port = opts.port === 0 ? await freePort(host) : opts.port;
   const url = `http://${host}:${port}`;
-  provideLocalCallUrls(url, catalog);
+  const internalPort = opts.internalPort ? opts.internalPort : await freePort(INTERNAL_HOST);
+  const internalUrl = `http://${INTERNAL_HOST}:${internalPort}`;
+  provideLocalCallUrls(url, internalUrl, catalog);
   // A worker's environment: this one plus the settings handed to this process in code
   // (dev keys, call URLs, the broker's K_SINK once it is up), passed on explicitly.
-  const workerEnv = () => ({ ...providedSettings(), MICRORIDE_GATEWAY_PORT: String(port), MICRORIDE_GATEWAY_HOST: host });
+  const workerEnv = () => ({
+    ...providedSettings(),
+    MICRORIDE_GATEWAY_PORT: String(port),
+    MICRORIDE_GATEWAY_HOST: host,
+    MICRORIDE_INTERNAL_PORT: String(internalPort),
+  });
 
   let notifier: Notifier | undefined;
   let eventing: LocalEventing | undefined;
@@ -94,7 +107,7 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     );
   };
   try {
-    ({ notifier, eventing } = await startPlumbing({ gatewayUrl: url, host, functions: catalog, eventing: opts.eventing ?? {}, notifier: opts.notifier ?? {}, log }));
+    ({ notifier, eventing } = await startPlumbing({ internalUrl, host, functions: catalog, eventing: opts.eventing ?? {}, notifier: opts.notifier ?? {}, log }));
     // The worker entry is TypeScript: make sure it loads through tsx, however this process
     // was started (npm start uses tsx already; a test runner may not).
     const viaTsx = process.execArgv.some((a, i, all) => a === '--import' && all[i + 1] === 'tsx') ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
@@ -103,12 +116,20 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
     for (let i = 0; i < opts.workers; i++) {
       const w = cluster.fork(workerEnv());
       workers.push(w);
+      // Ready once it listens on both ports (public first, then internal).
       await new Promise<void>((resolve, reject) => {
-        w.once('listening', () => resolve());
+        const pending = new Set([port, internalPort]);
+        const onListening = (address: { port: number }) => {
+          pending.delete(address.port);
+          if (pending.size > 0) return;
+          w.off('listening', onListening);
+          resolve();
+        };
+        w.on('listening', onListening);
         w.once('exit', (code) => reject(new Error(`gateway worker ${i + 1} exited (${code}) before it listened`)));
       });
     }
-    log(`gateway listening on ${url} (${opts.workers} worker processes, ${catalog.length} functions each)`);
+    log(`gateway listening on ${url} (${opts.workers} worker processes, ${catalog.length} functions each; event endpoints on ${internalUrl}, this machine only)`);
   } catch (err) {
     await stopWorkers();
     await eventing?.close();
@@ -138,6 +159,8 @@ export async function startClusteredPlatform(opts: ClusterOptions): Promise<Clus
   return {
     url,
     port,
+    internalUrl,
+    internalPort,
     workers: opts.workers,
     eventing,
     notifier,

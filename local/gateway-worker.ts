@@ -1,6 +1,6 @@
 /**
  * One gateway worker of the clustered platform (local/cluster.ts): every function behind
- * the shared port. The primary has migrated and set up the environment; SIGTERM drains
+ * the shared ports (public, and the loopback-only internal one). The primary has migrated and set up the environment; SIGTERM drains
  * the requests in flight and exits.
  */
 import { closeClients } from '../platform/clients.js';
@@ -12,6 +12,7 @@ import { startPlatform } from './platform.js';
 const platform = await startPlatform({
   port: Number(process.env.MICRORIDE_GATEWAY_PORT),
   host: process.env.MICRORIDE_GATEWAY_HOST ?? '127.0.0.1',
+  internalPort: Number(process.env.MICRORIDE_INTERNAL_PORT),
   migrate: false,
   eventing: false,
   notifier: false,

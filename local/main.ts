@@ -24,10 +24,11 @@ async function main(): Promise<void> {
   const common = {
     port: config().PORT,
     host: process.env.HOST ?? '127.0.0.1',
+    internalPort: config().INTERNAL_PORT,
     keysDir: join(process.cwd(), '.local', 'keys'),
     log: (l: string) => say(`  ${l}`),
     eventing: { port: config().BROKER_PORT },
-    notifier: { port: notifierConfig().NOTIFIER_PORT },
+    notifier: { port: notifierConfig().NOTIFIER_PORT, eventsPort: notifierConfig().NOTIFIER_EVENTS_PORT },
   };
   const platform = workers > 1 ? await startClusteredPlatform({ ...common, workers }) : await startPlatform(common);
   say('');
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   say(`  OpenAPI       ${platform.url}/openapi.json`);
   say(`  Swagger UI    ${platform.url}/docs`);
   say(`  Health        ${platform.url}/health/readiness`);
+  say(`  Internal      ${platform.internalUrl}/_fn/<function>   (127.0.0.1 only: where the broker delivers events)`);
   if (platform.notifier) say(`  Websocket     ${platform.notifier.wsUrl}   (Sec-WebSocket-Protocol: bearer, <access token>; npm run watch -- --token …)`);
   if (platform.eventing) say(`  Broker        ${platform.eventing.brokerUrl}   (K_SINK of every function)`);
   say('Ctrl-C stops it.');

@@ -8,6 +8,13 @@ import { parseSettings, settingsSource } from '../platform/config.js';
 const schema = z.object({
   NOTIFIER_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   NOTIFIER_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * The CloudEvent endpoint (POST /) listens here, apart from the websocket port: only the
+   * broker may deliver events. Loopback by default; the cluster's Deployment binds it to
+   * the pod's address (its Service's port 80, what the Triggers deliver to).
+   */
+  NOTIFIER_EVENTS_PORT: z.coerce.number().int().min(0).max(65535).default(8084),
+  NOTIFIER_EVENTS_HOST: z.string().min(1).default('127.0.0.1'),
   /** Entries kept per user stream (XADD MAXLEN ~): what a reconnect can replay. */
   NOTIFIER_STREAM_MAXLEN: z.coerce.number().int().min(10).max(10_000).default(100),
   /** Stream entries older than this are trimmed and an idle stream expires. */

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   } catch (err) {
     exitOnConfigError(err);
   }
-  process.stdout.write(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl}, metrics ${notifier.url}/metrics)\n`);
+  process.stdout.write(`notifier listening on ${notifier.url} (websocket ${notifier.wsUrl}, metrics ${notifier.url}/metrics, CloudEvents at ${notifier.eventsUrl}/)\n`);
 
   onSignals({
     ...loggedSteps(() => logger().child({ fn: 'notifier' })),

@@ -1,7 +1,10 @@
 /**
- * The uWS app: `GET /ws` (auth before upgrade), `POST /` (CloudEvents from the Trigger),
- * `/health/liveness`, `/health/readiness`, `/metrics`. startNotifier() wires it to Redis
- * (commands, one subscriber connection) and returns a handle with a graceful close().
+ * Two uWS apps on two ports. The public one (NOTIFIER_PORT): `GET /ws` (auth before
+ * upgrade), `/health/liveness`, `/health/readiness`, `/metrics`. The events one
+ * (NOTIFIER_EVENTS_PORT, loopback by default): `POST /`, the CloudEvents from the Triggers —
+ * kept off the websocket port so that only the broker can deliver (a client that can
+ * reach /ws cannot forge a ride event). startNotifier() wires them to Redis (commands, one
+ * subscriber connection) and returns a handle with a graceful close().
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
@@ -26,16 +29,23 @@ export interface NotifierOptions {
   port?: number;
   /** Default NOTIFIER_HOST (0.0.0.0). */
   host?: string;
+  /** Port of the CloudEvent endpoint; 0 picks a free port. Default NOTIFIER_EVENTS_PORT (8084). */
+  eventsPort?: number;
+  /** Default NOTIFIER_EVENTS_HOST (127.0.0.1). */
+  eventsHost?: string;
   /** Overrides of the NOTIFIER_* settings (tests, bench). */
   settings?: Partial<NotifierConfig>;
 }
 
 export interface Notifier {
-  /** http://host:port — the CloudEvent endpoint is POST `${url}/`. */
+  /** http://host:port — the websocket port: health and metrics here, no CloudEvents. */
   url: string;
   /** ws://host:port/ws */
   wsUrl: string;
   port: number;
+  /** http://eventsHost:eventsPort — the CloudEvent endpoint is POST `${eventsUrl}/`. */
+  eventsUrl: string;
+  eventsPort: number;
   metrics: Metrics;
   connections(): number;
   /** Graceful: stop accepting, finish in-flight CloudEvents, close sockets with 1001. */
@@ -86,6 +96,7 @@ type AppWithClose = TemplatedApp & { close(): void };
 export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifier> {
   const cfg = { ...notifierConfig(), ...opts.settings };
   const host = opts.host ?? cfg.NOTIFIER_HOST;
+  const eventsHost = opts.eventsHost ?? cfg.NOTIFIER_EVENTS_HOST;
   const log = logger().child({ fn: 'notifier' });
   await verificationKey(); // fail at start, not at the first connection, if the key is missing
   // EVENT_OIDC=on: POST / takes events only with a token for the notifier's audience.
@@ -133,6 +144,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
   );
 
   const app = uWS.App() as AppWithClose;
+  const events = uWS.App() as AppWithClose;
 
   app.ws<Conn>('/ws', {
     compression: uWS.DISABLED,
@@ -209,7 +221,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     },
   });
 
-  app.post('/', (res, req) => {
+  events.post('/', (res, req) => {
     const headers: Record<string, string> = {};
     req.forEach((k, v) => {
       headers[k] = v;
@@ -292,18 +304,35 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     send(res, { status: 200, body: metrics.render(), contentType: 'text/plain; version=0.0.4; charset=utf-8' });
   });
 
+  // POST / included: CloudEvents are taken on the events port only.
   app.any('/*', (res) => {
-    send(res, problem(404, 'no such endpoint (GET /ws, POST /, /health/*, /metrics)'));
+    send(res, problem(404, 'no such endpoint (GET /ws, /health/*, /metrics)'));
+  });
+  events.any('/*', (res) => {
+    send(res, problem(404, 'no such endpoint (POST / takes CloudEvents)'));
   });
 
-  const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
-    app.listen(host, opts.port ?? cfg.NOTIFIER_PORT, (token) => {
-      if (token) resolve(token);
-      else reject(new Error(`notifier could not listen on ${host}:${opts.port ?? cfg.NOTIFIER_PORT} (in use?)`));
+  const listenOn = (which: AppWithClose, h: string, p: number, what: string) =>
+    new Promise<us_listen_socket>((resolve, reject) => {
+      which.listen(h, p, (token) => {
+        if (token) resolve(token);
+        else reject(new Error(`notifier could not listen for ${what} on ${h}:${p} (in use?)`));
+      });
     });
-  });
+  const listenSocket = await listenOn(app, host, opts.port ?? cfg.NOTIFIER_PORT, 'websockets');
+  let eventsSocket: us_listen_socket;
+  try {
+    eventsSocket = await listenOn(events, eventsHost, opts.eventsPort ?? cfg.NOTIFIER_EVENTS_PORT, 'CloudEvents');
+  } catch (err) {
+    app.close();
+    events.close();
+    await sub.quit().catch(() => sub.disconnect());
+    throw err;
+  }
   const port = uWS.us_socket_local_port(listenSocket);
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const eventsPort = uWS.us_socket_local_port(eventsSocket);
+  const shown = (h: string) => (h === '0.0.0.0' || h === '::' ? '127.0.0.1' : h);
+  const shownHost = shown(host);
 
   const sweep = setInterval(() => {
     hub.sweepRevoked().catch((err: unknown) => log.warn({ err }, 'revocation sweep failed'));
@@ -315,6 +344,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     (closing ??= (async () => {
       draining = true;
       uWS.us_listen_socket_close(listenSocket);
+      uWS.us_listen_socket_close(eventsSocket);
       clearInterval(sweep);
       const deadline = Date.now() + config().SHUTDOWN_TIMEOUT_MS;
       while (inflight > 0 && Date.now() < deadline) await sleep(10);
@@ -324,15 +354,18 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
       hub.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
       await sleep(50); // let the close frames leave before every connection is cut
       app.close();
+      events.close();
       await sub.quit().catch(() => sub.disconnect());
       log.info('notifier stopped');
     })());
 
-  log.info({ port }, 'notifier listening');
+  log.info({ port, eventsPort, eventsHost }, 'notifier listening');
   return {
     url: `http://${shownHost}:${port}`,
     wsUrl: `ws://${shownHost}:${port}/ws`,
     port,
+    eventsUrl: `http://${shown(eventsHost)}:${eventsPort}`,
+    eventsPort,
     metrics,
     connections: () => hub.connections,
     close,

@@ -12,6 +12,12 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: port.default(8080),
+  /**
+   * `npm start`: the loopback-only listener of the functions' event endpoints
+   * (/_fn/<name>), where the local broker delivers and direct calls land; never the public
+   * port, so nobody outside this machine can hand a function a CloudEvent. 0 = a free port.
+   */
+  INTERNAL_PORT: port.default(8083),
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/test'),
   /** Prepended to every service schema (tests use it to isolate runs). */
   PG_SCHEMA_PREFIX: prefix.default(''),

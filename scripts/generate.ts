@@ -210,9 +210,19 @@ export function notifierManifests(image = DEFAULT_IMAGE, n: NotifierWorkload = n
                 name: n.name,
                 image,
                 args: [workloadBundle(n)],
-                ports: [{ name: 'http', containerPort: n.port }],
+                ports: [
+                  { name: 'http', containerPort: n.port },
+                  { name: 'events', containerPort: n.eventsPort },
+                ],
                 envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
-                env: [...workloadSecretEnv(n).map(secretRef), { name: 'NOTIFIER_PORT', value: String(n.port) }],
+                // The CloudEvent endpoint listens on the pod's address here (loopback is the
+                // default, for one machine); only the Service's port 80 leads to it.
+                env: [
+                  ...workloadSecretEnv(n).map(secretRef),
+                  { name: 'NOTIFIER_PORT', value: String(n.port) },
+                  { name: 'NOTIFIER_EVENTS_PORT', value: String(n.eventsPort) },
+                  { name: 'NOTIFIER_EVENTS_HOST', value: '0.0.0.0' },
+                ],
                 readinessProbe: { ...probes.readiness, httpGet: { ...probes.readiness.httpGet, port: 'http' } },
                 livenessProbe: { ...probes.liveness, httpGet: { ...probes.liveness.httpGet, port: 'http' } },
                 resources: n.resources,
@@ -227,7 +237,15 @@ export function notifierManifests(image = DEFAULT_IMAGE, n: NotifierWorkload = n
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: n.name, labels },
-      spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+      // Port 80 (what a Trigger's Service subscriber resolves to) is the CloudEvent endpoint;
+      // the websockets are on their own port, which the HTTPRoute exposes.
+      spec: {
+        selector,
+        ports: [
+          { name: 'events', port: 80, targetPort: 'events' },
+          { name: 'http', port: n.port, targetPort: 'http' },
+        ],
+      },
     },
     {
       apiVersion: 'policy/v1',
@@ -450,6 +468,7 @@ notifier:
   enabled: true
   replicas: ${notifier.replicas}
   port: ${notifier.port}
+  eventsPort: ${notifier.eventsPort}
   resources:
 ${indent(y(notifier.resources), 4)}
   podDisruptionBudget:

@@ -150,6 +150,24 @@ describe('manifests derived from the catalog', () => {
     expect(cmds.filter((c) => c.step === 'rollout').map((c) => c.args)).toEqual([[`deployment/${n.name}`]]);
   });
 
+  it('the notifier\'s Triggers reach its CloudEvent port, never its websocket port', () => {
+    const n = workloadOf('notifier');
+    expect(n.eventsPort).not.toBe(n.port);
+    expect(notifierConfig({}).NOTIFIER_EVENTS_PORT).toBe(n.eventsPort);
+    const [deployment, service] = parseAllDocuments(renderAll().get(`knative/${n.name}.yaml`)!).map((d) => d.toJS() as K8sObject);
+    type Container = { ports: { name: string; containerPort: number }[]; env: { name: string; value?: string }[] };
+    const c = (deployment!.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers[0]!;
+    const portOf = (name: string) => c.ports.find((p) => p.name === name)?.containerPort;
+    expect(portOf('http')).toBe(n.port);
+    expect(portOf('events')).toBe(n.eventsPort);
+    const env = Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ NOTIFIER_PORT: String(n.port), NOTIFIER_EVENTS_PORT: String(n.eventsPort), NOTIFIER_EVENTS_HOST: '0.0.0.0' });
+    // A Trigger whose subscriber is a v1 Service delivers to its port 80.
+    const ports = (service!.spec as { ports: { name: string; port: number; targetPort: string }[] }).ports;
+    expect(ports.find((p) => p.port === 80)?.targetPort).toBe('events');
+    expect(ports.find((p) => p.targetPort === 'http')?.port).toBe(n.port);
+  });
+
   it('the tick relay and the migration job come from their entries, in the manifests, the chart values and the kn plan', () => {
     const relay = workloadOf('tick-relay');
     const job = workloadOf('job');

@@ -97,7 +97,7 @@ describe('notifier with EVENT_OIDC=on', () => {
 
   const deliver = (authorization?: string) => {
     const rideId = randomUUID();
-    return fetch(`${notifier.url}/`, {
+    return fetch(`${notifier.eventsUrl}/`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',

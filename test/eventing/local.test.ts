@@ -1,4 +1,4 @@
-/** `npm start`'s eventing: Triggers to /_fn/<name> on the gateway, K_SINK, scheduled ticks. */
+/** `npm start`'s eventing: Triggers to /_fn/<name> on the internal listener, K_SINK, scheduled ticks. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { findFunction } from '../../contracts/catalog.js';
@@ -30,7 +30,7 @@ describe('local eventing', () => {
     resetConfig();
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
-    const local = await startLocalEventing({ gatewayUrl: gateway.url, port: 0, functions: [fn('ticker', 1), findFunction('eventing-deadletters')], outboxServices: [], log });
+    const local = await startLocalEventing({ internalUrl: gateway.url, port: 0, functions: [fn('ticker', 1), findFunction('eventing-deadletters')], outboxServices: [], log });
     try {
       // Nested parts (local eventing → broker → ingress) each name themselves once: pino
       // appends child bindings, so a repeated key would appear twice in one JSON line.

@@ -15,7 +15,7 @@ export { cleanupStores };
  * HTTP-only (no broker, no notifier): for tests of request handling; the event path has
  * its own tests. `services` limits the gateway to those services' functions.
  */
-export function usePlatform(services?: readonly Service[]): { readonly url: string; readonly platform: Platform } {
+export function usePlatform(services?: readonly Service[]): { readonly url: string; readonly internalUrl: string; readonly platform: Platform } {
   let platform: Platform | undefined;
   beforeAll(async () => {
     platform = await startPlatform({
@@ -34,6 +34,11 @@ export function usePlatform(services?: readonly Service[]): { readonly url: stri
     get url() {
       if (!platform) throw new Error('platform not started');
       return platform.url;
+    },
+    /** The loopback-only listener where event functions take CloudEvents (/_fn/<name>). */
+    get internalUrl() {
+      if (!platform) throw new Error('platform not started');
+      return platform.internalUrl;
     },
     get platform() {
       if (!platform) throw new Error('platform not started');

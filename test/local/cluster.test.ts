@@ -1,7 +1,8 @@
 /**
  * `npm start`'s clustered platform (local/cluster.ts): gateway workers share one port,
  * the broker runs in this (primary) process, and the workers reach it over HTTP — an
- * event a worker commits arrives at a Trigger. A worker that dies is replaced and the
+ * event a worker commits arrives at a Trigger. The workers also share the loopback-only
+ * internal port where events are delivered; the public one has no /_fn. A worker that dies is replaced and the
  * port keeps answering; close() stops every worker.
  */
 import cluster from 'node:cluster';
@@ -10,7 +11,8 @@ import { startClusteredPlatform, type ClusteredPlatform } from '../../local/clus
 import { closeClients } from '../../platform/clients.js';
 import { cleanupStores } from '../../local/run-cleanup.js';
 import { registerAndLogin } from '../helpers/users.js';
-import { sleep, startSubscriber, type Subscriber } from '../eventing/helpers.js';
+import { sendBinary, sleep, startSubscriber, testEvent, type Subscriber } from '../eventing/helpers.js';
+import { listeningAddresses } from '../helpers/listeners.js';
 
 let platform: ClusteredPlatform;
 let observer: Subscriber;
@@ -47,6 +49,17 @@ describe('clustered platform', () => {
     // Published on commit by whichever worker registered the user, to the primary's ingress.
     const [got] = await observer.waitFor(1, 10_000);
     expect((got!.event.data as { userId?: string }).userId ?? got!.event.subject).toBe(session.user.id);
+  });
+
+  it('the workers take events on a shared loopback-only internal port; the public port has no /_fn', async () => {
+    expect(listeningAddresses(platform.internalPort)).toEqual(['127.0.0.1']);
+    expect(platform.internalPort).not.toBe(platform.port);
+    // An offer decision with no data: rides-offers' schema check answers 400 (it got there).
+    for (let i = 0; i < 4; i++) {
+      const e = testEvent('microride.matching.offer_decided', {});
+      expect((await sendBinary(`${platform.internalUrl}/_fn/rides-offers`, e)).status).toBe(400);
+      expect((await sendBinary(`${platform.url}/_fn/rides-offers`, e)).status).toBe(404);
+    }
   });
 
   it('replaces a worker that dies, and the port keeps answering', async () => {

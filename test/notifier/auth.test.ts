@@ -65,8 +65,8 @@ describe('notifier: authentication at the upgrade', () => {
     expect(second.ws.protocol).toBe('bearer');
     expect(ctx.n.connections()).toBe(2);
     // Both are live: each gets its own event.
-    expect((await postEvent(ctx.n.url, ride.expired({ riderId: a.userId }))).status).toBe(202);
-    expect((await postEvent(ctx.n.url, ride.expired({ riderId: b.userId }))).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, ride.expired({ riderId: a.userId }))).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, ride.expired({ riderId: b.userId }))).status).toBe(202);
     expect((await first.waitFor(1))[0]!.data.riderId).toBe(a.userId);
     expect((await second.waitFor(1))[0]!.data.riderId).toBe(b.userId);
     first.close();

@@ -27,11 +27,11 @@ describe('notifier: slow consumers', () => {
     const deadline = Date.now() + 25_000;
     while (ctx.n.metrics.slowConsumers.get() === 0 && Date.now() < deadline) {
       // 20 events for the slow user in parallel, then one for the fast user, timed.
-      await Promise.all(Array.from({ length: 20 }, () => postEvent(ctx.n.url, cancelled(slowUser.userId))));
+      await Promise.all(Array.from({ length: 20 }, () => postEvent(ctx.n.eventsUrl, cancelled(slowUser.userId))));
       postedSlow += 20;
       const have = fast.messages.length;
       const t0 = performance.now();
-      await postEvent(ctx.n.url, cancelled(fastUser.userId));
+      await postEvent(ctx.n.eventsUrl, cancelled(fastUser.userId));
       postedFast += 1;
       await fast.waitFor(have + 1, 2_000);
       fastLatencies.push(performance.now() - t0);
@@ -41,7 +41,7 @@ describe('notifier: slow consumers', () => {
     expect(fast.messages).toHaveLength(postedFast);
     expect(Math.max(...fastLatencies)).toBeLessThan(250);
     const after = fast.messages.length;
-    await postEvent(ctx.n.url, cancelled(fastUser.userId));
+    await postEvent(ctx.n.eventsUrl, cancelled(fastUser.userId));
     await fast.waitFor(after + 1);
 
     // The slow client, reading again, finds what was sent before the limit, then 4008.

@@ -21,7 +21,7 @@ beforeAll(async () => {
     port: 0,
     host: '127.0.0.1',
     triggers: notifierTriggers(brokerDef),
-    subscriberUrl: () => `${ctx.n.url}/`,
+    subscriberUrl: () => `${ctx.n.eventsUrl}/`,
     queueType: 'classic',
   });
 });

@@ -135,7 +135,7 @@ export interface EventInput {
   subject?: string;
 }
 
-/** POSTs a binary-mode CloudEvent as the broker dispatcher does. */
+/** POSTs a binary-mode CloudEvent as the broker dispatcher does (`baseUrl`: the notifier's eventsUrl). */
 export async function postEvent(baseUrl: string, e: EventInput): Promise<Response> {
   const data = e.data as { rideId?: string };
   return fetch(`${baseUrl}/`, {
@@ -179,7 +179,7 @@ export function useNotifier(settings: Partial<NotifierConfig> = {}): { readonly 
   let notifier: Notifier | undefined;
   beforeAll(async () => {
     useKeys();
-    notifier = await startNotifier({ port: 0, host: '127.0.0.1', settings });
+    notifier = await startNotifier({ port: 0, host: '127.0.0.1', eventsPort: 0, settings });
   });
   afterAll(async () => {
     await notifier?.close();
@@ -207,7 +207,10 @@ export async function cleanupRedis(): Promise<void> {
 }
 
 export interface Replica {
+  /** The websocket port (health, metrics). */
   url: string;
+  /** The CloudEvent endpoint's port: POST `${eventsUrl}/`. */
+  eventsUrl: string;
   wsUrl: string;
   proc: ChildProcess;
   /** Resolves with the exit code. */
@@ -222,27 +225,28 @@ export interface Replica {
 export async function spawnReplica(env: Record<string, string> = {}): Promise<Replica> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'notifier/main.ts'], {
     cwd: process.cwd(),
-    env: { ...settingsSource(), NOTIFIER_PORT: '0', NOTIFIER_HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env },
+    env: { ...settingsSource(), NOTIFIER_PORT: '0', NOTIFIER_HOST: '127.0.0.1', NOTIFIER_EVENTS_PORT: '0', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   let stderr = '';
   proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
+  const [url, eventsUrl] = await new Promise<[string, string]>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`replica did not start in 20 s: ${stderr}`)), 20_000);
     proc.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /notifier listening on (http:\/\/\S+)/.exec(out);
+      const m = /notifier listening on (http:\/\/\S+) .*CloudEvents at (http:\/\/\S+)\/\)/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve([m[1]!, m[2]!]);
       }
     });
     void exited.then((code) => reject(new Error(`replica exited with ${code}: ${stderr}`)));
   });
   return {
     url,
+    eventsUrl,
     wsUrl: `${url.replace('http', 'ws')}/ws`,
     proc,
     exited,

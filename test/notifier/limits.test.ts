@@ -16,7 +16,7 @@ describe('notifier: query token behind NOTIFIER_QUERY_TOKEN', () => {
     const viaHeader = await connect(ctx.n.wsUrl, (await signToken()).token);
     expect(viaQuery.ws.protocol).toBe('');
     expect(viaHeader.ws.protocol).toBe('bearer');
-    expect((await postEvent(ctx.n.url, ride.expired({ riderId: a.userId }))).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, ride.expired({ riderId: a.userId }))).status).toBe(202);
     expect((await viaQuery.waitFor(1))[0]!.data.riderId).toBe(a.userId);
     viaQuery.close();
     viaHeader.close();
@@ -38,7 +38,7 @@ describe('notifier: sockets per user', () => {
     expect(ctx.n.connections()).toBe(3);
 
     // The two kept are live.
-    expect((await postEvent(ctx.n.url, ride.expired({ riderId: u.userId }))).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, ride.expired({ riderId: u.userId }))).status).toBe(202);
     await Promise.all([second.waitFor(1), third.waitFor(1)]);
 
     // Reconnecting the evicted one (with since) evicts the next oldest, not the newcomer.

@@ -7,7 +7,7 @@ import { connect, postEvent, receivesNothing, ride, signToken, useNotifier, type
 const MAXLEN = 10;
 const ctx = useNotifier({ NOTIFIER_STREAM_MAXLEN: MAXLEN });
 
-const expire = (riderId: string) => postEvent(ctx.n.url, ride.expired({ riderId })).then((r) => expect(r.status).toBe(202));
+const expire = (riderId: string) => postEvent(ctx.n.eventsUrl, ride.expired({ riderId })).then((r) => expect(r.status).toBe(202));
 
 function strictlyIncreasing(ms: Message[]): boolean {
   return ms.every((m, i) => i === 0 || compareIds(ms[i - 1]!.id, m.id) < 0);
@@ -27,7 +27,7 @@ describe('notifier: resume with since', () => {
     for (let i = 0; i < 3; i++) {
       const ev = ride.expired({ riderId: u.userId });
       missed.push(ev.data.rideId);
-      expect((await postEvent(ctx.n.url, ev)).status).toBe(202);
+      expect((await postEvent(ctx.n.eventsUrl, ev)).status).toBe(202);
     }
 
     const again = await connect(ctx.n.wsUrl, u.token, { since: seen[1]!.id });
@@ -36,7 +36,7 @@ describe('notifier: resume with since', () => {
     expect(compareIds(replayed[0]!.id, seen[1]!.id)).toBeGreaterThan(0);
 
     const live = ride.expired({ riderId: u.userId });
-    await postEvent(ctx.n.url, live);
+    await postEvent(ctx.n.eventsUrl, live);
     const all = await again.waitFor(4);
     expect(all[3]!.rideId).toBe(live.data.rideId);
     expect(await receivesNothing(again)).toBe(true);

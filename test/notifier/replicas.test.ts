@@ -33,7 +33,7 @@ describe('notifier: two replicas (separate processes, shared Redis)', () => {
     for (let i = 0; i < N; i++) {
       const ev = ride.started({ riderId: rider.userId, driverId });
       rideIds.push(ev.data.rideId);
-      const res = await postEvent((i % 2 ? a : b).url, ev);
+      const res = await postEvent((i % 2 ? a : b).eventsUrl, ev);
       expect(res.status).toBe(202);
     }
     for (const c of [riderOnA, riderOnB, driverOnB]) {
@@ -50,7 +50,7 @@ describe('notifier: two replicas (separate processes, shared Redis)', () => {
     const onA = await connect(a.wsUrl, rider.token);
     const onB = await connect(b.wsUrl, rider.token);
     const ev = { ...ride.expired({ riderId: rider.userId }), id: randomUUID(), source: '/microride/matching-tick' };
-    const [r1, r2] = await Promise.all([postEvent(a.url, ev), postEvent(b.url, ev)]);
+    const [r1, r2] = await Promise.all([postEvent(a.eventsUrl, ev), postEvent(b.eventsUrl, ev)]);
     expect([r1.status, r2.status]).toEqual([202, 202]);
     await onA.waitFor(1);
     await onB.waitFor(1);
@@ -65,12 +65,12 @@ describe('notifier: two replicas (separate processes, shared Redis)', () => {
   it('a client that moves replica resumes with since and misses nothing', async () => {
     const rider = await signToken();
     const onA = await connect(a.wsUrl, rider.token);
-    await postEvent(b.url, ride.expired({ riderId: rider.userId }));
+    await postEvent(b.eventsUrl, ride.expired({ riderId: rider.userId }));
     const [m1] = await onA.waitFor(1);
     onA.close();
     await onA.closed;
     const missed = ride.expired({ riderId: rider.userId });
-    await postEvent(a.url, missed);
+    await postEvent(a.eventsUrl, missed);
     const onB = await connect(b.wsUrl, rider.token, { since: m1!.id });
     const [m2] = await onB.waitFor(1);
     expect(m2!.rideId).toBe(missed.data.rideId);

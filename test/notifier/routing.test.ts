@@ -72,7 +72,7 @@ describe('notifier delivery', () => {
     const [r, d, s, o] = await Promise.all([rider, driver, stranger, otherDriver].map((u) => connect(ctx.n.wsUrl, u.token)));
 
     const ev = ride.started({ riderId: rider.userId, driverId });
-    const res = await postEvent(ctx.n.url, { ...ev, source: '/microride/rides-start' });
+    const res = await postEvent(ctx.n.eventsUrl, { ...ev, source: '/microride/rides-start' });
     expect(res.status).toBe(202);
     expect(await res.text()).toBe(''); // no CloudEvent reply to re-publish
 
@@ -95,7 +95,7 @@ describe('notifier delivery', () => {
     const ids = [d1.userId, d2.userId];
     const [cr, c1, c2, cn] = await Promise.all([rider, d1, d2, notOffered].map((u) => connect(ctx.n.wsUrl, u.token)));
     const rideId = uuid();
-    const res = await postEvent(ctx.n.url, {
+    const res = await postEvent(ctx.n.eventsUrl, {
       type: 'microride.ride.offered',
       data: { rideId, riderId: rider.userId, driverIds: ids, expiresAt: new Date(Date.now() + 15_000).toISOString(), round: 1 },
     });
@@ -114,9 +114,9 @@ describe('notifier delivery', () => {
     const rider = await signToken();
     const c = await connect(ctx.n.wsUrl, rider.token);
     const ev = { ...ride.expired({ riderId: rider.userId }), id: uuid(), source: '/microride/matching-tick' };
-    for (let i = 0; i < 3; i++) expect((await postEvent(ctx.n.url, ev)).status).toBe(202);
+    for (let i = 0; i < 3; i++) expect((await postEvent(ctx.n.eventsUrl, ev)).status).toBe(202);
     // Same id from another source is another event.
-    expect((await postEvent(ctx.n.url, { ...ev, source: '/microride/other' })).status).toBe(202);
+    expect((await postEvent(ctx.n.eventsUrl, { ...ev, source: '/microride/other' })).status).toBe(202);
     await c.waitFor(2);
     expect(await receivesNothing(c)).toBe(true);
     expect(c.messages).toHaveLength(2);
@@ -127,7 +127,7 @@ describe('notifier delivery', () => {
     const rider = await signToken();
     const c = await connect(ctx.n.wsUrl, rider.token);
     const data = { rideId: uuid(), riderId: rider.userId };
-    const res = await fetch(`${ctx.n.url}/`, {
+    const res = await fetch(`${ctx.n.eventsUrl}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json' },
       body: JSON.stringify({ specversion: '1.0', id: uuid(), source: '/microride/test', type: 'microride.ride.expired', data }),
@@ -138,13 +138,13 @@ describe('notifier delivery', () => {
   });
 
   it('answers 400 (final, dead-lettered) to a non-CloudEvent or bad data, 202 to types it does not push', async () => {
-    const notCe = await fetch(`${ctx.n.url}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const notCe = await fetch(`${ctx.n.eventsUrl}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(notCe.status).toBe(400);
     expect(notCe.headers.get('content-type')).toBe('application/problem+json');
-    const bad = await postEvent(ctx.n.url, { type: 'microride.ride.started', data: { rideId: uuid() } });
+    const bad = await postEvent(ctx.n.eventsUrl, { type: 'microride.ride.started', data: { rideId: uuid() } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { detail: string }).detail).toMatch(/riderId/);
-    const other = await postEvent(ctx.n.url, { type: 'microride.ride.declined', data: { rideId: uuid(), driverId: uuid() } });
+    const other = await postEvent(ctx.n.eventsUrl, { type: 'microride.ride.declined', data: { rideId: uuid(), driverId: uuid() } });
     expect(other.status).toBe(202);
   });
 

@@ -48,7 +48,7 @@ describe('notifier: graceful shutdown (SIGTERM)', () => {
     const u = await signToken();
     const clients = await Promise.all([1, 2, 3].map(async () => connect(replica.wsUrl, (await signToken({ userId: u.userId })).token)));
     const rideId = randomUUID();
-    const inflight = halfPost(replica.url, 'microride.ride.expired', { rideId, riderId: u.userId });
+    const inflight = halfPost(replica.eventsUrl, 'microride.ride.expired', { rideId, riderId: u.userId });
     await sleep(150); // the request is in the server, waiting for the rest of its body
 
     replica.proc.kill('SIGTERM');

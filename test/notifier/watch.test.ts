@@ -24,7 +24,7 @@ describe('npm run watch (scripts/watch.ts)', () => {
     await until(() => err.includes('connected to'), 'CLI did not connect');
 
     const ev = ride.expired({ riderId: u.userId });
-    await postEvent(ctx.n.url, ev);
+    await postEvent(ctx.n.eventsUrl, ev);
     await until(() => out.includes('\n'), 'CLI printed nothing');
     expect(JSON.parse(out.split('\n')[0]!)).toMatchObject({ type: 'microride.ride.expired', rideId: ev.data.rideId });
 

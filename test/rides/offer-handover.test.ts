@@ -48,7 +48,7 @@ const env = useRidesPlatform({ RIDES_OFFERS_URL: proxyUrl });
 
 describe('matching hands its offer round to rides directly', () => {
   it('rides refusing the first handover: the redelivery hands over the same round, the driver is offered once', async () => {
-    forwardTo = `${env.url}/_fn/rides-offers`;
+    forwardTo = `${env.platform.internalUrl}/_fn/rides-offers`;
     const a = newArea();
     const rider = await newRider(env.url);
     const driver = await newDriver(env.url, a.at(150));
@@ -67,7 +67,7 @@ describe('matching hands its offer round to rides directly', () => {
   });
 
   it('a ride cancelled before rides took its round: the redelivery hands over nothing', async () => {
-    forwardTo = `${env.url}/_fn/rides-offers`;
+    forwardTo = `${env.platform.internalUrl}/_fn/rides-offers`;
     const a = newArea();
     const rider = await newRider(env.url);
     await newDriver(env.url, a.at(150));

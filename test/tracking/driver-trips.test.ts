@@ -12,7 +12,7 @@ const me = async (s: Session) => (await (await get('/api/v1/drivers/me', s)).jso
 
 const fare = { amount: 1500, currency: 'EUR' };
 const trip = (type: string, data: Record<string, unknown>, id?: string) =>
-  deliver(ctx.url, 'drivers-trip-status', type, data, id ? { id, source: '/microride/rides' } : { source: '/microride/rides' });
+  deliver(ctx.internalUrl, 'drivers-trip-status', type, data, id ? { id, source: '/microride/rides' } : { source: '/microride/rides' });
 
 let spot = 0;
 async function onlineAndLocated() {
@@ -87,7 +87,7 @@ describe('drivers ratings', () => {
     const session = await registerAndLogin(ctx.url, 'driver');
     await registerDriver(ctx.url, session);
     const rate = (rideId: string, stars: number, id?: string) =>
-      deliver(ctx.url, 'drivers-rating', 'microride.ride.rated', { rideId, riderId: randomUUID(), driverId: session.user.id, stars }, id ? { id } : {});
+      deliver(ctx.internalUrl, 'drivers-rating', 'microride.ride.rated', { rideId, riderId: randomUUID(), driverId: session.user.id, stars }, id ? { id } : {});
     const first = randomUUID();
     expect((await rate(first, 5, 'rated-1')).status).toBe(202);
     expect((await rate(first, 5, 'rated-1')).status).toBe(202); // redelivered

@@ -1,4 +1,7 @@
-/** Delivers a CloudEvent to an event function through the gateway, as a Trigger's dispatcher does (binary mode). */
+/**
+ * Delivers a CloudEvent to an event function as a Trigger's dispatcher does (binary mode),
+ * at the platform's internal listener (`baseUrl`: its internalUrl; the public gateway has no /_fn).
+ */
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, HTTP } from 'cloudevents';
 

@@ -63,7 +63,7 @@ describe('tracking hot path', () => {
     const parties = { rideId, riderId, driverId: driver.user.id };
     const pickup = place();
     const send = (type: string, data: Record<string, unknown>, id?: string) =>
-      deliver(ctx.url, 'tracking-timeline', `microride.ride.${type}`, data, { source: '/microride/rides', ...(id ? { id } : {}) });
+      deliver(ctx.internalUrl, 'tracking-timeline', `microride.ride.${type}`, data, { source: '/microride/rides', ...(id ? { id } : {}) });
 
     let distance: Response | undefined;
     const trip = await mongoCommands(async () => {

@@ -7,6 +7,6 @@ import { usePlatform } from '../helpers/platform.js';
 
 export const SERVICES: readonly Service[] = ['accounts', 'drivers', 'analysis', 'tracking'];
 
-export function useServices(services: readonly Service[] = SERVICES): { readonly url: string } {
+export function useServices(services: readonly Service[] = SERVICES): { readonly url: string; readonly internalUrl: string } {
   return usePlatform(services);
 }

@@ -31,7 +31,7 @@ async function onlineDriver(vehicleClass: VehicleClass = 'economy') {
 
 const fare = { amount: 1234, currency: 'EUR' };
 const timeline = (fn: string, type: string, data: Record<string, unknown>, time?: Date, id?: string) =>
-  deliver(ctx.url, 'tracking-timeline', type, data, { source: `/microride/${fn}`, ...(time ? { time } : {}), ...(id ? { id } : {}) });
+  deliver(ctx.internalUrl, 'tracking-timeline', type, data, { source: `/microride/${fn}`, ...(time ? { time } : {}), ...(id ? { id } : {}) });
 
 describe('POST /api/v1/drivers/me/location', () => {
   it('puts an online driver into the live index and takes them out when they go offline', async () => {
