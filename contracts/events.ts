@@ -82,6 +82,11 @@ export const eventCatalog = {
       distanceMeters: z.number().int().nonnegative(),
       durationSeconds: z.number().int().nonnegative(),
       fare: money,
+      // Optional: events emitted before upfront pricing carry neither.
+      /** quoted: the quote is charged; measured: repriced from the measured trip (capped). */
+      basis: z.enum(['quoted', 'measured']).optional(),
+      /** Why the fare is what it is, for the receipt. */
+      reason: z.string().max(500).optional(),
     }),
   },
   'microride.ride.cancelled': {

@@ -15,6 +15,12 @@ const completed = (over: Partial<EventData<'microride.ride.completed'>> = {}): E
 });
 
 describe('payments-capture handle', () => {
+  it('keeps upfront pricing’s basis and reason with the charge, for the receipt', async () => {
+    const f = fakeChargeStores({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'auto' });
+    await handle(completed({ basis: 'measured', reason: 'distance 38 % over the quote' }), { log: f.log }, f.stores);
+    expect(f.written[0]!.charge.details).toEqual({ distanceMeters: 4200, durationSeconds: 780, fareBasis: 'measured', fareReason: 'distance 38 % over the quote' });
+  });
+
   it('charges the fare once under the ride’s key; the simulated gateway approves and the success is announced', async () => {
     const f = fakeChargeStores({ PAYMENT_SUCCESS_RATE: 1, PAYMENT_CAPTURE_MODE: 'auto' });
     const d = completed();

@@ -31,7 +31,13 @@ export async function handle(
       amount: d.fare.amount,
       currency: d.fare.currency,
       idempotencyKey: `fare:${d.rideId}`,
-      details: { distanceMeters: d.distanceMeters, durationSeconds: d.durationSeconds },
+      details: {
+        distanceMeters: d.distanceMeters,
+        durationSeconds: d.durationSeconds,
+        // Upfront pricing's verdict, for the receipt (absent on events from before it).
+        ...(d.basis ? { fareBasis: d.basis } : {}),
+        ...(d.reason ? { fareReason: d.reason } : {}),
+      },
     },
     stores,
   );

@@ -11,7 +11,12 @@ const stores = (rows: PaymentRow[]): Stores => ({ paymentsOfRide: async (id) => 
 
 describe('payments-receipt handle', () => {
   it('nets refunds out of the fare, dated by the latest change, and says the gateway is simulated', async () => {
-    const fare = row({ status: 'succeeded', refunded_amount: 300, updated_at: at(9) });
+    const fare = row({
+      status: 'succeeded',
+      refunded_amount: 300,
+      updated_at: at(9),
+      details: { distanceMeters: 4200, durationSeconds: 780, fareBasis: 'quoted', fareReason: 'distance and duration within 25 % of the quote' },
+    });
     const refund = row({ kind: 'refund', amount: 300, refund_of: fare.id, reason: 'detour', updated_at: at(8) });
     const failedRefund = row({ kind: 'refund', amount: 50, status: 'failed', refund_of: fare.id });
     const out = await handle({ id: rideId, userId: riderId, role: 'rider' }, stores([fare, refund, failedRefund]));
@@ -31,6 +36,8 @@ describe('payments-receipt handle', () => {
       currency: 'EUR',
       distanceMeters: 4200,
       durationSeconds: 780,
+      fareBasis: 'quoted',
+      fareReason: 'distance and duration within 25 % of the quote',
       simulated: true,
     });
   });
@@ -39,7 +46,7 @@ describe('payments-receipt handle', () => {
     const fee = row({ kind: 'cancellation_fee', amount: 500, status: 'refunded', details: {} });
     const refund = row({ kind: 'refund', amount: 500, refund_of: fee.id });
     const out = await handle({ id: rideId, userId: driverId, role: 'driver' }, stores([fee, refund]));
-    expect(out).toMatchObject({ charged: 500, refunded: 500, total: 0, distanceMeters: null, durationSeconds: null });
+    expect(out).toMatchObject({ charged: 500, refunded: 500, total: 0, distanceMeters: null, durationSeconds: null, fareBasis: null, fareReason: null });
     expect(out.lines.map((l) => l.description)).toEqual(['Late cancellation fee', 'Refund']);
   });
 

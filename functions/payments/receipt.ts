@@ -58,6 +58,8 @@ export async function handle(input: { id: string } & Caller, stores: Stores = { 
     currency: first.currency,
     distanceMeters: details.distanceMeters ?? null,
     durationSeconds: details.durationSeconds ?? null,
+    fareBasis: details.fareBasis ?? null,
+    fareReason: details.fareReason ?? null,
     simulated: true,
   };
 }

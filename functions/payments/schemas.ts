@@ -63,6 +63,8 @@ export const receipt = z
     currency: z.string(),
     distanceMeters: z.number().int().nullable(),
     durationSeconds: z.number().int().nullable(),
+    fareBasis: z.enum(['quoted', 'measured']).nullable().openapi({ description: 'quoted: the quote was charged; measured: repriced from the measured trip (capped)' }),
+    fareReason: z.string().nullable().openapi({ description: 'Why the fare is what it is, e.g. "distance 38 % over the quote"' }),
     simulated: z.literal(true).openapi({ description: 'Always true: the gateway is simulated' }),
   })
   .openapi('Receipt');

@@ -31,7 +31,7 @@ export interface PaymentRow {
   refunded_amount: number;
   reason: string | null;
   last_message: string | null;
-  details: { distanceMeters?: number; durationSeconds?: number };
+  details: { distanceMeters?: number; durationSeconds?: number; fareBasis?: 'quoted' | 'measured'; fareReason?: string };
   created_at: Date;
   updated_at: Date;
 }

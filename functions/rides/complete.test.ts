@@ -29,14 +29,16 @@ function stores(opts: { ride?: RideRow; after?: RideRow; offer?: OfferRow; measu
 }
 
 describe('rides-complete handle', () => {
-  it('prices the distance tracking measured with the quote’s tariff and surge, and completes with its event', async () => {
+  it('reprices a trip that deviated beyond the threshold with the quote’s tariff and surge, capped at 1.5 × the quote, and completes with its event', async () => {
+    // Quote: 4 km, 10 min, 1250 cents; driven 6 km, 15 min (50 % over) at surge 1.5 → 2130, capped at 1875.
     const ride = rideIn('in_progress', { quote: { ...rideIn('in_progress').quote, surgeMultiplier: 1.5 } });
     const measured = { distanceMeters: 6_000, durationSeconds: 900 };
     const { s, completes, tracking } = stores({ ride, measured, moves: true });
     const { log, lines } = recordingLog();
     const out = await handle({ id: ride.id, authorization: 'Bearer driver-token' }, asDriver, log, s);
 
-    const fare = finalFare(ride.quote.tariff, 1.5, 6_000, 900);
+    expect(finalFare(ride.quote.tariff, 1.5, 6_000, 900).amount).toBeGreaterThan(1_875);
+    const reason = 'distance 50 % over the quote, duration 50 % over the quote; capped at 1.5 × the quote';
     expect(tracking).toEqual([[ride.id, 'Bearer driver-token']]);
     const [t, event] = completes[0]!;
     expect(t).toEqual({
@@ -44,24 +46,31 @@ describe('rides-complete handle', () => {
       from: transitions.complete.from,
       to: transitions.complete.to,
       where: { driver_id: driverId },
-      set: { completed_at: expect.any(Date), final_amount: fare.amount, distance_meters: 6_000, duration_seconds: 900, fare_basis: 'measured' },
+      set: { completed_at: expect.any(Date), final_amount: 1_875, distance_meters: 6_000, duration_seconds: 900, fare_basis: 'measured', fare_reason: reason },
     });
     expect(event).toEqual({
       type: 'microride.ride.completed',
       subject: ride.id,
-      data: { rideId: ride.id, riderId, driverId, distanceMeters: 6_000, durationSeconds: 900, fare: { amount: fare.amount, currency: 'EUR' } },
+      data: { rideId: ride.id, riderId, driverId, distanceMeters: 6_000, durationSeconds: 900, fare: { amount: 1_875, currency: 'EUR' }, basis: 'measured', reason },
     });
-    expect(out).toMatchObject({ status: 'completed', fare: { amount: fare.amount, final: true, basis: 'measured' }, distanceMeters: 6_000 });
+    expect(out).toMatchObject({ status: 'completed', fare: { amount: 1_875, final: true, basis: 'measured', reason }, distanceMeters: 6_000 });
     expect(lines.map((l) => [l.msg, l.basis])).toEqual([['ride completed', 'measured']]);
   });
 
-  it('falls back to the quoted distance and duration, and says so, when tracking knows nothing', async () => {
+  it('charges exactly the quote when the measured trip is within the threshold', async () => {
+    const ride = rideIn('in_progress');
+    const { s, completes } = stores({ ride, measured: { distanceMeters: 4_600, durationSeconds: 540 }, moves: true });
+    const out = await handle({ id: ride.id, authorization: '' }, asDriver, recordingLog().log, s);
+    expect(completes[0]![0].set).toMatchObject({ final_amount: 1_250, distance_meters: 4_600, duration_seconds: 540, fare_basis: 'quoted' });
+    expect(out.fare).toEqual({ amount: 1_250, currency: 'EUR', final: true, basis: 'quoted', reason: 'distance and duration within 25 % of the quote' });
+  });
+
+  it('falls back to the quote, and says so, when tracking knows nothing', async () => {
     const ride = rideIn('in_progress');
     const { s, completes } = stores({ ride, measured: null, moves: true });
     const out = await handle({ id: ride.id, authorization: '' }, asDriver, recordingLog().log, s);
-    const fare = finalFare(ride.quote.tariff, 1, 4_000, 600);
-    expect(completes[0]![0].set).toMatchObject({ final_amount: fare.amount, distance_meters: 4_000, duration_seconds: 600, fare_basis: 'quoted' });
-    expect(out.fare).toEqual({ amount: fare.amount, currency: 'EUR', final: true, basis: 'quoted' });
+    expect(completes[0]![0].set).toMatchObject({ final_amount: 1_250, distance_meters: 4_000, duration_seconds: 600, fare_basis: 'quoted' });
+    expect(out.fare).toEqual({ amount: 1_250, currency: 'EUR', final: true, basis: 'quoted', reason: 'no measurement from tracking; the quote stands' });
   });
 
   it('is 409 naming the current state for every state completion cannot leave, before asking tracking', async () => {

@@ -2,11 +2,12 @@ import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import type { PartialEventInput } from '../../platform/events/outbox.js';
-import { finalFare } from '../analysis/fares.js';
 import { ride, rideIdParam, type Ride } from './schemas.js';
 import { toRide, transitionWithEvent, type RideRow, type Transition } from './store.js';
 import { notMovable, rideReads, whyDriverCannot, type Caller, type RideReads } from './access.js';
 import { measuredTrip, type Measured } from './measure.js';
+import { settleFare } from './pricing.js';
+import { rideSettings } from './settings.js';
 import { startsFrom, transitions } from './transitions.js';
 
 const spec = httpSpec('rides-complete');
@@ -15,7 +16,7 @@ const route = routeOf(spec, {
   request: { params: rideIdParam },
   responses: {
     200: {
-      description: 'The trip ended; the final fare is priced from the distance tracking measured (or the quote’s, see fare.basis)',
+      description: 'The trip ended; the final fare is the quote unless the measured trip deviated beyond FARE_DEVIATION_PCT (then repriced, capped at FARE_CAP_MULTIPLIER × the quote; see fare.basis and fare.reason)',
       content: { 'application/json': { schema: ride } },
     },
     403: { description: 'You are not the assigned driver' },
@@ -40,8 +41,8 @@ const postgres: Stores = {
 };
 
 /**
- * transitions.complete: the assigned driver ends the trip, priced from the distance
- * tracking measured or, failing that, the quote's. `authorization` is the driver's own
+ * transitions.complete: the assigned driver ends the trip, priced upfront (pricing.ts): the
+ * quote, unless what tracking measured deviates from it beyond the threshold. `authorization` is the driver's own
  * header, passed on to tracking.
  */
 export async function handle(input: { id: string; authorization: string }, caller: Caller, log: Logger, stores: Stores = postgres): Promise<Ride> {
@@ -56,10 +57,8 @@ export async function handle(input: { id: string; authorization: string }, calle
   }
 
   const measured = await stores.measuredTrip(id, input.authorization, log);
-  const q = current.quote;
-  const basis = measured ? 'measured' : 'quoted';
-  const trip = measured ?? { distanceMeters: q.distanceMeters, durationSeconds: q.durationSeconds };
-  const fare = finalFare(q.tariff, q.surgeMultiplier, trip.distanceMeters, trip.durationSeconds);
+  const { FARE_DEVIATION_PCT, FARE_CAP_MULTIPLIER } = rideSettings();
+  const fare = settleFare(current.quote, current.quoted_amount, measured, { deviationPct: FARE_DEVIATION_PCT, capMultiplier: FARE_CAP_MULTIPLIER });
 
   const row = await stores.complete(
     {
@@ -70,9 +69,10 @@ export async function handle(input: { id: string; authorization: string }, calle
       set: {
         completed_at: new Date(),
         final_amount: fare.amount,
-        distance_meters: trip.distanceMeters,
-        duration_seconds: trip.durationSeconds,
-        fare_basis: basis,
+        distance_meters: fare.distanceMeters,
+        duration_seconds: fare.durationSeconds,
+        fare_basis: fare.basis,
+        fare_reason: fare.reason,
       },
     },
     {
@@ -82,14 +82,16 @@ export async function handle(input: { id: string; authorization: string }, calle
         rideId: id,
         riderId: current.rider_id,
         driverId: caller.userId,
-        distanceMeters: trip.distanceMeters,
-        durationSeconds: trip.durationSeconds,
+        distanceMeters: fare.distanceMeters,
+        durationSeconds: fare.durationSeconds,
         fare: { amount: fare.amount, currency: current.currency },
+        basis: fare.basis,
+        reason: fare.reason,
       },
     },
   );
   if (!row) throw await whyDriverCannot(id, caller, 'complete', stores);
-  log.info({ rideId: id, amount: fare.amount, basis }, 'ride completed');
+  log.info({ rideId: id, amount: fare.amount, basis: fare.basis, reason: fare.reason }, 'ride completed');
   return toRide(row);
 }
 

@@ -82,4 +82,14 @@ export const migrations: readonly Migration[] = [
   outboxMigration('002_outbox'),
   processedEventsMigration('003_processed_events'),
   outboxPublishOnCommitMigration('004_outbox_publish_on_commit'),
+  {
+    // Upfront pricing (pricing.ts): why the final fare is what it is, shown on the ride and the receipt.
+    name: '005_fare_reason',
+    async up(knex, s) {
+      await knex.schema.withSchema(s).alterTable('rides', (t) => t.text('fare_reason'));
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).alterTable('rides', (t) => t.dropColumn('fare_reason'));
+    },
+  },
 ];

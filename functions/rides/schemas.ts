@@ -57,7 +57,11 @@ export const ride = z
     pickup: point,
     dropoff: point,
     quote: z.object({ fare: money, surgeMultiplier: z.number(), distanceMeters: z.number().int(), durationSeconds: z.number().int() }),
-    fare: money.extend({ final: z.boolean(), basis: z.enum(['measured', 'quoted']).nullable() }),
+    fare: money.extend({
+      final: z.boolean(),
+      basis: z.enum(['measured', 'quoted']).nullable().openapi({ description: 'quoted: the quote is charged; measured: repriced from the trip tracking measured (capped)' }),
+      reason: z.string().nullable().openapi({ description: 'Why the final fare is what it is, e.g. "distance 38 % over the quote"; null until completed' }),
+    }),
     distanceMeters: z.number().int().nullable(),
     durationSeconds: z.number().int().nullable(),
     cancellation: z.object({ by: z.enum(['rider', 'driver', 'system']), reason: z.string().nullable(), fee: money.nullable() }).nullable(),

@@ -45,6 +45,8 @@ export interface RideRow {
   distance_meters: number | null;
   duration_seconds: number | null;
   fare_basis: 'measured' | 'quoted' | null;
+  /** Why the final fare is what it is (pricing.ts); null before completion and on rides completed before it existed. */
+  fare_reason: string | null;
   cancelled_by: 'rider' | 'driver' | 'system' | null;
   cancel_reason: string | null;
   cancel_fee: number | null;
@@ -90,7 +92,7 @@ export function toRide(r: RideRow, offer?: OfferRow): Ride {
       distanceMeters: r.quote.distanceMeters,
       durationSeconds: r.quote.durationSeconds,
     },
-    fare: { ...money(r.final_amount ?? r.quoted_amount), final: r.final_amount !== null, basis: r.fare_basis },
+    fare: { ...money(r.final_amount ?? r.quoted_amount), final: r.final_amount !== null, basis: r.fare_basis, reason: r.fare_reason ?? null },
     distanceMeters: r.distance_meters,
     durationSeconds: r.duration_seconds,
     cancellation: r.cancelled_by

@@ -46,6 +46,7 @@ export function rideRow(over: Partial<RideRow> = {}): RideRow {
     distance_meters: null,
     duration_seconds: null,
     fare_basis: null,
+    fare_reason: null,
     cancelled_by: null,
     cancel_reason: null,
     cancel_fee: null,
