@@ -15,9 +15,15 @@
  * batch is a loop, not a request. Why not the notifier: it carries no PostgreSQL client
  * and its websocket pods should not stall on a database.
  *
- * Serves /health/liveness and /health/readiness (PostgreSQL) on PORT.
+ * Serves /health/liveness and /health/readiness (PostgreSQL) on PORT, and /metrics
+ * (Prometheus text): `microride_outbox_parked_rows{service}` (rows nobody will retry, parked
+ * by a pod or by a relay) and `microride_dead_letters_total` (rows of eventing.dead_letters),
+ * read from the tables at each scrape, so they count what every process parked, not only
+ * this one. Alert on either rising above zero.
  */
+import { db, schemaName } from './clients.js';
 import { config, exitOnConfigError } from './config.js';
+import { OUTBOX_TABLE } from './events/outbox-row.js';
 import { readiness } from './health.js';
 import { logger } from './logger.js';
 import { listen, onShutdown } from './serve.js';
@@ -27,6 +33,29 @@ import { OUTBOX_SERVICES } from '../contracts/outbox.js';
 export interface AlwaysOnRelay {
   url: string;
   close(): Promise<void>;
+}
+
+/** A table's row count (matching `where`), or undefined when the table does not exist yet (42P01). */
+async function countOf(table: string, where?: string): Promise<number | undefined> {
+  try {
+    const r = (await db().raw(`select count(*)::int as n from ${table}${where ? ` where ${where}` : ''}`)) as { rows: { n: number }[] };
+    return r.rows[0]!.n;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') return undefined;
+    throw err;
+  }
+}
+
+/** The Prometheus text of /metrics. */
+export async function relayMetrics(services: readonly string[]): Promise<string> {
+  const lines = ['# HELP microride_outbox_parked_rows Outbox rows the broker rejected outright; nobody retries them.', '# TYPE microride_outbox_parked_rows gauge'];
+  for (const s of services) {
+    const n = await countOf(`"${schemaName(s)}"."${OUTBOX_TABLE}"`, `next_attempt_at = 'infinity'`);
+    if (n !== undefined) lines.push(`microride_outbox_parked_rows{service="${s}"} ${n}`);
+  }
+  const dead = await countOf(`"${schemaName('eventing')}"."dead_letters"`);
+  if (dead !== undefined) lines.push('# HELP microride_dead_letters_total Events the broker gave up on (eventing.dead_letters).', '# TYPE microride_dead_letters_total counter', `microride_dead_letters_total ${dead}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** Starts the relay over `services` and its health endpoint on `port` (0: any). */
@@ -39,6 +68,9 @@ export async function startAlwaysOnRelay(opts: { services: readonly string[]; si
     if (req.method === 'GET' && path === '/health/readiness') {
       const r = await readiness(['postgres']);
       return Response.json({ status: r.ready ? 'ready' : 'not ready', function: 'outbox-relay', checks: r.checks }, { status: r.ready ? 200 : 503 });
+    }
+    if (req.method === 'GET' && path === '/metrics') {
+      return new Response(await relayMetrics(opts.services), { headers: { 'content-type': 'text/plain; version=0.0.4' } });
     }
     return Response.json({ type: 'about:blank', title: 'Not Found', status: 404 }, { status: 404 });
   }, opts.port);

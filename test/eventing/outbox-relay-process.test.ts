@@ -57,4 +57,18 @@ describe('always-on outbox relay', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ function: 'outbox-relay', checks: { postgres: 'ok' } });
   });
+
+  it('/metrics counts the parked rows of each service (whoever parked them)', async () => {
+    relay ??= await startAlwaysOnRelay({ services: SERVICES, sink: sink.url, port: 0, pollIntervalMs: 200 });
+    const rideId = randomUUID();
+    const id = await db().transaction(async (trx) => (await enqueueEvent(trx, specOf(SERVICES[1]!), { type: 'microride.ride.declined', subject: rideId, data: { rideId, driverId: randomUUID() } })).id);
+    // As publish on commit or a relay leaves a row the broker rejected.
+    await db()(`${schemaName(SERVICES[1]!)}.outbox`).where({ id }).update({ attempts: 1, last_error: 'HTTP 400', next_attempt_at: db().raw(`'infinity'::timestamptz`) });
+    const res = await fetch(`${relay.url}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain(`microride_outbox_parked_rows{service="${SERVICES[0]}"} 0`);
+    expect(text).toContain(`microride_outbox_parked_rows{service="${SERVICES[1]}"} 1`);
+    expect(text).toContain('# TYPE microride_outbox_parked_rows gauge');
+  });
 });
