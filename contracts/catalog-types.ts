@@ -145,6 +145,18 @@ export interface TickRelayWorkload extends WorkloadBase {
   subscription: Subscription;
 }
 
+/**
+ * The always-on outbox relay: a Deployment (never scaled to zero, no Service) that relays
+ * the outbox of every service in `relays` to the Broker (K_SINK by a SinkBinding).
+ */
+export interface OutboxRelayWorkload extends WorkloadBase {
+  kind: 'outbox-relay';
+  replicas: number;
+  resources: Resources;
+  /** Services whose outbox it drains. */
+  relays: readonly Service[];
+}
+
 /** A run-to-completion Job (a Helm hook before install/upgrade; `kn-deploy.sh` waits for it). */
 export interface JobWorkload extends WorkloadBase {
   kind: 'job';
@@ -156,7 +168,7 @@ export interface JobWorkload extends WorkloadBase {
   resources?: Resources;
 }
 
-export type Workload = NotifierWorkload | TickRelayWorkload | JobWorkload;
+export type Workload = NotifierWorkload | TickRelayWorkload | JobWorkload | OutboxRelayWorkload;
 export type WorkloadKind = Workload['kind'];
 /** Everything the platform deploys. */
 export type CatalogEntry = FunctionSpec | Workload;

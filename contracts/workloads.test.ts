@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, '..');
 
 describe('workloads (contracts/workloads.ts)', () => {
   it('has one workload of each kind, named apart from every function', () => {
-    expect(workloads.map((w) => w.kind).sort()).toEqual(['job', 'notifier', 'tick-relay']);
+    expect(workloads.map((w) => w.kind).sort()).toEqual(['job', 'notifier', 'outbox-relay', 'tick-relay']);
     const names = entries.map((e) => e.name);
     expect(new Set(names).size, `duplicate names in ${names.join(', ')}`).toBe(names.length);
     for (const name of names) expect(name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);

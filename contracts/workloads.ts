@@ -7,6 +7,8 @@
  *   notifier    a Deployment + Service (never scaled to zero) with one Trigger per pushed type
  *   tick-relay  the Knative Service that turns PingSource pings into the catalog's tick events
  *   job         the schema migrations, run to completion before the functions roll
+ *   outbox-relay  a Deployment (never scaled to zero) relaying every service's outbox, so an
+ *               event whose publish on commit failed does not wait for that service's next pod
  *
  * Plain data, like the catalog. (The catalog does not re-export this list: the event
  * catalog reads the function catalog, and this list reads the notifier's event types.)
@@ -14,6 +16,7 @@
 import { catalog } from './catalog.js';
 import type { CatalogEntry, Service, Workload, WorkloadKind } from './catalog-types.js';
 import { NOTIFIED_TYPES } from './notifier.js';
+import { OUTBOX_SERVICES } from './outbox.js';
 
 /** Services that keep state in PostgreSQL: each owns a schema the migration job migrates. */
 export const MIGRATED_SERVICES = ['accounts', 'drivers', 'rides', 'payments', 'eventing'] as const satisfies readonly Service[];
@@ -69,6 +72,19 @@ export const workloads: readonly Workload[] = [
     resources: { requests: { cpu: '10m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
     // A PingSource can only send this type; its extension names the tick to emit.
     subscription: { filter: { type: 'dev.knative.sources.ping' }, delivery: { retry: 3, backoffPolicy: 'exponential', backoffDelay: 'PT0.5S' } },
+  },
+  {
+    kind: 'outbox-relay',
+    name: 'microride-outbox-relay',
+    description: 'Publishes outbox rows the committing pod did not get to the Broker, for every service, scaled to zero or not',
+    bundle: 'system/outbox-relay',
+    entry: { module: 'platform/outbox-relay-process', run: 'runOutboxRelay' },
+    stores: ['postgres'],
+    secrets: [],
+    // Rows are claimed FOR UPDATE SKIP LOCKED, so a second replica (during a rollout) is safe.
+    replicas: 1,
+    resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    relays: OUTBOX_SERVICES,
   },
 ];
 

@@ -28,13 +28,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
-import type { JobWorkload, NotifierWorkload, Resources, TickRelayWorkload, Workload } from '../contracts/catalog-types.js';
+import type { JobWorkload, NotifierWorkload, OutboxRelayWorkload, Resources, TickRelayWorkload, Workload } from '../contracts/catalog-types.js';
 import { workloads } from '../contracts/workloads.js';
 import { brokerManifests, triggerManifest } from '../eventing/manifests.js';
 import { renderReadme } from '../eventing/readme.js';
 import {
   CONFIG_MAP, DEFAULT_IMAGE, SECRET, TICK_EXTENSION,
-  MANIFEST_NAMESPACE, broker, callEnv, defaultResources, functions, migrationJob, notifier, partOf, probes, root, routeGroups,
+  MANIFEST_NAMESPACE, broker, callEnv, defaultResources, functions, migrationJob, notifier, outboxRelay, partOf, probes, root, routeGroups,
   securityContext, subscriberRef, tickRelay, ticks, triggers, version, workloadBundle, workloadSecretEnv, workloadShortName,
   type FunctionDeploy,
 } from './deploy/model.js';
@@ -189,6 +189,55 @@ export function tickManifests(): Obj[] {
   ];
 }
 
+/**
+ * The always-on outbox relay: a Deployment (no Service: nothing calls it; the kubelet probes
+ * its port) and a SinkBinding that gives it K_SINK = the Broker, as the functions get theirs.
+ */
+export function outboxRelayManifests(image = DEFAULT_IMAGE, r: OutboxRelayWorkload = outboxRelay): Obj[] {
+  const labels = { ...partOf, 'app.kubernetes.io/component': r.name };
+  const selector = { 'app.kubernetes.io/part-of': 'microride', 'app.kubernetes.io/component': r.name };
+  return [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: r.name, labels },
+      spec: {
+        replicas: r.replicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            terminationGracePeriodSeconds: 30,
+            containers: [
+              {
+                name: r.name,
+                image,
+                args: [workloadBundle(r)],
+                ports: [{ name: 'http', containerPort: 8080 }],
+                envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
+                env: workloadSecretEnv(r).map(secretRef),
+                readinessProbe: { ...probes.readiness, httpGet: { ...probes.readiness.httpGet, port: 'http' } },
+                livenessProbe: { ...probes.liveness, httpGet: { ...probes.liveness.httpGet, port: 'http' } },
+                resources: r.resources,
+                securityContext,
+              },
+            ],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'sources.knative.dev/v1',
+      kind: 'SinkBinding',
+      metadata: { name: `${r.name}-sink`, labels },
+      spec: {
+        subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: r.name },
+        sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: broker.name } },
+      },
+    },
+  ];
+}
+
 export function notifierManifests(image = DEFAULT_IMAGE, n: NotifierWorkload = notifier): Obj[] {
   const labels = { ...partOf, 'app.kubernetes.io/component': n.name };
   const selector = { 'app.kubernetes.io/part-of': 'microride', 'app.kubernetes.io/component': n.name };
@@ -326,6 +375,8 @@ export function workloadFile(w: Workload, image = DEFAULT_IMAGE): { path: string
       return { path: `knative/${w.name}.yaml`, objects: [tickRelayService(image, w)] };
     case 'job':
       return { path: `knative/${workloadShortName(w)}-job.yaml`, objects: [migrateJob(image, w)] };
+    case 'outbox-relay':
+      return { path: `knative/${w.name}.yaml`, objects: outboxRelayManifests(image, w) };
     default: {
       const unknown: never = w;
       throw new Error(`no manifests for workload kind ${(unknown as Workload).kind}`);
@@ -478,6 +529,14 @@ ${indent(y(notifier.resources), 4)}
 # Schema migrations: a Job (Helm hook before install/upgrade) runs ${workloadBundle(migrationJob)}.
 migrations:
   enabled: true
+
+# Relays every service's outbox to the Broker, whether the service's pods are at zero or not
+# (${workloadBundle(outboxRelay)}; eventing/README.md, "Stragglers of a service at zero").
+outboxRelay:
+  enabled: true
+  replicas: ${outboxRelay.replicas}
+  resources:
+${indent(flowResources(outboxRelay.resources), 4)}
 
 # Turns PingSource pings into catalog tick events (see ticks below).
 tickRelay:

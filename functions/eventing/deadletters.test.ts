@@ -47,7 +47,8 @@ describe('eventing-deadletters handle', () => {
     const stored = JSON.parse(f.rows[0]!.event) as Record<string, unknown>;
     expect(stored).toMatchObject({ id: 'e-1', data: { fare: -1 }, knativeerrorcode: '422' });
     expect(f.lines).toEqual([
-      expect.objectContaining({ level: 40, msg: 'dead letter stored', dest: 'http://payments-capture/', code: 422, error: 'fare is negative' }),
+      // An alert: level error, a stable `alert` field (the metric is the count of these lines).
+      expect.objectContaining({ level: 50, alert: 'dead_letter', msg: 'dead letter stored', id: 'e-1', type: 'microride.ride.completed', dest: 'http://payments-capture/', code: 422, error: 'fare is negative' }),
     ]);
   });
 

@@ -13,6 +13,9 @@ import { insertDeadLetter, type DeadLetterRow } from './store.js';
 
 const spec = eventSpec('eventing-deadletters');
 
+/** The `alert` field of the error line logged per dead letter. */
+export const DEAD_LETTER_ALERT = 'dead_letter';
+
 function extension(event: CloudEvent<unknown>, name: string): string | undefined {
   // Extensions are own properties of the SDK's event object.
   const v = (event as unknown as Record<string, unknown>)[name];
@@ -49,7 +52,10 @@ export async function handle(event: CloudEvent<unknown>, ctx: { log: Logger }, s
     error_text: text ?? null,
     event: event.toString(),
   });
-  ctx.log.warn({ dest, code, error: text?.slice(0, 300) }, 'dead letter stored');
+  // The broker gave up on this event: someone has to look. One error line per dead letter
+  // with a stable `alert` field; functions have no metrics endpoint, so counting these
+  // lines is the metric.
+  ctx.log.error({ alert: DEAD_LETTER_ALERT, source: event.source, id: event.id, type: event.type, dest, code, error: text?.slice(0, 300) }, 'dead letter stored');
 }
 
 export default createEventApp(spec, { '*': (event, ctx) => handle(event, ctx) }, { dedupe: noDedupe() });

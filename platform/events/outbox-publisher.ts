@@ -15,7 +15,7 @@ import { config } from '../config.js';
 import { db, schemaName } from '../clients.js';
 import { logger } from '../logger.js';
 import { EmitError, sendEvent } from './emit.js';
-import { backoffMs, OUTBOX_TABLE } from './outbox-row.js';
+import { backoffMs, logParked, OUTBOX_TABLE } from './outbox-row.js';
 
 const inFlight = new Set<Promise<void>>();
 
@@ -67,12 +67,15 @@ async function publish(service: string, event: CloudEvent<unknown>): Promise<voi
   } catch (err) {
     // Record the failure on the row so the relay backs off from here instead of retrying at once.
     const retryable = !(err instanceof EmitError) || err.retryable;
-    logger().warn({ service, id: event.id, type: event.type, err: (err as Error).message }, 'publish on commit failed; the outbox relay will retry');
+    const error = (err as Error).message.slice(0, 1000);
+    // A rejected event is parked: no relay retries it, so it is an alert, not a warning.
+    if (retryable) logger().warn({ service, id: event.id, type: event.type, err: error }, 'publish on commit failed; the outbox relay will retry');
+    else logParked(logger(), service, { id: event.id, type: event.type, error });
     await db()(`${schemaName(service)}.${OUTBOX_TABLE}`)
       .where({ id: event.id })
       .update({
         attempts: 1,
-        last_error: (err as Error).message.slice(0, 1000),
+        last_error: error,
         next_attempt_at: retryable ? db().raw(`now() + (? * interval '1 millisecond')`, [backoffMs(1)]) : db().raw(`'infinity'::timestamptz`),
       });
     return;

@@ -17,7 +17,7 @@ import { db, schemaName } from '../clients.js';
 import { config } from '../config.js';
 import { logger, type Logger } from '../logger.js';
 import { EmitError, sendEvent } from './emit.js';
-import { backoffMs, DEFAULT_BACKOFF, OUTBOX_TABLE } from './outbox-row.js';
+import { backoffMs, DEFAULT_BACKOFF, logParked, OUTBOX_TABLE } from './outbox-row.js';
 
 interface OutboxRow {
   id: string;
@@ -168,7 +168,7 @@ class ServiceWorker {
         .skipLocked()) as OutboxRow[];
       if (rows.length === 0) return { locked: 0, sent: 0, failed: 0 };
       const sent: string[] = [];
-      const failed: { id: string; attempts: number; error: string; park: boolean }[] = [];
+      const failed: { id: string; type: string; attempts: number; error: string; park: boolean }[] = [];
       let next = 0;
       let stop = false;
       const worker = async () => {
@@ -179,7 +179,7 @@ class ServiceWorker {
             sent.push(row.id);
           } catch (err) {
             const retryable = !(err instanceof EmitError) || err.retryable;
-            failed.push({ id: row.id, attempts: row.attempts + 1, error: (err as Error).message.slice(0, 1000), park: !retryable });
+            failed.push({ id: row.id, type: row.type, attempts: row.attempts + 1, error: (err as Error).message.slice(0, 1000), park: !retryable });
             if (retryable) stop = true;
           }
         }
@@ -191,7 +191,7 @@ class ServiceWorker {
         await trx(this.table).where({ id: f.id }).update({ attempts: f.attempts, last_error: f.error, next_attempt_at });
       }
       const parked = failed.filter((f) => f.park);
-      if (parked.length) this.log.error({ service: this.service, ids: parked.map((f) => f.id), error: parked[0]!.error }, 'outbox: the broker rejected events; parked (next_attempt_at = infinity)');
+      for (const f of parked) logParked(this.log, this.service, f);
       if (failed.length > parked.length && this.sinkFailures === 0) {
         this.log.warn({ service: this.service, sent: sent.length, error: failed.find((f) => !f.park)!.error }, 'outbox: publishing failed; backing off');
       }

@@ -15,10 +15,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { brokerConfigManifest } from '../../eventing/manifests.js';
-import { configMap, migrateJob, notifierManifests } from '../generate.js';
+import { configMap, migrateJob, notifierManifests, outboxRelayManifests } from '../generate.js';
 import {
   CONFIG_MAP, DEFAULT_IMAGE, PING_TYPE, SECRET, TICK_EXTENSION, broker, callEnv, defaultResources, functions,
-  migrationJob, notifier, partOf, probes, subscriberRef, tickRelay, ticks, triggers, workloadBundle, type FunctionDeploy,
+  migrationJob, notifier, outboxRelay, partOf, probes, subscriberRef, tickRelay, ticks, triggers, workloadBundle, type FunctionDeploy,
 } from './model.js';
 
 export type Step = 'apply' | 'migrate' | 'service' | 'binding' | 'broker' | 'trigger' | 'trigger-patch' | 'ping' | 'rollout';
@@ -133,6 +133,7 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
   }
 
   for (const obj of notifierManifests(image)) apply(obj);
+  for (const obj of outboxRelayManifests(image)) apply(obj);
 
   if (tickList.length) {
     out.push({
@@ -149,6 +150,7 @@ export function plan(image = DEFAULT_IMAGE, namespace?: string): Command[] {
     }
   }
   out.push({ step: 'rollout', name: notifier.name, args: [`deployment/${notifier.name}`] });
+  out.push({ step: 'rollout', name: outboxRelay.name, args: [`deployment/${outboxRelay.name}`] });
   return out;
 }
 

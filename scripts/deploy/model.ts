@@ -34,6 +34,7 @@ export const SECRET = 'microride-secrets';
 export const notifier = workloadOf('notifier');
 export const tickRelay = workloadOf('tick-relay');
 export const migrationJob = workloadOf('job');
+export const outboxRelay = workloadOf('outbox-relay');
 
 export const NOTIFIER = notifier.name;
 export const NOTIFIER_PORT = notifier.port;

@@ -363,19 +363,22 @@ const maxConnectionsOf = (conf: unknown): number | undefined => {
 };
 
 /**
- * The server must take one pod of every PostgreSQL function at its full pool: the smallest
+ * The server must take one pod of every PostgreSQL function (and the outbox relay's pods)
+ * at its full pool: the smallest
  * footprint of a platform where each function has run once. Returns that budget.
  */
 export function verifyPostgresBudget(errors: string[], pgValues: Record<string, unknown>, rendered: K8sObject[], label: string): number {
   const config = rendered.find((o) => o.kind === 'ConfigMap' && o.metadata.name === CONFIG_MAP) as { data?: Record<string, string> } | undefined;
   // The functions read PG_POOL_MAX through runtime/config.ts, default included.
   const poolMax = configSchema.shape.PG_POOL_MAX.parse(config?.data?.PG_POOL_MAX);
-  const budget = functions().filter((f) => f.stores.includes('postgres')).length * poolMax + PG_ADMIN_CONNECTIONS;
+  // …plus the always-on outbox relay's pods, which hold their pool whether or not there is traffic.
+  const relayPods = workloadsOf('outbox-relay').filter((w) => w.stores.includes('postgres')).reduce((n, w) => n + w.replicas, 0);
+  const budget = (functions().filter((f) => f.stores.includes('postgres')).length + relayPods) * poolMax + PG_ADMIN_CONNECTIONS;
   const section = (k: string) => (pgValues[k] ?? {}) as Record<string, unknown>;
   const primary = maxConnectionsOf(section('primary').extendedConfiguration);
   check(errors, primary !== undefined, `${label}: primary.extendedConfiguration sets no max_connections`);
   if (primary !== undefined) {
-    check(errors, primary >= budget, `${label}: max_connections ${primary} < ${budget} (one pod of each PostgreSQL function × PG_POOL_MAX ${poolMax} + ${PG_ADMIN_CONNECTIONS})`);
+    check(errors, primary >= budget, `${label}: max_connections ${primary} < ${budget} (one pod of each PostgreSQL function and outbox relay × PG_POOL_MAX ${poolMax} + ${PG_ADMIN_CONNECTIONS})`);
   }
   if (pgValues.architecture === 'replication') {
     // A hot standby does not start with fewer connections than its primary.

@@ -110,13 +110,13 @@ describe('manifests derived from the catalog', () => {
 
   it('every workload kind renders from its entry: objects, bundle, secrets', () => {
     const committed = renderAll();
-    const expected = { notifier: ['Deployment', 'Service', 'PodDisruptionBudget'], 'tick-relay': ['Service'], job: ['Job'] } as const;
+    const expected = { notifier: ['Deployment', 'Service', 'PodDisruptionBudget'], 'tick-relay': ['Service'], job: ['Job'], 'outbox-relay': ['Deployment', 'SinkBinding'] } as const;
     for (const w of workloads) {
       const { path, objects } = workloadFile(w, 'img:1');
       expect(committed.has(path), `${w.name}: ${path} is generated`).toBe(true);
       const onDisk = parseAllDocuments(committed.get(path)!).map((d) => d.toJS() as K8sObject);
       expect(onDisk.map((o) => o.kind)).toEqual(expected[w.kind]);
-      expect(objects.map((o) => (o as K8sObject).metadata.name)).toEqual(expected[w.kind].map(() => w.name));
+      expect(objects.map((o) => (o as K8sObject).metadata.name)).toEqual(expected[w.kind].map((k) => (k === 'SinkBinding' ? `${w.name}-sink` : w.name)));
       const pod = (onDisk[0]!.spec as { template: { spec: { containers: { args: string[]; env?: { name: string; valueFrom?: unknown }[] }[] } } }).template.spec;
       const c = pod.containers[0]!;
       expect(c.args).toEqual([workloadBundle(w)]);
@@ -126,6 +126,10 @@ describe('manifests derived from the catalog', () => {
     expect(workloadSecretEnv(workloadOf('notifier'))).toEqual(['REDIS_URL', 'JWT_PUBLIC_KEY']);
     expect(workloadSecretEnv(workloadOf('job'))).toEqual(['DATABASE_URL']);
     expect(workloadSecretEnv(workloadOf('tick-relay'))).toEqual([]);
+    expect(workloadSecretEnv(workloadOf('outbox-relay'))).toEqual(['DATABASE_URL']);
+    // The outbox relay gets K_SINK like a function: a SinkBinding on its Deployment, to the Broker.
+    const relayBinding = workloadFile(workloadOf('outbox-relay')).objects[1] as K8sObject;
+    expect(relayBinding.spec).toMatchObject({ subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: workloadOf('outbox-relay').name }, sink: { ref: { kind: 'Broker' } } });
     // The notifier listens where its entry says even without NOTIFIER_PORT (as under npm start).
     expect(notifierConfig({}).NOTIFIER_PORT).toBe(workloadOf('notifier').port);
   });
@@ -147,7 +151,7 @@ describe('manifests derived from the catalog', () => {
     expect(values.notifier).toMatchObject({ replicas: n.replicas, port: n.port, resources: n.resources, podDisruptionBudget: { minAvailable: n.minAvailable } });
     const cmds = plan('img:1', 'ns');
     for (const t of mine) expect(cmds.find((c) => c.step === 'trigger' && c.name === t.name)!.args).toContain('svc:notifier:ns');
-    expect(cmds.filter((c) => c.step === 'rollout').map((c) => c.args)).toEqual([[`deployment/${n.name}`]]);
+    expect(cmds.filter((c) => c.step === 'rollout').map((c) => c.args)).toEqual([[`deployment/${n.name}`], [`deployment/${workloadOf('outbox-relay').name}`]]);
   });
 
   it('the notifier\'s Triggers reach its CloudEvent port, never its websocket port', () => {
@@ -205,7 +209,8 @@ describe('manifests derived from the catalog', () => {
   });
 
   it('PostgreSQL max_connections must hold one pod of every PostgreSQL function at its pool, replicas equal to the primary', () => {
-    const pgFunctions = functions().filter((f) => f.stores.includes('postgres')).length;
+    // Every PostgreSQL function's pod, and the always-on outbox relay's, which holds its pool without traffic.
+    const pgFunctions = functions().filter((f) => f.stores.includes('postgres')).length + workloadOf('outbox-relay').replicas;
     const chart = (poolMax?: string): K8sObject[] => [
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'microride-env' }, data: poolMax ? { PG_POOL_MAX: poolMax } : {} },
     ];
@@ -381,7 +386,7 @@ describe('bundles', () => {
       expect(b.bytes, `${b.file} is ${Math.round(b.bytes / 1024)} KiB`).toBeLessThan(BUDGET_BYTES);
       expect(b.mapBytes).toBeGreaterThan(0);
     }
-    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'rides-get', 'rides-request', 'tick-relay']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'outbox-relay', 'rides-get', 'rides-request', 'tick-relay']);
   });
 
   it('gives QUOTE_SECRET to exactly the functions whose bundle signs or verifies quotes', () => {
@@ -436,6 +441,27 @@ describe('bundles', () => {
       expect(await db()(table).where({ id }).first()).toBeUndefined();
     } finally {
       expect(await pod.stop()).toBe(0);
+      await sink.close();
+    }
+  }, 60_000);
+
+  it('the always-on outbox relay bundle publishes a row of a service no pod of which runs, and needs K_SINK', async () => {
+    await expect(startBundle(join(out, 'system/outbox-relay.mjs'), env, { timeoutMs: 10_000 })).rejects.toThrow(/exited with 78[\s\S]*K_SINK/);
+    const sink = await startSubscriber();
+    const id = randomUUID();
+    const table = `${schemaName('drivers')}.outbox`;
+    // Committed by a drivers pod that died before publishing; no drivers pod runs now.
+    await db()(table).insert({ id, source: '/microride/drivers-availability', type: 'microride.driver.availability_changed', subject: id, time: new Date(), data: JSON.stringify({ driverId: id, userId: id, status: 'online', vehicleClass: 'economy' }) });
+    const relay = await startBundle(join(out, 'system/outbox-relay.mjs'), { ...env, K_SINK: sink.url, OUTBOX_GRACE_MS: '0' });
+    try {
+      expect(JSON.parse((await http(`${relay.url}/health/readiness`)).body)).toMatchObject({ status: 'ready', checks: { postgres: 'ok' } });
+      const [got] = await sink.waitFor(1, 10_000);
+      expect(got!.event.id).toBe(id);
+      const deadline = Date.now() + 5_000;
+      while ((await db()(table).where({ id }).first()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await db()(table).where({ id }).first()).toBeUndefined();
+    } finally {
+      expect(await relay.stop()).toBe(0);
       await sink.close();
     }
   }, 60_000);

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { pino } from 'pino';
+import { logger } from '../../platform/logger.js';
 import { closeClients, db, schemaName } from '../../platform/clients.js';
 import { provideSettings } from '../../platform/config.js';
 import { dropSchema, migrate } from '../../platform/migrate.js';
@@ -293,6 +295,7 @@ describe('outbox', () => {
   it('parks an event the broker rejects outright (400) instead of retrying it for ever', async () => {
     publishOnCommitTo(sink.url);
     const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 0, pollIntervalMs: 100 });
+    const alerts = vi.spyOn(logger(), 'error');
     try {
       const id = await db().transaction(async (trx) => {
         const e = decline();
@@ -306,6 +309,33 @@ describe('outbox', () => {
       expect(row.last_error).toMatch(/400/);
       await sleep(300);
       expect(sink.received.filter((r) => r.event.id === id)).toHaveLength(1);
+      // Parked by publish on commit: one alert-worthy line for it.
+      const lines = alerts.mock.calls.filter(([o]) => (o as { id?: string }).id === id);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]![0]).toMatchObject({ alert: 'outbox_parked', service: SERVICE, id, type: 'microride.ride.declined' });
+    } finally {
+      alerts.mockRestore();
+      await relay.close();
+    }
+  });
+
+  it('a row the relay parks logs one error line with alert "outbox_parked" per row', async () => {
+    publishOnCommitTo(undefined);
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 0, pollIntervalMs: 50, log });
+    try {
+      const ids = await db().transaction(async (trx) => [
+        (await enqueueEvent(trx, spec, { ...decline(), subject: rejectedSubject })).id,
+        (await enqueueEvent(trx, spec, { ...decline(), subject: rejectedSubject })).id,
+      ]);
+      await until('both parked', async () => {
+        const n = (await db()(table()).whereIn('id', ids).andWhereRaw(`next_attempt_at = 'infinity'`).count({ n: '*' }).first()) as { n: string };
+        return Number(n.n) === 2;
+      });
+      const alerts = lines.filter((l) => l.alert === 'outbox_parked');
+      expect(alerts.map((l) => l.id).sort()).toEqual([...ids].sort());
+      for (const a of alerts) expect(a).toMatchObject({ level: 50, service: SERVICE, type: 'microride.ride.declined', error: expect.stringMatching(/400/) });
     } finally {
       await relay.close();
     }
