@@ -70,6 +70,22 @@ export function container(image: string, args: string[], secretEnv: readonly str
   };
 }
 
+/** The container of an always-on workload (a Deployment's): its bundle, ports, settings and probes on `http`. */
+function workloadContainer(w: NotifierWorkload | OutboxRelayWorkload, image: string, ports: Obj[], env: Obj[]): Obj {
+  return {
+    name: w.name,
+    image,
+    args: [workloadBundle(w)],
+    ports,
+    envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
+    env,
+    readinessProbe: { ...probes.readiness, httpGet: { ...probes.readiness.httpGet, port: 'http' } },
+    livenessProbe: { ...probes.liveness, httpGet: { ...probes.liveness.httpGet, port: 'http' } },
+    resources: w.resources,
+    securityContext,
+  };
+}
+
 export function knativeService(fn: FunctionDeploy, image = DEFAULT_IMAGE): Obj {
   const s = fn.scaling;
   return {
@@ -209,18 +225,7 @@ export function outboxRelayManifests(image = DEFAULT_IMAGE, r: OutboxRelayWorklo
           spec: {
             terminationGracePeriodSeconds: 30,
             containers: [
-              {
-                name: r.name,
-                image,
-                args: [workloadBundle(r)],
-                ports: [{ name: 'http', containerPort: 8080 }],
-                envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
-                env: workloadSecretEnv(r).map(secretRef),
-                readinessProbe: { ...probes.readiness, httpGet: { ...probes.readiness.httpGet, port: 'http' } },
-                livenessProbe: { ...probes.liveness, httpGet: { ...probes.liveness.httpGet, port: 'http' } },
-                resources: r.resources,
-                securityContext,
-              },
+              workloadContainer(r, image, [{ name: 'http', containerPort: 8080 }], workloadSecretEnv(r).map(secretRef)),
             ],
           },
         },
@@ -255,28 +260,22 @@ export function notifierManifests(image = DEFAULT_IMAGE, n: NotifierWorkload = n
           spec: {
             terminationGracePeriodSeconds: 30,
             containers: [
-              {
-                name: n.name,
+              workloadContainer(
+                n,
                 image,
-                args: [workloadBundle(n)],
-                ports: [
+                [
                   { name: 'http', containerPort: n.port },
                   { name: 'events', containerPort: n.eventsPort },
                 ],
-                envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
                 // The CloudEvent endpoint listens on the pod's address here (loopback is the
                 // default, for one machine); only the Service's port 80 leads to it.
-                env: [
+                [
                   ...workloadSecretEnv(n).map(secretRef),
                   { name: 'NOTIFIER_PORT', value: String(n.port) },
                   { name: 'NOTIFIER_EVENTS_PORT', value: String(n.eventsPort) },
                   { name: 'NOTIFIER_EVENTS_HOST', value: '0.0.0.0' },
                 ],
-                readinessProbe: { ...probes.readiness, httpGet: { ...probes.readiness.httpGet, port: 'http' } },
-                livenessProbe: { ...probes.liveness, httpGet: { ...probes.liveness.httpGet, port: 'http' } },
-                resources: n.resources,
-                securityContext,
-              },
+              ),
             ],
           },
         },

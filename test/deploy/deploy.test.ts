@@ -31,6 +31,23 @@ import { http, startBundle } from '../../scripts/deploy/spawn-bundle.js';
 import { verifyCommitted, verifyEventAuth, verifyKn, verifyPostgresBudget, essentials, readObjects, PG_ADMIN_CONNECTIONS, UNAUTHENTICATED_WARNING, type K8sObject } from '../../scripts/deploy/verify.js';
 import { SCHEMA_LOCATION_TEMPLATE } from '../../scripts/deploy/schemas.js';
 
+/** A drivers outbox row no process has published: what a pod leaves when it dies right after its commit. */
+async function strandedOutboxRow(): Promise<{ id: string; table: string }> {
+  const id = randomUUID();
+  const table = `${schemaName('drivers')}.outbox`;
+  await db()(table).insert({ id, source: '/microride/drivers-availability', type: 'microride.driver.availability_changed', subject: id, time: new Date(), data: JSON.stringify({ driverId: id, userId: id, status: 'online', vehicleClass: 'economy' }) });
+  return { id, table };
+}
+
+/** The row reached the sink and its outbox row is gone. */
+async function publishedAndDeleted(sink: Awaited<ReturnType<typeof startSubscriber>>, table: string, id: string): Promise<void> {
+  const [got] = await sink.waitFor(1, 10_000);
+  expect(got!.event.id).toBe(id);
+  const deadline = Date.now() + 5_000;
+  while ((await db()(table).where({ id }).first()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  expect(await db()(table).where({ id }).first()).toBeUndefined();
+}
+
 describe('manifests derived from the catalog', () => {
   it('the committed generated files are up to date (npm run generate)', () => {
     for (const [rel, text] of renderAll()) {
@@ -428,17 +445,11 @@ describe('bundles', () => {
     expect(withRelay('drivers-get')).toBe(false);
 
     const sink = await startSubscriber();
-    const id = randomUUID();
-    const table = `${schemaName('drivers')}.outbox`;
+    const { id, table } = await strandedOutboxRow();
     // As if a pod had committed it and died before publishing.
-    await db()(table).insert({ id, source: '/microride/drivers-availability', type: 'microride.driver.availability_changed', subject: id, time: new Date(), data: JSON.stringify({ driverId: id, userId: id, status: 'online', vehicleClass: 'economy' }) });
     const pod = await startBundle(join(out, 'functions/drivers-availability.mjs'), { ...env, K_SINK: sink.url, OUTBOX_GRACE_MS: '0', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUOTE_SECRET: 'x'.repeat(43) });
     try {
-      const [got] = await sink.waitFor(1, 10_000);
-      expect(got!.event.id).toBe(id);
-      const deadline = Date.now() + 5_000;
-      while ((await db()(table).where({ id }).first()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(await db()(table).where({ id }).first()).toBeUndefined();
+      await publishedAndDeleted(sink, table, id);
     } finally {
       expect(await pod.stop()).toBe(0);
       await sink.close();
@@ -448,18 +459,12 @@ describe('bundles', () => {
   it('the always-on outbox relay bundle publishes a row of a service no pod of which runs, and needs K_SINK', async () => {
     await expect(startBundle(join(out, 'system/outbox-relay.mjs'), env, { timeoutMs: 10_000 })).rejects.toThrow(/exited with 78[\s\S]*K_SINK/);
     const sink = await startSubscriber();
-    const id = randomUUID();
-    const table = `${schemaName('drivers')}.outbox`;
+    const { id, table } = await strandedOutboxRow();
     // Committed by a drivers pod that died before publishing; no drivers pod runs now.
-    await db()(table).insert({ id, source: '/microride/drivers-availability', type: 'microride.driver.availability_changed', subject: id, time: new Date(), data: JSON.stringify({ driverId: id, userId: id, status: 'online', vehicleClass: 'economy' }) });
     const relay = await startBundle(join(out, 'system/outbox-relay.mjs'), { ...env, K_SINK: sink.url, OUTBOX_GRACE_MS: '0' });
     try {
       expect(JSON.parse((await http(`${relay.url}/health/readiness`)).body)).toMatchObject({ status: 'ready', checks: { postgres: 'ok' } });
-      const [got] = await sink.waitFor(1, 10_000);
-      expect(got!.event.id).toBe(id);
-      const deadline = Date.now() + 5_000;
-      while ((await db()(table).where({ id }).first()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(await db()(table).where({ id }).first()).toBeUndefined();
+      await publishedAndDeleted(sink, table, id);
     } finally {
       expect(await relay.stop()).toBe(0);
       await sink.close();
