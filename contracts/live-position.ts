@@ -1,0 +1,31 @@
+/**
+ * The latest position and ETA of a ride's driver, as the rider sees it while the ride is
+ * `accepted`, `arrived` or `in_progress`. One shape for three readers: the notifier's
+ * `ride.driver_location` push, the ride detail's `live` field and the shared-trip view.
+ * The tracking service writes it (on each accepted location ping of the ride's driver) to
+ * Redis under `liveKey(rideId)` with a short expiry; the others only read it. Positions are
+ * ephemeral: nothing here is stored durably.
+ */
+import { z } from 'zod';
+
+export const livePosition = z.object({
+  rideId: z.uuid(),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  heading: z.number().min(0).max(360).nullable(),
+  speedKmh: z.number().min(0).nullable(),
+  /** Where the ETA points: the pickup until the ride starts, then the drop-off. */
+  towards: z.enum(['pickup', 'dropoff']),
+  etaSeconds: z.number().int().nonnegative(),
+  distanceMeters: z.number().int().nonnegative(),
+  /** Server time the ping was accepted (ISO-8601). */
+  at: z.iso.datetime({ offset: true }),
+});
+
+export type LivePosition = z.infer<typeof livePosition>;
+
+/** Redis key (before the process-wide prefix of platform/clients.ts `key()`) of a ride's latest position. */
+export const liveKey = (rideId: string): string => `live:ride:${rideId}`;
+
+/** The notifier message type that carries a LivePosition to the ride's rider. */
+export const LIVE_POSITION_MESSAGE = 'ride.driver_location';
