@@ -24,8 +24,8 @@ export const livePosition = z.object({
 
 export type LivePosition = z.infer<typeof livePosition>;
 
-/** Redis key (before the process-wide prefix of platform/clients.ts `key()`) of a ride's latest position. */
-export const liveKey = (rideId: string): string => `live:ride:${rideId}`;
+/** Key parts of a ride's latest position, for platform/clients.ts `rkey(...liveKey(id))` (which adds the prefix). */
+export const liveKey = (rideId: string): string[] => ['live', 'ride', rideId];
 
 /** The notifier message type that carries a LivePosition to the ride's rider. */
 export const LIVE_POSITION_MESSAGE = 'ride.driver_location';
