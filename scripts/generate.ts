@@ -205,6 +205,8 @@ export function tickManifests(): Obj[] {
   ];
 }
 
+const scrapeAnnotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' };
+
 /**
  * The always-on outbox relay: a Deployment (no Service: nothing calls it; the kubelet probes
  * its port) and a SinkBinding that gives it K_SINK = the Broker, as the functions get theirs.
@@ -221,7 +223,8 @@ export function outboxRelayManifests(image = DEFAULT_IMAGE, r: OutboxRelayWorklo
         replicas: r.replicas,
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels },
+          // The conventional scrape annotations: parked rows and dead letters (its /metrics) are what alerts watch.
+          metadata: { labels, annotations: scrapeAnnotations },
           spec: {
             terminationGracePeriodSeconds: 30,
             containers: [
