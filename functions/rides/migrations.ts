@@ -100,7 +100,8 @@ export const migrations: readonly Migration[] = [
     name: '006_scheduled_and_rematch',
     async up(knex, s) {
       await knex.raw('alter table ??.rides drop constraint if exists rides_status_check', [s]);
-      await knex.raw(`alter table ??.rides add constraint rides_status_check check (status in (${rideStatuses.map(() => '?').join(', ')}))`, [s, ...rideStatuses]);
+      // DDL takes no bind parameters; the states are this file's own constants.
+      await knex.raw(`alter table ??.rides add constraint rides_status_check check (status in (${rideStatuses.map((x) => `'${x}'`).join(', ')}))`, [s]);
       await knex.schema.withSchema(s).alterTable('rides', (t) => {
         t.timestamp('scheduled_for', { useTz: true });
         t.timestamp('matching_since', { useTz: true });
