@@ -94,7 +94,7 @@ export const eventCatalog = {
     }),
   },
   'microride.ride.cancelled': {
-    description: 'The ride was cancelled by the rider, the driver or the system',
+    description: 'The ride was cancelled and ended (by the rider; a driver’s cancellation re-matches the ride instead: ride.rematching)',
     schema: z.object({
       rideId: id,
       riderId: id,
