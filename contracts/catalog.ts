@@ -83,6 +83,8 @@ export const catalog: readonly FunctionSpec[] = [
       { filter: { type: 'microride.ride.accepted' }, parallelism: 8 },
       { filter: { type: 'microride.ride.completed' }, parallelism: 8 },
       { filter: { type: 'microride.ride.cancelled' }, parallelism: 8 },
+      // The driver gave the ride back before pickup: back online, and it counts against them.
+      { filter: { type: 'microride.ride.rematching' }, parallelism: 8 },
     ],
   },
   {
@@ -143,7 +145,8 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'rides-request', service: 'rides', module: 'rides/request', kind: 'http',
     method: 'post', path: '/api/v1/rides', auth: ['rider'],
-    description: 'Request a ride from a quote (Idempotency-Key: same key, same ride)', stores: ['postgres'], emits: ['microride.ride.requested'],
+    description: 'Request a ride from a quote, now or booked for later (scheduledFor); Idempotency-Key: same key, same ride',
+    stores: ['postgres'], emits: ['microride.ride.requested', 'microride.ride.scheduled'],
     secrets: ['QUOTE_SECRET'],
   },
   {
@@ -185,7 +188,8 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'rides-cancel', service: 'rides', module: 'rides/cancel', kind: 'http',
     method: 'post', path: '/api/v1/rides/{id}/cancel', auth: ['rider', 'driver'],
-    description: 'Cancel a ride (rider or assigned driver); a late rider cancellation costs a fee', stores: ['postgres'], emits: ['microride.ride.cancelled'],
+    description: 'Cancel a ride (rider: ends it, a late cancellation costs a fee; assigned driver: the ride is matched again without them)',
+    stores: ['postgres'], emits: ['microride.ride.cancelled', 'microride.ride.rematching'],
   },
   {
     name: 'rides-rate', service: 'rides', module: 'rides/rate', kind: 'http',
@@ -203,8 +207,8 @@ export const catalog: readonly FunctionSpec[] = [
   },
   {
     name: 'rides-sweep', service: 'rides', module: 'rides/sweep', kind: 'event',
-    description: 'Expires rides nobody accepted within RIDE_MATCHING_TIMEOUT_SECONDS',
-    stores: ['postgres'], emits: ['microride.ride.expired'],
+    description: 'Starts matching booked rides at their lead time; expires rides nobody accepted within RIDE_MATCHING_TIMEOUT_SECONDS',
+    stores: ['postgres'], emits: ['microride.ride.requested', 'microride.ride.expired'],
     subscriptions: [{ filter: { type: 'microride.matching.tick' } }],
     schedule: { cron: '* * * * *', everySeconds: 5 },
   },
@@ -223,6 +227,12 @@ export const catalog: readonly FunctionSpec[] = [
       { filter: { type: 'microride.ride.offer_expired' }, parallelism: 16 },
       { filter: { type: 'microride.ride.declined' }, parallelism: 16 },
     ],
+  },
+  {
+    name: 'matching-rematch', service: 'matching', module: 'matching/rematch', kind: 'event',
+    description: 'The assigned driver cancelled before pickup: match the same ride again, never offering it to that driver',
+    stores: ['redis'], emits: ['microride.matching.offer_decided'], calls: { RIDES_OFFERS_URL: 'rides-offers' },
+    subscriptions: [{ filter: { type: 'microride.ride.rematching' }, parallelism: 16 }],
   },
   {
     name: 'matching-close', service: 'matching', module: 'matching/close', kind: 'event',

@@ -51,6 +51,10 @@ export const eventCatalog = {
     description: 'A rider requested a ride from a quote',
     schema: z.object({ rideId: id, riderId: id, pickup: point, dropoff: point, vehicleClass, fare: money, requestedAt: isoTime }),
   },
+  'microride.ride.scheduled': {
+    description: 'A rider booked a ride for later; matching starts the lead time before scheduledFor',
+    schema: z.object({ rideId: id, riderId: id, pickup: point, dropoff: point, vehicleClass, fare: money, scheduledFor: isoTime }),
+  },
   'microride.ride.offered': {
     description: 'A ride was offered to the nearest available drivers (one round)',
     schema: z.object({ rideId: id, riderId: id, driverIds: z.array(id).min(1), expiresAt: isoTime, round: z.number().int().min(1) }),
@@ -90,7 +94,7 @@ export const eventCatalog = {
     }),
   },
   'microride.ride.cancelled': {
-    description: 'The ride was cancelled by the rider, the driver or the system',
+    description: 'The ride was cancelled and ended (by the rider; a driver’s cancellation re-matches the ride instead: ride.rematching)',
     schema: z.object({
       rideId: id,
       riderId: id,
@@ -100,8 +104,23 @@ export const eventCatalog = {
       fee: money.nullable(),
     }),
   },
+  'microride.ride.rematching': {
+    description: 'The assigned driver cancelled before pickup: the same ride is offered to other drivers, at no cost to the rider',
+    schema: z.object({
+      rideId: id,
+      riderId: id,
+      /** The driver who cancelled; never offered this ride again. */
+      driverId: id,
+      /** The state the driver left: accepted or arrived. */
+      from: z.enum(['accepted', 'arrived']),
+      reason: z.string().max(500).optional(),
+      // Matching reopens the ride from these when its own state of the ride is gone.
+      pickup: point,
+      vehicleClass,
+    }),
+  },
   'microride.ride.expired': {
-    description: 'No driver accepted in time',
+    description: 'No driver accepted in time, first or after a driver cancelled (matching gave up: no driver)',
     schema: z.object({ rideId: id, riderId: id }),
   },
   'microride.ride.rated': {

@@ -10,12 +10,14 @@ import type { EventType } from './events.js';
 /** Every CloudEvent type the notifier pushes to riders and drivers. */
 export const NOTIFIED_TYPES = [
   'microride.ride.requested',
+  'microride.ride.scheduled',
   'microride.ride.offered',
   'microride.ride.accepted',
   'microride.ride.driver_arrived',
   'microride.ride.started',
   'microride.ride.completed',
   'microride.ride.cancelled',
+  'microride.ride.rematching',
   'microride.ride.expired',
   'microride.ride.rated',
   'microride.payment.succeeded',

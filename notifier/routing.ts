@@ -31,6 +31,8 @@ const riderAndDriver = (d: { riderId: string; driverId: string | null }): Recipi
 const rules: { [T in NotifiedType]: (d: EventData<T>) => Recipients } = {
   // The rider's own request, echoed so every device of the rider sees it.
   'microride.ride.requested': rider,
+  // A booking for later, echoed like a request.
+  'microride.ride.scheduled': rider,
   // Only the offered drivers: the rider must not learn who was asked, and one driver must
   // not learn which other drivers compete for the ride, so the list is removed from data.
   'microride.ride.offered': ({ driverIds, ...rest }) => ({ users: [], drivers: driverIds, data: rest }),
@@ -39,6 +41,9 @@ const rules: { [T in NotifiedType]: (d: EventData<T>) => Recipients } = {
   'microride.ride.started': riderAndDriver,
   'microride.ride.completed': riderAndDriver,
   'microride.ride.cancelled': riderAndDriver,
+  // The rider learns their driver dropped out and a new one is being found (same ride, no
+  // charge); the driver's other devices see that they are off it.
+  'microride.ride.rematching': riderAndDriver,
   'microride.ride.expired': rider,
   'microride.ride.rated': riderAndDriver,
   // The driver hears about money only when it is their fare going through.

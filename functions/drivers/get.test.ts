@@ -18,6 +18,13 @@ describe('drivers-get handle', () => {
     expect(JSON.stringify(out)).not.toContain('LIC-SECRET-1');
   });
 
+  it('shows an admin, and nobody else, how often the driver gave a ride back before pickup', async () => {
+    const r = driverRow({ cancellation_count: 3 });
+    const stores = { findById: async () => r };
+    expect(await handle({ id: r.id }, stores, { role: 'admin' })).toMatchObject({ cancellations: { beforePickup: 3 } });
+    for (const role of ['rider', 'driver']) expect(await handle({ id: r.id }, stores, { role }), role).not.toHaveProperty('cancellations');
+  });
+
   it('is a 404 problem for an unknown id', async () => {
     const err = await handle({ id: randomUUID() }, { findById: async () => undefined }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpProblem);

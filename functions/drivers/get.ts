@@ -10,7 +10,7 @@ const spec = httpSpec('drivers-get');
 const route = routeOf(spec, {
   request: { params: z.object({ id: z.string().uuid('must be a driver id (uuid)').openapi({ param: { name: 'id', in: 'path' } }) }) },
   responses: {
-    200: { description: 'Public driver view; the licence number is never shown', content: { 'application/json': { schema: publicDriver } } },
+    200: { description: 'Public driver view; the licence number is never shown (admins also see cancellations)', content: { 'application/json': { schema: publicDriver } } },
     404: { description: 'No such driver' },
   },
 });
@@ -20,11 +20,11 @@ export interface Stores {
   findById(id: string): Promise<DriverRow | undefined>;
 }
 
-/** A driver's public view by profile id; 404 when there is none. */
-export async function handle(input: { id: string }, stores: Stores = { findById }): Promise<PublicDriver> {
+/** A driver's public view by profile id; 404 when there is none. An admin also sees the driver's cancellations before pickup. */
+export async function handle(input: { id: string }, stores: Stores = { findById }, caller: { role: string } = { role: 'rider' }): Promise<PublicDriver> {
   const row = await stores.findById(input.id);
   if (!row) throw notFound('driver');
-  return toPublic(row);
+  return caller.role === 'admin' ? { ...toPublic(row), cancellations: { beforePickup: row.cancellation_count } } : toPublic(row);
 }
 
-export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('param')), 200));
+export default createFunctionApp(spec).openapi(route, async (c) => c.json(await handle(c.req.valid('param'), undefined, c.get('principal')), 200));

@@ -6,7 +6,7 @@ import { driverRow } from './test-support.js';
 
 describe('drivers-me handle', () => {
   it("looks the profile up by the caller's account id and shows them their licence", async () => {
-    const r = driverRow({ updated_at: new Date('2026-01-02T03:04:06.000Z') });
+    const r = driverRow({ updated_at: new Date('2026-01-02T03:04:06.000Z'), cancellation_count: 2 });
     const asked: string[] = [];
     const out = await handle({ userId: r.user_id }, { findByUser: async (userId) => (asked.push(userId), userId === r.user_id ? r : undefined) });
     expect(asked).toEqual([r.user_id]);
@@ -18,6 +18,7 @@ describe('drivers-me handle', () => {
       rating: { average: null, count: 0 },
       userId: r.user_id,
       licenseNumber: 'LIC-OWN-1',
+      cancellations: { beforePickup: 2 },
       createdAt: '2026-01-02T03:04:05.000Z',
       updatedAt: '2026-01-02T03:04:06.000Z',
     });

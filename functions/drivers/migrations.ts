@@ -68,4 +68,30 @@ export const migrations: readonly Migration[] = [
     },
   },
   { name: '006_trip_functions', up: createTripFunctions, down: dropTripFunctions },
+  {
+    // A driver's cancellation before pickup sends the ride back to matching (rides'
+    // cancelByDriver): the ride's end is then remembered per driver, so the next driver
+    // who accepts it is put on it, and each such cancellation counts against the driver.
+    name: '007_rematch_and_cancellations',
+    async up(knex, s) {
+      await knex.raw('alter table ??.finished_rides drop constraint finished_rides_pkey', [s]);
+      await knex.raw('alter table ??.finished_rides add primary key (ride_id, driver_user_id)', [s]);
+      await createTripFunctions(knex, s);
+      await knex.schema.withSchema(s).alterTable('drivers', (t) => t.integer('cancellation_count').notNullable().defaultTo(0));
+      await knex.schema.withSchema(s).createTable('cancellations', (t) => {
+        t.uuid('ride_id').notNullable();
+        t.uuid('driver_user_id').notNullable();
+        t.text('from_status').notNullable().checkIn(['accepted', 'arrived']);
+        t.text('reason');
+        t.timestamp('cancelled_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        // One per ride and driver: a redelivered ride.rematching counts once.
+        t.primary(['ride_id', 'driver_user_id']);
+        t.index(['driver_user_id', 'cancelled_at']);
+      });
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).dropTableIfExists('cancellations');
+      await knex.schema.withSchema(s).alterTable('drivers', (t) => t.dropColumn('cancellation_count'));
+    },
+  },
 ];

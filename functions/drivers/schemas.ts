@@ -35,11 +35,23 @@ export const publicDriver = z
     vehicle,
     status: driverStatus,
     rating: z.object({ average: z.number().nullable(), count: z.number().int() }),
+    cancellations: z
+      .object({ beforePickup: z.number().int() })
+      .optional()
+      .openapi({ description: 'Rides the driver accepted and gave back before pickup; present for admins only' }),
   })
   .openapi('DriverPublic');
 
 export const ownDriver = publicDriver
-  .extend({ userId: z.string().uuid(), licenseNumber: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .extend({
+    userId: z.string().uuid(),
+    licenseNumber: z.string(),
+    cancellations: z
+      .object({ beforePickup: z.number().int() })
+      .openapi({ description: 'Rides the driver accepted and gave back before pickup (each went back to matching); shown to the driver and admins' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .openapi('Driver');
 
 export const availabilityBody = z.object({ status: z.enum(['online', 'offline']) }).strict().openapi('AvailabilityRequest');

@@ -20,6 +20,8 @@ export interface DriverRow {
   status: 'offline' | 'online' | 'on_trip';
   rating_avg: string | null;
   rating_count: number;
+  /** Rides this driver accepted and then gave back before pickup (migration 007). */
+  cancellation_count: number;
   current_ride_id: string | null;
   /** Raised by every status change (under the row lock); orders the live-index syncs. pg returns bigint as text. */
   status_version: string;
@@ -39,6 +41,7 @@ export const toOwn = (r: DriverRow): OwnDriver => ({
   ...toPublic(r),
   userId: r.user_id,
   licenseNumber: r.license_number,
+  cancellations: { beforePickup: r.cancellation_count },
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
 });

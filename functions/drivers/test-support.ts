@@ -21,6 +21,7 @@ export function driverRow(over: Partial<DriverRow> = {}): DriverRow {
     status: 'offline',
     rating_avg: null,
     rating_count: 0,
+    cancellation_count: 0,
     current_ride_id: null,
     status_version: '0',
     created_at: new Date('2026-01-02T03:04:05.000Z'),

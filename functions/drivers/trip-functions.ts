@@ -6,6 +6,9 @@
  * COMMIT). A volatile plpgsql function takes a new snapshot per statement inside it, so the
  * same rule runs in one call, and PostgreSQL keeps the plans of its statements.
  *
+ * A ride's end is remembered per driver (migration 007): a driver who cancelled before
+ * pickup is done with the ride, while the driver who takes it over is put on it.
+ *
  * Every status change also raises `status_version` under the lock: the live index (Redis)
  * is written after the commit, and two steps of one driver can reach it in the opposite
  * order; the version lets it keep the newer status (tracking/live-index.ts).
@@ -27,7 +30,7 @@ function tripFunctions(q: string): string[] {
        if d.status = 'on_trip' and d.current_ride_id = p_ride then outcome := 'unchanged'; driver := d; return; end if;
        -- a statement after the lock sees every end committed before it
        update ${drivers} set status = 'on_trip', current_ride_id = p_ride, status_version = status_version + 1, updated_at = now()
-         where id = d.id and not exists (select 1 from ${finished} where ride_id = p_ride)
+         where id = d.id and not exists (select 1 from ${finished} where ride_id = p_ride and driver_user_id = p_driver)
          returning * into driver;
        if found then outcome := 'on_trip'; else outcome := 'unchanged'; driver := d; end if;
      end $$`,
@@ -38,7 +41,7 @@ function tripFunctions(q: string): string[] {
      begin
        select * into d from ${drivers} where user_id = p_driver for update;
        have := found;
-       insert into ${finished} (ride_id, driver_user_id) values (p_ride, p_driver) on conflict (ride_id) do nothing;
+       insert into ${finished} (ride_id, driver_user_id) values (p_ride, p_driver) on conflict (ride_id, driver_user_id) do nothing;
        if not have then outcome := 'no_driver'; return; end if;
        if d.current_ride_id is distinct from p_ride then outcome := 'unchanged'; driver := d; return; end if;
        update ${drivers} set status = 'online', current_ride_id = null, status_version = status_version + 1, updated_at = now() where id = d.id returning * into driver;

@@ -15,6 +15,10 @@ function fakes(outcome: TripOutcome) {
       calls.push(`ended ${rideId} ${driverId}`);
       return outcome;
     },
+    async driverCancelled(c) {
+      calls.push(`cancelled ${c.rideId} ${c.driverUserId} ${c.from} ${c.reason}`);
+      return true;
+    },
   };
   const log = { info: (obj: unknown, msg?: string) => void logs.push([obj, msg]) };
   return { stores, calls, logs, ctx: { log } };
@@ -42,6 +46,14 @@ describe('drivers-trip-status handle', () => {
     ]);
   });
 
+  it('a driver who gave the ride back before pickup is off it, and the cancellation counts against them', async () => {
+    const { stores, calls, logs, ctx } = fakes('online');
+    const [rideId, driverId] = [randomUUID(), randomUUID()];
+    await handle({ type: 'microride.ride.rematching', data: { rideId, driverId, from: 'arrived', reason: 'flat tyre' } }, ctx, stores);
+    expect(calls.sort()).toEqual([`cancelled ${rideId} ${driverId} arrived flat tyre`, `ended ${rideId} ${driverId}`]);
+    expect(logs).toEqual([[{ rideId, driverId, outcome: 'online', counted: true }, 'driver gave the ride back before pickup']]);
+  });
+
   it('leaves every driver alone when a ride is cancelled before anyone accepted it', async () => {
     const { stores, calls, logs, ctx } = fakes('online');
     await handle({ type: 'microride.ride.cancelled', data: { rideId: randomUUID(), driverId: null } }, ctx, stores);
@@ -52,7 +64,7 @@ describe('drivers-trip-status handle', () => {
   it('lets a store failure through, so the broker redelivers the event', async () => {
     const { ctx } = fakes('online');
     const down = new Error('connection terminated');
-    const failing: Stores = { tripAccepted: () => Promise.reject(down), tripEnded: () => Promise.reject(down) };
+    const failing: Stores = { tripAccepted: () => Promise.reject(down), tripEnded: () => Promise.reject(down), driverCancelled: () => Promise.reject(down) };
     await expect(handle({ type: 'microride.ride.completed', data: { rideId: randomUUID(), driverId: randomUUID() } }, ctx, failing)).rejects.toBe(down);
   });
 });

@@ -47,6 +47,23 @@ export async function tripEnded(rideId: string, driverUserId: string): Promise<T
   return outcome;
 }
 
+/**
+ * microride.ride.rematching: the driver gave the ride back before pickup. Recorded once per
+ * ride and driver (a redelivery counts nothing); true when it was counted.
+ */
+export async function driverCancelled(c: { rideId: string; driverUserId: string; from: 'accepted' | 'arrived'; reason: string | null }): Promise<boolean> {
+  const res = (await db().raw(
+    `with recorded as (
+       insert into ??.cancellations (ride_id, driver_user_id, from_status, reason) values (?, ?, ?, ?)
+       on conflict (ride_id, driver_user_id) do nothing returning driver_user_id
+     )
+     update ??.drivers d set cancellation_count = d.cancellation_count + 1, updated_at = now()
+     from recorded where d.user_id = recorded.driver_user_id returning d.id`,
+    [driversSchema(), c.rideId, c.driverUserId, c.from, c.reason, driversSchema()],
+  )) as { rows: { id: string }[] };
+  return res.rows.length > 0;
+}
+
 export type RatingOutcome = 'counted' | 'duplicate' | 'no_driver';
 
 /** microride.ride.rated: one rating per ride; the average is recomputed from the ratings held. */

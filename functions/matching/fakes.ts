@@ -11,7 +11,7 @@ import type { EventInput } from '../../platform/events/emit.js';
 import type { VehicleClass } from '../../contracts/vehicles.js';
 import type { NearbyDriver, NearestQuery } from '../tracking/live-index.js';
 import type { OfferDecision } from './round.js';
-import { SEARCH_STALE_MS, type ClaimResult, type MatchRide, type RideState } from './state.js';
+import { SEARCH_STALE_MS, type ClaimResult, type CloseReason, type MatchRide, type RideState } from './state.js';
 
 interface Ride extends Partial<MatchRide> {
   open: boolean;
@@ -20,6 +20,10 @@ interface Ride extends Partial<MatchRide> {
   searching: number | null;
   pending: string[];
   expiresAt: number;
+  /** Cancelled or expired: never reopened. */
+  ended?: boolean;
+  /** The round a driver's cancellation reopened the ride from. */
+  rematch?: number;
 }
 
 /** When the tests' rides are requested; most tests stop the clock there (clockAt). */
@@ -95,15 +99,32 @@ export class FakeMatchingState {
     return h.round;
   };
 
-  closeRide = async (rideId: string): Promise<{ cell: string; vehicleClass: VehicleClass } | null> => {
+  closeRide = async (rideId: string, why: CloseReason = 'ended'): Promise<{ cell: string; vehicleClass: VehicleClass } | null> => {
+    if (why !== 'ended' && this.declined.get(rideId)?.has(why.accepted)) return null;
     const h = this.rides.get(rideId);
     // Closing an unknown ride leaves a tombstone, as the script does.
-    if (!h) this.rides.set(rideId, { open: false, round: 0, searching: null, pending: [], expiresAt: 0 });
+    if (!h) this.rides.set(rideId, { open: false, round: 0, searching: null, pending: [], expiresAt: 0, ended: why === 'ended' });
+    else if (why === 'ended') h.ended = true;
     this.due.delete(rideId);
     if (!h?.open || h.cell === undefined || h.vehicleClass === undefined) return null;
     h.open = false;
     h.pending = [];
     return { cell: h.cell, vehicleClass: h.vehicleClass };
+  };
+
+  reopenRide = async (r: MatchRide, driverId: string, now = Date.now()): Promise<{ counted: boolean; fromRound: number }> => {
+    const h = this.rides.get(r.rideId);
+    if (h?.ended) return { counted: false, fromRound: -1 };
+    const declined = this.setOf(this.declined, r.rideId);
+    if (declined.has(driverId)) return { counted: false, fromRound: h?.rematch ?? -1 };
+    declined.add(driverId);
+    this.setOf(this.offered, r.rideId).add(driverId);
+    const known = h?.vehicleClass !== undefined;
+    const counted = !known || !h.open;
+    const round = known ? h.round : 0;
+    this.rides.set(r.rideId, { ...(known ? h : r), open: true, round, searching: null, pending: [], expiresAt: 0, rematch: round });
+    this.due.set(r.rideId, now + SEARCH_STALE_MS);
+    return { counted, fromRound: round };
   };
 
   rideState = async (rideId: string): Promise<RideState | null> => {
@@ -188,6 +209,7 @@ export function fakeMatchingStores(drivers: ConstructorParameters<typeof FakeGeo
     recordRound: state.recordRound,
     recordDecline: state.recordDecline,
     closeRide: state.closeRide,
+    reopenRide: state.reopenRide,
     rideState: state.rideState,
     excludedDrivers: state.excludedDrivers,
     takeDue: state.takeDue,

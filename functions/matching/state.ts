@@ -84,15 +84,51 @@ if not mine then return 0 end
 return tonumber(h[2])
 `);
 
-// KEYS: hash, due; ARGV: rideId, ttl. Closing an unknown ride leaves a closed tombstone so
-// a late ride.requested does not start matching a ride that is already over.
+// KEYS: hash, due, declined; ARGV: rideId, ttl, ended ('1': cancelled or expired), acceptedBy.
+// Closing an unknown ride leaves a closed tombstone so a late ride.requested does not start
+// matching a ride that is already over; an ended ride is never reopened (rematchScript).
+// An acceptance by a driver who has since cancelled (they are among the declined) is
+// stale: the ride was matched again meanwhile, so it does not close it.
 const closeScript = lua(`
+if ARGV[4] ~= '' and redis.call('SISMEMBER', KEYS[3], ARGV[4]) == 1 then return { 0, '', '' } end
 local h = redis.call('HMGET', KEYS[1], 'open', 'cell', 'class')
 redis.call('HSET', KEYS[1], 'open', '0', 'pending', '')
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'ended', '1') end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 redis.call('ZREM', KEYS[2], ARGV[1])
 if h[1] == '1' then return { 1, h[2], h[3] } end
 return { 0, '', '' }
+`);
+
+// KEYS: hash, due, offered, declined; ARGV: rideId, rider, class, lat, lon, cell, ttl, now, staleMs, driverId
+// The assigned driver cancelled before pickup: the ride is matched again, from the round it
+// had, and the driver joins the declined (never offered it again). Returns {counted, fromRound}:
+// counted = 1 when the ride was not open (its demand counts again); fromRound = the round the
+// next search runs from, -1 when there is nothing to do (the ride ended). A redelivery (the
+// driver is already among the declined) answers the same fromRound with counted 0, so its
+// caller can hand over a round the first delivery decided but could not announce.
+const rematchScript = lua(`
+if redis.call('HGET', KEYS[1], 'ended') == '1' then return { 0, -1 } end
+if redis.call('SISMEMBER', KEYS[4], ARGV[10]) == 1 then
+  return { 0, tonumber(redis.call('HGET', KEYS[1], 'rematch') or '-1') }
+end
+redis.call('SADD', KEYS[4], ARGV[10])
+redis.call('SADD', KEYS[3], ARGV[10])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[7]))
+redis.call('EXPIRE', KEYS[4], tonumber(ARGV[7]))
+local h = redis.call('HMGET', KEYS[1], 'open', 'round')
+local counted = 0
+if not h[2] then
+  redis.call('HSET', KEYS[1], 'rider', ARGV[2], 'class', ARGV[3], 'lat', ARGV[4], 'lon', ARGV[5], 'cell', ARGV[6], 'round', '0')
+  counted = 1
+elseif h[1] ~= '1' then
+  counted = 1
+end
+local round = tonumber(h[2] or '0')
+redis.call('HSET', KEYS[1], 'open', '1', 'pending', '', 'expires', '0', 'searching', '', 'rematch', round)
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
+redis.call('ZADD', KEYS[2], tonumber(ARGV[8]) + tonumber(ARGV[9]), ARGV[1])
+return { counted, round }
 `);
 
 // KEYS: due; ARGV: now, limit. Takes what is due off the set, so two sweeps split the work.
@@ -149,10 +185,23 @@ export async function recordDecline(rideId: string, driverId: string): Promise<n
   return Number(await runScript(redis(), declineScript, [rideKey(rideId), declinedKey(rideId)], [driverId, KEY_TTL_SECONDS]));
 }
 
+/** Why matching stops: an acceptance (by `driverId`; undone if that driver cancels), or the ride's end. */
+export type CloseReason = { accepted: string } | 'ended';
+
 /** Closes matching for a ride; returns where it was open (to release the demand counter) or null. */
-export async function closeRide(rideId: string): Promise<{ cell: string; vehicleClass: VehicleClass } | null> {
-  const [closed, cell, cls] = (await runScript(redis(), closeScript, [rideKey(rideId), dueKey()], [rideId, KEY_TTL_SECONDS])) as [number, string, string];
+export async function closeRide(rideId: string, why: CloseReason = 'ended'): Promise<{ cell: string; vehicleClass: VehicleClass } | null> {
+  const [closed, cell, cls] = (await runScript(redis(), closeScript, [rideKey(rideId), dueKey(), declinedKey(rideId)], [
+    rideId, KEY_TTL_SECONDS, why === 'ended' ? '1' : '0', why === 'ended' ? '' : why.accepted,
+  ])) as [number, string, string];
   return closed === 1 ? { cell, vehicleClass: cls as VehicleClass } : null;
+}
+
+/** Matching the ride again without `driverId` (rematchScript): whether its demand counts again, and the round to search from (-1: nothing to do). */
+export async function reopenRide(r: MatchRide, driverId: string, now = Date.now()): Promise<{ counted: boolean; fromRound: number }> {
+  const [counted, fromRound] = (await runScript(redis(), rematchScript, [rideKey(r.rideId), dueKey(), offeredKey(r.rideId), declinedKey(r.rideId)], [
+    r.rideId, r.riderId, r.vehicleClass, r.lat, r.lon, r.cell, KEY_TTL_SECONDS, now, SEARCH_STALE_MS, driverId,
+  ])) as [number, number];
+  return { counted: counted === 1, fromRound: Number(fromRound) };
 }
 
 export async function rideState(rideId: string): Promise<RideState | null> {

@@ -11,8 +11,18 @@ import { asDriver, asOtherDriver, asRider, driverId, rideIn, riderId } from './t
 function stores(reads: (RideRow | undefined)[], cancels: boolean[] = [true]) {
   const tried: Transition[] = [];
   const events: ReturnType<Parameters<Stores['cancel']>[1]>[] = [];
+  const rematched: Parameters<Stores['rematch']>[0][] = [];
+  const rematchEvents: ReturnType<Parameters<Stores['rematch']>[1]>[] = [];
   let read = 0;
   const s: Stores = {
+    rematch: async (r, eventOf) => {
+      rematched.push(r);
+      const seen = reads[Math.min(read - 1, reads.length - 1)];
+      if (!cancels[rematched.length - 1] || !seen) return undefined;
+      const row: RideRow = { ...seen, status: transitions.cancelByDriver.to, driver_id: null, accepted_at: null, arrived_at: null };
+      rematchEvents.push(eventOf(row));
+      return row;
+    },
     findRide: async () => reads[Math.min(read++, reads.length - 1)],
     cancel: async (t, eventOf) => {
       tried.push(t);
@@ -23,7 +33,7 @@ function stores(reads: (RideRow | undefined)[], cancels: boolean[] = [true]) {
       return row;
     },
   };
-  return { s, tried, events };
+  return { s, tried, events, rematched, rematchEvents };
 }
 
 describe('rides-cancel handle', () => {
@@ -63,12 +73,33 @@ describe('rides-cancel handle', () => {
     expect(out.cancellation?.fee).toEqual({ amount: CANCEL_FEE_AMOUNT, currency: 'EUR' });
   });
 
-  it('lets the assigned driver cancel, guarded by being the driver, and never charges the rider', async () => {
-    const ride = rideIn('arrived');
-    const { s, tried, events } = stores([ride]);
-    await handle({ id: ride.id, reason: 'flat tyre' }, asDriver, recordingLog().log, s);
-    expect(tried[0]).toMatchObject({ from: ['arrived'], where: { driver_id: driverId }, set: { cancelled_by: 'driver', cancel_fee: null } });
-    expect(events[0]!.data).toMatchObject({ by: 'driver', driverId, fee: null });
+  it('the assigned driver cancelling before pickup sends the same ride back to matching: no fee, no end, ride.rematching', async () => {
+    for (const from of ['accepted', 'arrived'] as const) {
+      const ride = rideIn(from);
+      const { s, tried, rematched, rematchEvents } = stores([ride]);
+      const { log, lines } = recordingLog();
+      const out = await handle({ id: ride.id, reason: 'flat tyre' }, asDriver, log, s);
+      expect(tried).toEqual([]);
+      expect(rematched).toEqual([{ id: ride.id, driverId, from }]);
+      expect(rematchEvents).toEqual([
+        {
+          type: 'microride.ride.rematching',
+          subject: ride.id,
+          data: { rideId: ride.id, riderId, driverId, from, reason: 'flat tyre', pickup: { lat: ride.pickup_lat, lon: ride.pickup_lon }, vehicleClass: 'economy' },
+        },
+      ]);
+      expect(out).toMatchObject({ id: ride.id, status: 'matching', driverId: null, cancellation: null });
+      expect(lines.map((l) => l.msg)).toEqual(['driver cancelled before pickup; ride back to matching']);
+    }
+  });
+
+  it('a driver cancellation whose ride moved meanwhile is read again, and refused once the driver is no longer on it', async () => {
+    const accepted = rideIn('accepted');
+    const taken = { ...accepted, status: 'cancelled' as const };
+    const { s, rematched } = stores([accepted, taken], [false]);
+    const p = await problemOf(handle({ id: accepted.id, reason: null }, asDriver, recordingLog().log, s));
+    expect([p.status, p.extra.currentStatus]).toEqual([409, 'cancelled']);
+    expect(rematched).toHaveLength(1);
   });
 
   it('is 409 naming the current state for every state the rider cannot cancel from', async () => {
@@ -85,10 +116,11 @@ describe('rides-cancel handle', () => {
     const refused = rideStatuses.filter((x) => !startsFrom(transitions.cancelByDriver, x));
     expect(refused).toContain('matching');
     for (const status of refused) {
-      const { s, tried } = stores([rideIn(status, { driver_id: driverId })]);
+      const { s, tried, rematched } = stores([rideIn(status, { driver_id: driverId })]);
       const p = await problemOf(handle({ id: 'r', reason: null }, asDriver, recordingLog().log, s));
       expect([p.status, p.extra.currentStatus], status).toEqual([409, status]);
       expect(tried).toEqual([]);
+      expect(rematched).toEqual([]);
     }
   });
 

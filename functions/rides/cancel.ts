@@ -3,8 +3,8 @@ import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { conflict, notFound } from '../../platform/problem.js';
 import type { EventInput } from '../../platform/events/emit.js';
-import { cancelBody, ride, rideIdParam, type Ride } from './schemas.js';
-import { cancelRide, findRide, toRide, type RideRow, type Transition } from './store.js';
+import { cancelBody, ride, rideIdParam, type Ride, type RideStatus } from './schemas.js';
+import { cancelRide, findRide, rematchRide, toRide, type RideRow, type Transition } from './store.js';
 import type { Caller } from './access.js';
 import { cancellationFee } from './fees.js';
 import { startsFrom, transitions } from './transitions.js';
@@ -16,7 +16,8 @@ const route = routeOf(spec, {
   responses: {
     200: {
       description:
-        'Cancelled. A rider cancelling after the driver arrived, or later than the grace period after acceptance, is charged the fee shown in cancellation.fee',
+        'Cancelled. A rider cancelling after the driver arrived, or later than the grace period after acceptance, is charged the fee shown in cancellation.fee. ' +
+        'The assigned driver cancelling before pickup does not end the ride: it goes back to `matching` (same id, no driver, no fee) and is offered to other drivers',
       content: { 'application/json': { schema: ride } },
     },
     404: { description: 'No such ride, or not yours' },
@@ -28,17 +29,24 @@ const route = routeOf(spec, {
 // if the ride moved meanwhile (driver arrived, say), read again and decide again.
 const ATTEMPTS = 3;
 
-/** The ride read and the cancelling transaction (store.ts cancelRide): PostgreSQL by default, fakes in the unit test. */
+/** The ride read and the cancelling transactions (store.ts cancelRide, rematchRide): PostgreSQL by default, fakes in the unit test. */
 export interface Stores {
   findRide(id: string): Promise<RideRow | undefined>;
   cancel(t: Transition, eventOf: (cancelled: RideRow) => EventInput<'microride.ride.cancelled'>): Promise<RideRow | undefined>;
+  rematch(r: { id: string; driverId: string; from: RideStatus }, eventOf: (rematched: RideRow) => EventInput<'microride.ride.rematching'>): Promise<RideRow | undefined>;
 }
 
-const postgres: Stores = { findRide: (id) => findRide(id), cancel: (t, eventOf) => cancelRide(spec, t, eventOf) };
+const postgres: Stores = {
+  findRide: (id) => findRide(id),
+  cancel: (t, eventOf) => cancelRide(spec, t, eventOf),
+  rematch: (r, eventOf) => rematchRide(spec, r, eventOf),
+};
 
 /**
- * transitions.cancelByRider or cancelByDriver, whichever the caller is to this ride: the
- * ride ends, with the fee fees.ts decides from the state it was cancelled in.
+ * transitions.cancelByRider or cancelByDriver, whichever the caller is to this ride. The
+ * rider's ends the ride, with the fee fees.ts decides from the state it was cancelled in;
+ * the driver's sends the same ride back to matching without them, free for the rider
+ * (matching offers it to others; the ride ends only if nobody accepts in time).
  */
 export async function handle(input: { id: string; reason: string | null }, caller: Caller, log: Logger, stores: Stores = postgres): Promise<Ride> {
   const { id, reason } = input;
@@ -51,17 +59,40 @@ export async function handle(input: { id: string; reason: string | null }, calle
       const hint = seen.status === 'in_progress' ? '; the driver completes a trip in progress' : '';
       throw conflict(`cannot cancel a ride that is ${seen.status}${hint}`, { currentStatus: seen.status });
     }
+    if (by === 'driver') {
+      const from = seen.status;
+      if (from !== 'accepted' && from !== 'arrived') throw new Error(`cancelByDriver.from holds ${from}, which rematching does not name`);
+      const row = await stores.rematch({ id, driverId: caller.userId, from }, (rematched) => ({
+        type: transitions.cancelByDriver.event,
+        subject: id,
+        data: {
+          rideId: id,
+          riderId: rematched.rider_id,
+          driverId: caller.userId,
+          from,
+          ...(reason ? { reason } : {}),
+          pickup: { lat: rematched.pickup_lat, lon: rematched.pickup_lon },
+          vehicleClass: rematched.vehicle_class,
+        },
+      }));
+      if (row) {
+        log.info({ rideId: id, driverId: caller.userId, from }, 'driver cancelled before pickup; ride back to matching');
+        return toRide(row);
+      }
+      if (attempt >= ATTEMPTS) throw conflict('the ride keeps changing; try again', { currentStatus: (await stores.findRide(id))?.status ?? null });
+      continue;
+    }
     const fee = cancellationFee(seen, by);
     const row = await stores.cancel(
       {
         id,
         from: [seen.status],
-        to: t.to,
-        where: by === 'driver' ? { driver_id: caller.userId } : { rider_id: caller.userId },
+        to: transitions.cancelByRider.to,
+        where: { rider_id: caller.userId },
         set: { cancelled_by: by, cancel_reason: reason, cancel_fee: fee },
       },
       (cancelled) => ({
-        type: t.event,
+        type: transitions.cancelByRider.event,
         subject: id,
         data: {
           rideId: id,

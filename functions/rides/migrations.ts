@@ -2,7 +2,7 @@ import type { Migration } from '../../platform/migrate.js';
 import { outboxMigration, outboxPublishOnCommitMigration } from '../../platform/events/outbox.js';
 import { processedEventsMigration } from '../../platform/events/idempotency.js';
 
-export const rideStatuses = ['requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired'] as const;
+export const rideStatuses = ['scheduled', 'requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired'] as const;
 
 export const migrations: readonly Migration[] = [
   {
@@ -13,7 +13,8 @@ export const migrations: readonly Migration[] = [
         t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
         t.uuid('rider_id').notNullable();
         t.uuid('driver_id'); // the driver's user id, set by the accept CAS
-        t.text('status').notNullable().checkIn([...rideStatuses]);
+        // The states of the first release; 006 widens the check to rideStatuses.
+        t.text('status').notNullable().checkIn(['requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed', 'cancelled', 'expired']);
         t.text('vehicle_class').notNullable().checkIn(['economy', 'comfort', 'xl']);
         t.double('pickup_lat').notNullable();
         t.double('pickup_lon').notNullable();
@@ -90,6 +91,29 @@ export const migrations: readonly Migration[] = [
     },
     async down(knex, s) {
       await knex.schema.withSchema(s).alterTable('rides', (t) => t.dropColumn('fare_reason'));
+    },
+  },
+  {
+    // Rides booked for later (`scheduled` until the lead time before scheduled_for), and
+    // when the current matching began: the request, the start of a scheduled ride, or a
+    // driver's cancellation that sent the ride back to matching. The expiry counts from it.
+    name: '006_scheduled_and_rematch',
+    async up(knex, s) {
+      await knex.raw('alter table ??.rides drop constraint if exists rides_status_check', [s]);
+      // DDL takes no bind parameters; the states are this file's own constants.
+      await knex.raw(`alter table ??.rides add constraint rides_status_check check (status in (${rideStatuses.map((x) => `'${x}'`).join(', ')}))`, [s]);
+      await knex.schema.withSchema(s).alterTable('rides', (t) => {
+        t.timestamp('scheduled_for', { useTz: true });
+        t.timestamp('matching_since', { useTz: true });
+      });
+      await knex.raw(`create index rides_scheduled_due on ??.rides (scheduled_for) where status = 'scheduled'`, [s]);
+    },
+    async down(knex, s) {
+      await knex.raw('drop index if exists ??.rides_scheduled_due', [s]);
+      await knex.schema.withSchema(s).alterTable('rides', (t) => {
+        t.dropColumn('scheduled_for');
+        t.dropColumn('matching_since');
+      });
     },
   },
 ];

@@ -39,7 +39,7 @@ function stores(opts: { quote?: Quote | Error; existing?: RideRow[]; insertError
     insertRide: async (ride, event) => {
       if (opts.insertError) throw opts.insertError;
       inserted.push({ ride, event });
-      return rideRow({ ...ride, status: transitions.request.to, quote: ride.quote });
+      return rideRow({ ...ride, status: event.type === 'microride.ride.scheduled' ? transitions.book.to : transitions.request.to, quote: ride.quote });
     },
     activeRideOf: async () => opts.active,
   };
@@ -119,7 +119,7 @@ describe('rides-request handle', () => {
     const reused = await problemOf(handle({ quoteId: 'q-2', idempotencyKey: 'tap-1' }, { userId: riderId }, recordingLog().log, stores({ quote: expired, existing: [earlier] }).s));
     expect(reused.status).toBe(422);
     expect(reused.detail).toBe('this Idempotency-Key was already used with a different request body');
-    expect(reused.extra.errors).toEqual([{ path: 'Idempotency-Key', message: 'reused with another quoteId' }]);
+    expect(reused.extra.errors).toEqual([{ path: 'Idempotency-Key', message: 'reused with another quoteId or scheduledFor' }]);
 
     // No earlier ride with the key: the quote's own refusal stands.
     expect(await problemOf(handle({ quoteId: 'q-3', idempotencyKey: 'tap-9' }, { userId: riderId }, recordingLog().log, stores({ quote: expired }).s))).toBe(expired);
@@ -139,5 +139,41 @@ describe('rides-request handle', () => {
 
     const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     await expect(handle({ quoteId: 'q-1', idempotencyKey: 'tap-2' }, { userId: riderId }, recordingLog().log, stores({ insertError: down }).s)).rejects.toBe(down);
+  });
+
+  describe('booked for later (scheduledFor)', () => {
+    const now = Date.parse('2026-12-01T10:00:00.000Z');
+    const at = (ms: number) => new Date(now + ms).toISOString();
+
+    it('books a scheduled ride with ride.scheduled and the quote it was booked with; matching does not start yet', async () => {
+      const { s, inserted } = stores();
+      const out = await handle({ quoteId: 'signed-quote-token-1', scheduledFor: '2026-12-01T12:30:00+01:00', idempotencyKey: undefined }, { userId: riderId }, recordingLog().log, s, now);
+      expect(out.status).toBe(201);
+      expect(out.body).toMatchObject({ status: 'scheduled', scheduledFor: '2026-12-01T11:30:00.000Z', quote: { fare: { amount: 1_480 } } });
+      const { ride, event } = inserted[0]!;
+      expect(ride).toMatchObject({ scheduled_for: new Date('2026-12-01T11:30:00.000Z'), matching_since: null, quoted_amount: 1_480 });
+      expect(ride.request_hash).toBe(hashOf('signed-quote-token-1|2026-12-01T11:30:00.000Z'));
+      expect(event).toMatchObject({ type: 'microride.ride.scheduled', data: { riderId, scheduledFor: '2026-12-01T11:30:00.000Z', fare: { amount: 1_480, currency: 'EUR' } } });
+    });
+
+    it('accepts 15 minutes to 7 days ahead, and refuses anything else with 422 naming scheduledFor, before verifying the quote', async () => {
+      for (const ahead of [15 * 60_000, 7 * 24 * 3_600_000]) {
+        const { s, inserted } = stores();
+        await handle({ quoteId: 'signed-quote-token-1', scheduledFor: at(ahead), idempotencyKey: undefined }, { userId: riderId }, recordingLog().log, s, now);
+        expect(inserted, String(ahead)).toHaveLength(1);
+      }
+      for (const ahead of [-60_000, 0, 15 * 60_000 - 1, 7 * 24 * 3_600_000 + 1]) {
+        let verified = false;
+        const { s, inserted } = stores();
+        s.verifyQuote = async () => {
+          verified = true;
+          return quote();
+        };
+        const p = await problemOf(handle({ quoteId: 'signed-quote-token-1', scheduledFor: at(ahead), idempotencyKey: undefined }, { userId: riderId }, recordingLog().log, s, now));
+        expect([p.status, p.extra.errors], String(ahead)).toEqual([422, [{ path: 'scheduledFor', message: 'must be 15 minutes to 7 days ahead; for a ride now, leave it out' }]]);
+        expect(inserted).toEqual([]);
+        expect(verified).toBe(false);
+      }
+    });
   });
 });

@@ -3,10 +3,9 @@ import type { Logger } from '../../platform/logger.js';
 import { createFunctionApp } from '../../platform/app.js';
 import { httpSpec, routeOf } from '../../platform/route.js';
 import { HttpProblem, conflict, forbidden } from '../../platform/problem.js';
-import type { EventInput } from '../../platform/events/emit.js';
 import { verifyQuote, type Quote } from '../analysis/quote-token.js';
 import { idempotencyHeader, requestRideBody, ride, type Ride } from './schemas.js';
-import { activeRideOf, findByIdempotencyKey, insertRide, toRide, uniqueViolation, type NewRide, type RideRow } from './store.js';
+import { activeRideOf, findByIdempotencyKey, insertRide, toRide, uniqueViolation, type CreatingEvent, type NewRide, type RideRow } from './store.js';
 import { transitions } from './transitions.js';
 
 const spec = httpSpec('rides-request');
@@ -17,7 +16,9 @@ const route = routeOf(spec, {
     body: { content: { 'application/json': { schema: requestRideBody } }, required: true },
   },
   responses: {
-    201: { description: 'Ride requested; matching starts at once', content: { 'application/json': { schema: ride } } },
+    201: {
+      description: 'Ride requested; matching starts at once. With scheduledFor: booked (`scheduled`), matching starts SCHEDULED_MATCH_LEAD_MINUTES before the pickup time',
+      content: { 'application/json': { schema: ride } } },
     200: { description: 'Replay: this Idempotency-Key already made this ride', content: { 'application/json': { schema: ride } } },
     403: { description: 'The quote was issued to another rider' },
     409: { description: 'You already have an active ride' },
@@ -33,7 +34,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url')
 export interface Stores {
   verifyQuote(quoteId: string): Promise<Quote>;
   findByIdempotencyKey(riderId: string, key: string): Promise<RideRow | undefined>;
-  insertRide(ride: NewRide, event: EventInput<'microride.ride.requested'>): Promise<RideRow | undefined>;
+  insertRide(ride: NewRide, event: CreatingEvent): Promise<RideRow | undefined>;
   activeRideOf(riderId: string): Promise<RideRow | undefined>;
 }
 
@@ -47,19 +48,42 @@ const postgres: Stores = {
 /** 201 with the new ride's Location, or 200 with the ride an earlier request with this key made. */
 export type Requested = { status: 201; body: Ride; headers: { location: string } } | { status: 200; body: Ride };
 
+/** How far ahead a ride may be booked. */
+export const SCHEDULE_MIN_AHEAD_MS = 15 * 60_000;
+export const SCHEDULE_MAX_AHEAD_MS = 7 * 24 * 3_600_000;
+
+/** The booked pickup time, if any, within 15 minutes to 7 days of `now`; else 422 naming scheduledFor. */
+export function scheduledTime(scheduledFor: string | undefined, now: number): Date | null {
+  if (scheduledFor === undefined) return null;
+  const at = new Date(scheduledFor);
+  const ahead = at.getTime() - now;
+  if (!(ahead >= SCHEDULE_MIN_AHEAD_MS && ahead <= SCHEDULE_MAX_AHEAD_MS)) {
+    throw new HttpProblem(422, 'scheduledFor is out of range', {
+      errors: [{ path: 'scheduledFor', message: 'must be 15 minutes to 7 days ahead; for a ride now, leave it out' }],
+    });
+  }
+  return at;
+}
+
 /**
- * transitions.request: a ride from a verified quote of the caller's, once per
- * Idempotency-Key (without one, once per quote).
+ * transitions.request (or, with scheduledFor, transitions.book): a ride from a verified
+ * quote of the caller's, once per Idempotency-Key (without one, once per quote).
+ *
+ * A booked ride keeps the quote it was booked with: the price the rider agreed to is the
+ * price at the scheduled time too (README, "Rides booked for later").
  */
 export async function handle(
-  input: { quoteId: string; idempotencyKey: string | undefined },
+  input: { quoteId: string; scheduledFor?: string | undefined; idempotencyKey: string | undefined },
   caller: { userId: string },
   log: Logger,
   stores: Stores = postgres,
+  now: number = Date.now(),
 ): Promise<Requested> {
   const { quoteId } = input;
   const riderId = caller.userId;
-  const requestHash = sha256(quoteId);
+  const scheduledFor = scheduledTime(input.scheduledFor, now);
+  // A booking's time is part of what the key stands for; a ride now hashes as it always did.
+  const requestHash = sha256(scheduledFor ? `${quoteId}|${scheduledFor.toISOString()}` : quoteId);
   // No header: the quote is the key, so a double tap on "request" still makes one ride.
   const key = input.idempotencyKey ?? `quote:${requestHash}`;
 
@@ -68,7 +92,7 @@ export async function handle(
     if (!existing) return null;
     if (existing.request_hash !== requestHash) {
       throw new HttpProblem(422, 'this Idempotency-Key was already used with a different request body', {
-        errors: [{ path: 'Idempotency-Key', message: 'reused with another quoteId' }],
+        errors: [{ path: 'Idempotency-Key', message: 'reused with another quoteId or scheduledFor' }],
       });
     }
     return { status: 200, body: toRide(existing) };
@@ -90,7 +114,13 @@ export async function handle(
     // The ride's id and time are chosen here so that its event is complete before the one
     // statement that writes both.
     const rideId = randomUUID();
-    const requestedAt = new Date();
+    const requestedAt = new Date(now);
+    const trip = {
+      pickup: quote.pickup,
+      dropoff: quote.dropoff,
+      vehicleClass: quote.vehicleClass,
+      fare: { amount: quote.fare.amount, currency: quote.fare.currency },
+    };
     const row = await stores.insertRide(
       {
         id: rideId,
@@ -115,23 +145,15 @@ export async function handle(
         request_hash: requestHash,
         requested_at: requestedAt,
         updated_at: requestedAt,
+        scheduled_for: scheduledFor,
+        matching_since: scheduledFor ? null : requestedAt,
       },
-      {
-        type: transitions.request.event,
-        subject: rideId,
-        data: {
-          rideId,
-          riderId,
-          pickup: quote.pickup,
-          dropoff: quote.dropoff,
-          vehicleClass: quote.vehicleClass,
-          fare: { amount: quote.fare.amount, currency: quote.fare.currency },
-          requestedAt: requestedAt.toISOString(),
-        },
-      },
+      scheduledFor
+        ? { type: transitions.book.event, subject: rideId, data: { rideId, riderId, ...trip, scheduledFor: scheduledFor.toISOString() } }
+        : { type: transitions.request.event, subject: rideId, data: { rideId, riderId, ...trip, requestedAt: requestedAt.toISOString() } },
     );
     if (!row) throw new Error('insert returned no row');
-    log.info({ rideId: row.id, riderId }, 'ride requested');
+    log.info({ rideId: row.id, riderId, scheduledFor: scheduledFor?.toISOString() }, scheduledFor ? 'ride booked for later' : 'ride requested');
     return { status: 201, body: toRide(row), headers: { location: `/api/v1/rides/${row.id}` } };
   } catch (err) {
     const clash = uniqueViolation(err);

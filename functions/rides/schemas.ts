@@ -5,7 +5,11 @@ import { rideStatuses } from './migrations.js';
 export const rideStatus = z.enum(rideStatuses);
 export type RideStatus = z.infer<typeof rideStatus>;
 
-/** Rider-side states that still hold the rider's one active ride. */
+/**
+ * Rider-side states that still hold the rider's one active ride. Not `scheduled`: a ride
+ * booked for tomorrow does not keep the rider from riding today; it starts matching only
+ * when the rider has no other active ride then (store.ts startScheduledRide).
+ */
 export const activeStatuses: readonly RideStatus[] = ['requested', 'matching', 'accepted', 'arrived', 'in_progress'];
 
 export const rideIdParam = z.object({
@@ -13,7 +17,13 @@ export const rideIdParam = z.object({
 });
 
 export const requestRideBody = z
-  .object({ quoteId: z.string().min(16, 'must be a quoteId from POST /api/v1/quotes').max(4_096) })
+  .object({
+    quoteId: z.string().min(16, 'must be a quoteId from POST /api/v1/quotes').max(4_096),
+    scheduledFor: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 time with an offset, e.g. 2026-12-04T08:30:00Z' })
+      .optional()
+      .openapi({ description: 'Book for later: the pickup time, 15 minutes to 7 days ahead. Matching starts SCHEDULED_MATCH_LEAD_MINUTES before it; the quote is honoured.' }),
+  })
   .strict()
   .openapi('RequestRideRequest');
 
@@ -71,6 +81,7 @@ export const ride = z
       .optional()
       .openapi({ description: 'present when a driver views a ride offered to them' }),
     requestedAt: z.string(),
+    scheduledFor: time.openapi({ description: 'the booked pickup time of a ride for later; null for a ride now' }),
     acceptedAt: time,
     arrivedAt: time,
     startedAt: time,

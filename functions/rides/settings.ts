@@ -16,6 +16,8 @@ export const rideSettings = settingsHandle(
     CANCEL_FEE_AMOUNT: z.coerce.number().int().min(0).max(100_000).default(500),
     /** A ride nobody accepts within this time becomes `expired` (the sweep enforces it). */
     RIDE_MATCHING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(120),
+    /** A ride booked for later starts matching this long before its pickup time (minutes; fractions allowed). */
+    SCHEDULED_MATCH_LEAD_MINUTES: z.coerce.number().min(0).max(24 * 60).default(10),
     /** Upfront pricing (pricing.ts): the quote is charged unless distance or duration differ from it by more than this percent. */
     FARE_DEVIATION_PCT: z.coerce.number().min(0).max(1_000).default(25),
     /** A trip repriced from its measurement pays at most this many times the quote. */

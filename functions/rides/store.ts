@@ -55,6 +55,10 @@ export interface RideRow {
   idempotency_key: string;
   request_hash: string;
   requested_at: Date;
+  /** The booked pickup time of a ride for later; null for a ride now. */
+  scheduled_for: Date | null;
+  /** When the current matching began (request, scheduled start, or the last driver's cancellation); the expiry counts from it. Null on rides from before it existed: requested_at then. */
+  matching_since: Date | null;
   accepted_at: Date | null;
   arrived_at: Date | null;
   started_at: Date | null;
@@ -101,6 +105,7 @@ export function toRide(r: RideRow, offer?: OfferRow): Ride {
     rating: r.rating_stars === null ? null : { stars: r.rating_stars, comment: r.rating_comment },
     ...(offer ? { offer: { round: offer.round, expiresAt: offer.expires_at.toISOString() } } : {}),
     requestedAt: r.requested_at.toISOString(),
+    scheduledFor: iso(r.scheduled_for),
     acceptedAt: iso(r.accepted_at),
     arrivedAt: iso(r.arrived_at),
     startedAt: iso(r.started_at),
@@ -173,18 +178,26 @@ export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
 /** A new ride's columns; its status is transitions.request.to, the rest take their defaults. */
 export type NewRide = Pick<
   RideRow,
-  'id' | 'rider_id' | 'vehicle_class' | 'pickup_lat' | 'pickup_lon' | 'dropoff_lat' | 'dropoff_lon' | 'quote' | 'currency' | 'quoted_amount' | 'idempotency_key' | 'request_hash' | 'requested_at' | 'updated_at'
+  | 'id' | 'rider_id' | 'vehicle_class' | 'pickup_lat' | 'pickup_lon' | 'dropoff_lat' | 'dropoff_lon' | 'quote' | 'currency' | 'quoted_amount'
+  | 'idempotency_key' | 'request_hash' | 'requested_at' | 'updated_at' | 'scheduled_for' | 'matching_since'
 >;
 
-/** transitions.request: the ride and its event in one statement. A clash on a unique index throws (23505). */
-export const insertRide = (spec: Emitter, ride: NewRide, event: EventInput<'microride.ride.requested'>) =>
-  changeWithEvent<RideRow, 'microride.ride.requested'>(
-    spec,
-    ridesTable()
-      .insert({ ...ride, status: transitions.request.to, quote: JSON.stringify(ride.quote) })
-      .returning('*'),
-    event,
-  );
+/** What creates a ride: a request now (transitions.request) or a booking for later (transitions.book). */
+export type CreatingEvent = EventInput<'microride.ride.requested'> | EventInput<'microride.ride.scheduled'>;
+
+/**
+ * transitions.request or transitions.book, by the event: the ride and its event in one
+ * statement. A clash on a unique index throws (23505).
+ */
+export const insertRide = (spec: Emitter, ride: NewRide, event: CreatingEvent) => {
+  const status = event.type === transitions.book.event ? transitions.book.to : transitions.request.to;
+  const insert = ridesTable()
+    .insert({ ...ride, status, quote: JSON.stringify(ride.quote) })
+    .returning('*');
+  return event.type === 'microride.ride.scheduled'
+    ? changeWithEvent<RideRow, 'microride.ride.scheduled'>(spec, insert, event)
+    : changeWithEvent<RideRow, 'microride.ride.requested'>(spec, insert, event);
+};
 
 /** A transition and its event in one statement; undefined when the compare-and-set missed. */
 export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 'microride.ride.started' | 'microride.ride.completed', K extends string = never>(
@@ -263,6 +276,70 @@ export async function cancelRide(
 }
 
 /**
+ * transitions.cancelByDriver: the assigned driver gives the ride back before pickup. In one
+ * transaction: the ride returns to matching without a driver (matching_since restarts the
+ * expiry), the driver's offer is marked declined so they can never accept it again, and
+ * ride.rematching is queued. Undefined when the ride had moved or is not theirs.
+ */
+export async function rematchRide(
+  spec: Emitter,
+  r: { id: string; driverId: string; from: RideStatus },
+  eventOf: (rematched: RideRow) => EventInput<'microride.ride.rematching'>,
+): Promise<RideRow | undefined> {
+  return db().transaction(async (trx) => {
+    const row = await transition(trx, {
+      id: r.id,
+      from: [r.from],
+      to: transitions.cancelByDriver.to,
+      where: { driver_id: r.driverId },
+      set: { driver_id: null, accepted_at: null, arrived_at: null, matching_since: trx.fn.now() },
+    });
+    if (!row) return undefined;
+    await offersTable(trx)
+      .insert({ ride_id: r.id, driver_id: r.driverId, round: 0, expires_at: trx.fn.now(), declined_at: trx.fn.now() })
+      .onConflict(['ride_id', 'driver_id'])
+      .merge({ declined_at: trx.fn.now() });
+    await enqueueEvent(trx, spec, eventOf(row));
+    return row;
+  });
+}
+
+/**
+ * transitions.startMatching for one booked ride whose lead time began: it becomes
+ * `requested` (matching_since now) and ride.requested is queued, so matching offers it as
+ * any ride. Skipped (undefined) while the rider has another active ride: the partial
+ * unique index would refuse it; the next tick tries again until the ride expires.
+ */
+export async function startScheduledRide(
+  spec: Emitter,
+  id: string,
+  eventOf: (started: RideRow) => EventInput<'microride.ride.requested'>,
+): Promise<RideRow | undefined> {
+  try {
+    return await db().transaction(async (trx) => {
+      const row = await transition(trx, { id, from: transitions.startMatching.from, to: transitions.startMatching.to, set: { matching_since: trx.fn.now() } });
+      if (!row) return undefined;
+      await enqueueEvent(trx, spec, eventOf(row));
+      return row;
+    });
+  } catch (err) {
+    if (uniqueViolation(err) === 'rider_active') return undefined;
+    throw err;
+  }
+}
+
+/** Booked rides whose matching should have begun by now (scheduled_for − lead ≤ now), oldest first. */
+export const scheduledRidesDue = async (leadMinutes: number, limit: number): Promise<string[]> => {
+  const rows = (await ridesTable()
+    .select('id')
+    .where({ status: soleState(transitions.startMatching.from) })
+    .whereRaw(`scheduled_for <= now() + (? * interval '1 minute')`, [leadMinutes])
+    .orderBy('scheduled_for')
+    .limit(limit)) as { id: string }[];
+  return rows.map((r) => r.id);
+};
+
+/**
  * The rider's rating and its event in one transaction. Not a state transition, but the same
  * compare-and-set discipline: completed (transitions.complete.to) and not yet rated.
  * Undefined when nothing was rated.
@@ -339,15 +416,20 @@ export async function expireWaitingRides(
   limit: number,
   eventOf: (expired: RideRow) => EventInput<'microride.ride.expired'>,
 ): Promise<number> {
+  // Waiting: matching for longer than the timeout since it (last) began; or booked, with
+  // the pickup time that long past (it never started: the rider was on another ride).
+  const waiting = `(status in (${sqlStates(transitions.expire.from.filter((s) => s !== 'scheduled'))})
+                      and coalesce(matching_since, requested_at) < now() - (? * interval '1 second'))
+                   or (status = 'scheduled' and scheduled_for < now() - (? * interval '1 second'))`;
   return db().transaction(async (trx) => {
     const res = (await trx.raw(
       `update ??.rides r set status = '${transitions.expire.to}', expired_at = now(), updated_at = now()
        where r.id in (select id from ??.rides
-                      where status in (${sqlStates(transitions.expire.from)}) and requested_at < now() - (? * interval '1 second')
+                      where ${waiting}
                       order by requested_at limit ? for update skip locked)
          and r.status in (${sqlStates(transitions.expire.from)})
        returning r.*`,
-      [ridesSchema(), ridesSchema(), timeoutSeconds, limit],
+      [ridesSchema(), ridesSchema(), timeoutSeconds, timeoutSeconds, limit],
     )) as { rows: RideRow[] };
     for (const r of res.rows) {
       await enqueueEvent(trx, spec, eventOf(r));

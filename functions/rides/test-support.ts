@@ -55,6 +55,8 @@ export function rideRow(over: Partial<RideRow> = {}): RideRow {
     idempotency_key: 'key-1',
     request_hash: 'hash-1',
     requested_at: requestedAt,
+    scheduled_for: null,
+    matching_since: requestedAt,
     accepted_at: null,
     arrived_at: null,
     started_at: null,

@@ -25,13 +25,29 @@ function reachable(start: RideStatus): Set<RideStatus> {
 }
 
 describe('the ride transitions table', () => {
-  it('creates a ride only as requested: the one transition from no state', () => {
+  it('creates a ride as requested (now) or scheduled (for later): the two transitions from no state', () => {
     const creating = all.filter(([, t]) => t.from.length === 0);
-    expect(creating.map(([name, t]) => [name, t.to])).toEqual([['request', 'requested']]);
+    expect(creating.map(([name, t]) => [name, t.to])).toEqual([
+      ['request', 'requested'],
+      ['book', 'scheduled'],
+    ]);
   });
 
-  it('reaches every ride state from requested', () => {
-    expect([...reachable('requested')].sort()).toEqual([...rideStatuses].sort());
+  it('reaches every ride state from scheduled, and every one but scheduled from requested', () => {
+    expect([...reachable('scheduled')].sort()).toEqual([...rideStatuses].sort());
+    expect([...reachable('requested')].sort()).toEqual(rideStatuses.filter((s) => s !== 'scheduled').sort());
+  });
+
+  it('starts a booked ride’s matching with the same event as a request, so matching offers it as any ride', () => {
+    expect(transitions.startMatching).toMatchObject({ from: ['scheduled'], to: 'requested', event: transitions.request.event });
+    expect(transitions.cancelByRider.from).toContain('scheduled');
+    expect(transitions.expire.from).toContain('scheduled');
+  });
+
+  it('sends a ride the driver gives back before pickup to matching again, not to an end', () => {
+    expect(transitions.cancelByDriver).toMatchObject({ from: ['accepted', 'arrived'], to: 'matching', by: 'driver', event: 'microride.ride.rematching' });
+    expect(transitions.accept.from).toContain(transitions.cancelByDriver.to);
+    expect(transitions.expire.from).toContain(transitions.cancelByDriver.to);
   });
 
   it('ends in completed, cancelled or expired, and nothing leaves them', () => {
@@ -72,7 +88,7 @@ describe('the ride transitions table', () => {
     expect(transitions.cancelByDriver.from).not.toContain('matching');
   });
 
-  it('holds the one-active-ride index states (schemas.ts activeStatuses) equal to the states that are not ends', () => {
-    expect([...activeStatuses].sort()).toEqual(rideStatuses.filter((s) => !terminal.includes(s)).sort());
+  it('holds the one-active-ride index states (schemas.ts activeStatuses) equal to the states that are not ends, but for a booking', () => {
+    expect([...activeStatuses].sort()).toEqual(rideStatuses.filter((s) => !terminal.includes(s) && s !== 'scheduled').sort());
   });
 });

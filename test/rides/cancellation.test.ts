@@ -1,8 +1,8 @@
 /**
  * Cancellation at every state, by the rider and by the driver, with the fee rule:
  * free until the driver arrived or the grace after acceptance ran out (2 s here), then
- * CANCEL_FEE_AMOUNT; a driver's cancellation never costs the rider. A fee is a payment,
- * and a refund is one too.
+ * CANCEL_FEE_AMOUNT; a driver's cancellation never costs the rider (it re-matches the
+ * ride). A fee is a payment, and a refund is one too.
  */
 import { describe, expect, it } from 'vitest';
 import { useRidesPlatform } from './harness.js';
@@ -115,7 +115,7 @@ describe('rider cancels', () => {
 });
 
 describe('driver cancels', () => {
-  it('after accepting, or after arriving: never a fee for the rider', async () => {
+  it('after accepting, or after arriving: never a fee for the rider, and the ride is matched again rather than ended (test/rides/rematch.test.ts)', async () => {
     for (const state of ['accepted', 'arrived'] as const) {
       const a = newArea();
       const rider = await newRider(env.url);
@@ -124,9 +124,12 @@ describe('driver cancels', () => {
       if (state === 'accepted') await sleep(GRACE_SECONDS * 1000 + 300); // even past the grace
       const r = await cancel(ride.id, driver.session, 'flat tyre');
       expect(r.status, JSON.stringify(r.body)).toBe(200);
-      expect(r.body.cancellation).toEqual({ by: 'driver', reason: 'flat tyre', fee: null });
-      const e = await eventOf(env.events, 'microride.ride.cancelled', ride.id);
-      expect(e.data).toMatchObject({ by: 'driver', driverId: driver.id, fee: null });
+      expect(r.body).toMatchObject({ id: ride.id, status: 'matching', driverId: null, cancellation: null });
+      const e = await eventOf(env.events, 'microride.ride.rematching', ride.id);
+      expect(e.data).toMatchObject({ driverId: driver.id, from: state, reason: 'flat tyre' });
+      // The rider cancels the re-matched ride: free, nobody is assigned.
+      const own = await cancel(ride.id, rider);
+      expect(own.body.cancellation).toEqual({ by: 'rider', reason: null, fee: null });
     }
   });
 

@@ -80,6 +80,28 @@ describe('drivers follow their trips', () => {
       expect((await liveDriver(session.user.id))?.status).toBe('online');
     }
   });
+
+  it('a driver who gives a ride back before pickup is free again, it counts against them once, and the driver who takes it over is on it', async () => {
+    const first = await onlineAndLocated();
+    const second = await onlineAndLocated();
+    const rideId = randomUUID();
+    const riderId = randomUUID();
+    await trip('microride.ride.accepted', { rideId, riderId, driverId: first.session.user.id, acceptedAt: new Date().toISOString() });
+    expect((await me(first.session)).status).toBe('on_trip');
+    const rematching = { rideId, riderId, driverId: first.session.user.id, from: 'arrived', reason: 'flat tyre', pickup: { lat: 50, lon: 4 }, vehicleClass: 'economy' };
+    expect((await trip('microride.ride.rematching', rematching, `rematching-${rideId}`)).status).toBe(202);
+    expect((await trip('microride.ride.rematching', rematching, `rematching-${rideId}`)).status).toBe(202); // redelivered
+    expect((await trip('microride.ride.rematching', rematching)).status).toBe(202); // re-emitted with a new id
+    const profile = (await (await get('/api/v1/drivers/me', first.session)).json()) as { status: string; cancellations: { beforePickup: number } };
+    expect(profile).toMatchObject({ status: 'online', cancellations: { beforePickup: 1 } });
+    expect(await first.searchable()).toBe(true);
+    // The same ride, accepted by the next driver: the first driver's end of it does not keep them off it.
+    await trip('microride.ride.accepted', { rideId, riderId, driverId: second.session.user.id, acceptedAt: new Date().toISOString() });
+    expect((await me(second.session)).status).toBe('on_trip');
+    // A late redelivery of the first acceptance does not put the first driver back on the ride.
+    await trip('microride.ride.accepted', { rideId, riderId, driverId: first.session.user.id, acceptedAt: new Date().toISOString() });
+    expect((await me(first.session)).status).toBe('online');
+  });
 });
 
 describe('drivers ratings', () => {
