@@ -91,10 +91,12 @@ export interface RidesEnv {
   readonly events: EventLog;
   /** Emits the periodic tick now (the sweeps run through the broker). */
   tick(): Promise<void>;
+  /** The notifier's websocket URL (only with `{ notifier: true }`). */
+  readonly wsUrl: string;
 }
 
 /** Starts it all before the file's tests, with `env` set first (settings of this file). */
-export function useRidesPlatform(env: Record<string, string> = {}): RidesEnv {
+export function useRidesPlatform(env: Record<string, string> = {}, opts: { notifier?: boolean } = {}): RidesEnv {
   let stack: EventStack | undefined;
   let observer: Awaited<ReturnType<typeof startObserver>> | undefined;
   const resetSettings = () => {
@@ -112,6 +114,7 @@ export function useRidesPlatform(env: Record<string, string> = {}): RidesEnv {
       tickScale: 1_000,
       extraTriggers: [{ name: 'test-observer', filter: {}, url: observer.url }],
       onEnvChanged: resetSettings,
+      notifier: opts.notifier ?? false,
     });
   }, 60_000);
   afterAll(async () => {
@@ -135,5 +138,8 @@ export function useRidesPlatform(env: Record<string, string> = {}): RidesEnv {
       return need(observer, 'observer').log;
     },
     tick: () => need(stack, 'platform').ticker.tick(),
+    get wsUrl() {
+      return need(need(stack, 'platform').platform.notifier, 'notifier').wsUrl;
+    },
   };
 }
