@@ -45,18 +45,18 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-/** Cumulative buckets of notifier_delivery_seconds from /metrics. */
-async function deliveryBuckets(url: string): Promise<[number, number][]> {
+/** Cumulative buckets of a histogram (default notifier_delivery_seconds) from /metrics. */
+export async function deliveryBuckets(url: string, metric = 'notifier_delivery_seconds'): Promise<[number, number][]> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out: [number, number][] = [];
-  for (const m of text.matchAll(/^notifier_delivery_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+  for (const m of text.matchAll(new RegExp(`^${metric}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))) {
     out.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
   }
   return out;
 }
 
 /** Prometheus-style histogram_quantile over the difference of two scrapes, in ms. */
-function histogramQuantile(q: number, before: [number, number][], after: [number, number][]): number {
+export function histogramQuantile(q: number, before: [number, number][], after: [number, number][]): number {
   const b = after.map(([le, c], i) => [le, c - (before[i]?.[1] ?? 0)] as [number, number]);
   const total = b.at(-1)?.[1] ?? 0;
   const rank = q * total;

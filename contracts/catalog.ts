@@ -157,7 +157,8 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'rides-get', service: 'rides', module: 'rides/get', kind: 'http',
     method: 'get', path: '/api/v1/rides/{id}', auth: 'user',
-    description: 'One ride (yours, or offered to you)', stores: ['postgres'], emits: [],
+    // redis: the driver's live position while the ride is accepted/arrived/in_progress (written by tracking).
+    description: 'One ride (yours, or offered to you)', stores: ['postgres', 'redis'], emits: [],
   },
   {
     name: 'rides-accept', service: 'rides', module: 'rides/accept', kind: 'http',

@@ -29,3 +29,19 @@ export const liveKey = (rideId: string): string[] => ['live', 'ride', rideId];
 
 /** The notifier message type that carries a LivePosition to the ride's rider. */
 export const LIVE_POSITION_MESSAGE = 'ride.driver_location';
+
+/**
+ * Redis pub/sub channel (key parts for `rkey`) on which tracking hands a LivePosition to
+ * the notifier. Positions do not go through the broker: they are superseded a second
+ * later, so neither storage nor redelivery would serve anyone (eventing/README.md).
+ * Payload: `<publish time ms>\n<rider's user id>\n<message text>` (see liveMessageText).
+ */
+export const liveChannel = (): string[] => ['notify', 'live'];
+
+/**
+ * The websocket frame the rider receives, built once by the publisher so the notifier
+ * forwards it without parsing: `{type, rideId, data, at}` like the stored messages, but
+ * with no `id` — a position is not part of the replayable stream (`since` skips it).
+ */
+export const liveMessageText = (p: LivePosition): string =>
+  JSON.stringify({ type: LIVE_POSITION_MESSAGE, rideId: p.rideId, data: p, at: p.at });

@@ -182,6 +182,29 @@ export class Hub {
     ws.cork(() => this.write(conn, m.id, m.body, 'live', m.t));
   }
 
+  /**
+   * A live position (ride.driver_location) for one user: written to each of the user's
+   * local sockets at once, outside the stream's order (it has no id and is never
+   * replayed). A socket that has unsent bytes past the limit skips it rather than being
+   * closed: the next position supersedes it within a second.
+   */
+  deliverLive(userId: string, text: string, publishedAt: number): void {
+    const set = this.byUser.get(userId);
+    if (!set) return;
+    for (const conn of set) {
+      const ws = conn.ws;
+      if (conn.closed || !ws) continue;
+      const buffered = ws.getBufferedAmount();
+      if (buffered > 0 && buffered + text.length > this.o.maxBackpressure) {
+        this.o.metrics.livePositions.inc({ outcome: 'dropped' });
+        continue;
+      }
+      ws.send(text, false, false);
+      this.o.metrics.livePositions.inc({ outcome: 'sent' });
+      this.o.metrics.liveLatency.observe((Date.now() - publishedAt) / 1000);
+    }
+  }
+
   /** Writes everything in the user's stream after conn.lastId, then what queued meanwhile. */
   private async catchUp(conn: Conn, checkLoss: boolean): Promise<void> {
     conn.busy = true; // synchronously, before the first await: later offers queue

@@ -84,9 +84,15 @@ export function createMetrics(sources: MetricsSources) {
     revocations: new Counter('notifier_revocation_closes_total', 'Sockets closed because their session was revoked, by path (pubsub, sweep)'),
     expiries: new Counter('notifier_token_expiry_closes_total', 'Sockets closed because their access token expired'),
     tooManyConnections: new Counter('notifier_too_many_connections_closes_total', 'Oldest sockets closed because their user passed NOTIFIER_MAX_SOCKETS_PER_USER on this replica'),
+    livePositions: new Counter('notifier_live_positions_total', 'Live driver positions (ride.driver_location) from the live channel, by outcome (sent, dropped: the socket had unsent bytes)'),
     latency: new Histogram(
       'notifier_delivery_seconds',
       'Time from CloudEvent receipt (on any replica) to the websocket write',
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ),
+    liveLatency: new Histogram(
+      'notifier_live_delivery_seconds',
+      'Time from a live position\'s publication (by tracking) to the websocket write',
       [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     ),
     gauges: [
@@ -97,7 +103,7 @@ export function createMetrics(sources: MetricsSources) {
       new Gauge('nodejs_heap_used_bytes', 'V8 heap in use', () => process.memoryUsage().heapUsed),
     ],
     render(): string {
-      const all = [m.upgrades, m.closes, m.messagesSent, m.slowConsumers, m.events, m.stored, m.fanout, m.revocations, m.expiries, m.tooManyConnections, m.latency, ...m.gauges];
+      const all = [m.upgrades, m.closes, m.messagesSent, m.slowConsumers, m.events, m.stored, m.fanout, m.revocations, m.expiries, m.tooManyConnections, m.livePositions, m.latency, m.liveLatency, ...m.gauges];
       return `${all.map((x) => x.render()).join('\n')}\n`;
     },
   };

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { redis as sharedRedis } from '../platform/clients.js';
+import { redis as sharedRedis, rkey } from '../platform/clients.js';
 import { config } from '../platform/config.js';
 import { logger } from '../platform/logger.js';
 import { verificationKey } from '../platform/auth/keys.js';
@@ -23,6 +23,7 @@ import { authorizeUpgrade, parseUpgrade } from './upgrade-auth.js';
 import { handleCloudEvent } from './cloudevents.js';
 import { eventAuthenticatorFromSettings } from '../platform/events/oidc.js';
 import { fanoutChannel, lastId, type StreamLimits } from './streams.js';
+import { liveChannel } from '../contracts/live-position.js';
 
 export interface NotifierOptions {
   /** 0 picks a free port. Default NOTIFIER_PORT (8081). */
@@ -126,11 +127,14 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
 
   await subscribe(
     sub,
-    { fanout: fanoutChannel(), revocations: revocationsChannel() },
+    { fanout: fanoutChannel(), revocations: revocationsChannel(), live: rkey(...liveChannel()) },
     {
       onPublication(p) {
         metrics.fanout.inc();
         for (const r of p.recipients) hub.deliver(r.userId, { id: r.id, prev: r.prev, ...p.message });
+      },
+      onLive(p) {
+        hub.deliverLive(p.userId, p.text, p.t);
       },
       onRevoked(sessionId) {
         const n = hub.closeSession(sessionId, CloseCode.TOKEN_REVOKED, 'token revoked');

@@ -9,10 +9,13 @@
  * MICRORIDE_TOKEN works instead of --token. It reconnects with `since` after a restart
  * (1001), a network drop, a slow-consumer close (4008) or a server error (1011); with
  * --email it signs in again when the token expires (4001); it stops on a revoked session.
+ * A rider's live driver positions (`ride.driver_location`, about one a second during a
+ * ride) print as one line each: position, heading, speed, target, distance and ETA.
  */
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { LIVE_POSITION_MESSAGE, livePosition, type LivePosition } from '../contracts/live-position.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +36,8 @@ if (values.help) {
   process.exit(0);
 }
 
-const messageSchema = z.object({ id: z.string(), type: z.string(), rideId: z.string().optional(), data: z.unknown(), at: z.string() });
+// Live driver positions (ride.driver_location) have no id: they are not part of the replayable stream.
+const messageSchema = z.object({ id: z.string().optional(), type: z.string(), rideId: z.string().optional(), data: z.unknown(), at: z.string() });
 const loginSchema = z.object({ accessToken: z.string(), user: z.object({ id: z.string(), role: z.string() }) });
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -87,8 +91,10 @@ async function run(): Promise<void> {
     const parsed = messageSchema.safeParse(JSON.parse(String(raw)));
     if (!parsed.success) return say(`unexpected message: ${String(raw)}`);
     const m = parsed.data;
-    since = m.id;
+    if (m.id) since = m.id;
+    const live = m.type === LIVE_POSITION_MESSAGE ? livePosition.safeParse(m.data) : undefined;
     if (values.json) process.stdout.write(`${JSON.stringify(m)}\n`);
+    else if (live?.success) process.stdout.write(`${m.at}  ${m.type.padEnd(24)} ride ${live.data.rideId}  ${describeLive(live.data)}\n`);
     else process.stdout.write(`${m.at}  ${m.type.replace(/^microride\./, '').padEnd(24)} ${m.rideId ? `ride ${m.rideId}  ` : ''}${JSON.stringify(m.data)}  [${m.id}]\n`);
   });
   ws.on('error', (err) => say(`error: ${err.message}`));
@@ -101,6 +107,16 @@ async function run(): Promise<void> {
     say(`reconnecting in ${wait} ms…`);
     setTimeout(() => void run().catch(fail), wait);
   });
+}
+
+/** "52.51012,13.40020 ↑90° 28 km/h → pickup 1.2 km, ETA 2 min 40 s" */
+function describeLive(p: LivePosition): string {
+  const where = `${p.lat.toFixed(5)},${p.lon.toFixed(5)}`;
+  const heading = p.heading === null ? '' : ` ↑${Math.round(p.heading)}°`;
+  const speed = p.speedKmh === null ? '' : ` ${Math.round(p.speedKmh)} km/h`;
+  const dist = p.distanceMeters >= 1000 ? `${(p.distanceMeters / 1000).toFixed(1)} km` : `${p.distanceMeters} m`;
+  const eta = p.etaSeconds >= 60 ? `${Math.floor(p.etaSeconds / 60)} min ${p.etaSeconds % 60} s` : `${p.etaSeconds} s`;
+  return `${where}${heading}${speed} → ${p.towards} ${dist}, ETA ${eta}`;
 }
 
 function fail(err: unknown): void {

@@ -5,11 +5,15 @@ import { startsFrom, transitions } from './transitions.js';
 import { problemOf } from '../test-support.js';
 import { asDriver, asOtherDriver, asRider, driverId, offerRow, otherDriverId, rideIn, riderId } from './test-support.js';
 import type { OfferRow, RideRow } from './store.js';
+import type { LivePosition } from '../../contracts/live-position.js';
 
-function stores(ride: RideRow | undefined, offer?: OfferRow): Stores & { offerReads: string[] } {
+function stores(ride: RideRow | undefined, offer?: OfferRow, live: LivePosition | null = null): Stores & { offerReads: string[]; liveReads: string[] } {
   const offerReads: string[] = [];
+  const liveReads: string[] = [];
   return {
     offerReads,
+    liveReads,
+    latestPosition: async (id) => (liveReads.push(id), live),
     findRide: async (id) => (ride && id === ride.id ? ride : undefined),
     findOffer: async (rideId, driver) => {
       offerReads.push(driver);
@@ -62,5 +66,22 @@ describe('rides-get handle', () => {
     expect((await problemOf(handle({ id: ride.id }, asOtherDriver, stores(ride)))).detail).toBe('ride not found');
     expect((await problemOf(handle({ id: ride.id }, { userId: otherDriverId, role: 'rider' }, stores(ride)))).status).toBe(404);
     expect((await problemOf(handle({ id: ride.id }, asRider, stores(undefined)))).status).toBe(404);
+  });
+
+  it('shows where the driver is and the ETA while accepted, arrived or in_progress, and reads nothing live in other states', async () => {
+    for (const status of rideStatuses) {
+      const ride = rideIn(status);
+      const live: LivePosition = {
+        rideId: ride.id, lat: 52.5, lon: 13.4, heading: 90, speedKmh: 20,
+        towards: status === 'in_progress' ? 'dropoff' : 'pickup', etaSeconds: 120, distanceMeters: 800, at: '2026-12-03T10:00:00.000Z',
+      };
+      const s = stores(ride, undefined, live);
+      const out = await handle({ id: ride.id }, asRider, s);
+      const shown = status === 'accepted' || status === 'arrived' || status === 'in_progress';
+      expect(out.live, status).toEqual(shown ? live : null);
+      expect(s.liveReads, status).toEqual(shown ? [ride.id] : []);
+    }
+    const ride = rideIn('accepted');
+    expect((await handle({ id: ride.id }, asRider, stores(ride, undefined, null))).live).toBeNull(); // no ping for a minute
   });
 });

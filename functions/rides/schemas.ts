@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { vehicleClass } from '../../contracts/vehicles.js';
 import { rideStatuses } from './migrations.js';
+import { livePosition } from '../../contracts/live-position.js';
 
 export const rideStatus = z.enum(rideStatuses);
 export type RideStatus = z.infer<typeof rideStatus>;
@@ -90,6 +91,21 @@ export const ride = z
     expiredAt: time,
   })
   .openapi('Ride');
+
+/** One ride as GET /rides/{id} shows it: the ride and, while a driver is on the way or on the trip, where the driver is. */
+export const rideDetail = ride
+  .extend({
+    live: livePosition
+      .nullable()
+      .openapi({
+        description:
+          'The driver\'s latest position and ETA (to the pickup, or to the drop-off once started), as the last location ping left it; ' +
+          'null unless accepted, arrived or in_progress, and when the driver has sent no position for a minute. The same shape as the `ride.driver_location` websocket message.',
+      }),
+  })
+  .openapi('RideDetail');
+
+export type RideDetail = z.infer<typeof rideDetail>;
 
 export const rideList = z.object({ items: z.array(ride), nextCursor: z.string().nullable() }).openapi('RideList');
 

@@ -7,6 +7,7 @@ import { handle, type Stores } from './location.js';
 import type { Position, RecordResult } from './live-index.js';
 import type { LocationDoc } from './store.js';
 import type { Sample } from './odometer.js';
+import type { LivePing } from './live-push.js';
 
 const NOW = new Date('2026-03-01T08:30:00.000Z');
 
@@ -16,6 +17,7 @@ function fakes(rideId: string | null, indexed: RecordResult = 'indexed') {
     positions: [] as { driverId: string; p: Position }[],
     samples: [] as LocationDoc[],
     traces: [] as { rideId: string; s: Sample }[],
+    live: [] as { rideId: string; ping: LivePing; at: Date }[],
   };
   const stores: Stores = {
     checkPingInterval: async () => undefined,
@@ -29,6 +31,10 @@ function fakes(rideId: string | null, indexed: RecordResult = 'indexed') {
     },
     appendTrace: async (id, s) => {
       written.traces.push({ rideId: id, s });
+    },
+    publishLive: async (id, ping, at) => {
+      written.live.push({ rideId: id, ping, at });
+      return 'pushed';
     },
   };
   return { stores, written };
@@ -47,6 +53,18 @@ describe('tracking-location handle', () => {
     expect(written.positions).toEqual([{ driverId, p: { lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30, at: NOW } }]);
     expect(written.samples).toEqual([{ driverId, rideId, at: NOW, lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30 }]);
     expect(written.traces).toEqual([{ rideId, s: { at: NOW, lat: 52.52, lon: 13.405 } }]);
+    expect(written.live).toEqual([{ rideId, ping: { lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30 }, at: NOW }]);
+  });
+
+  it('on a ride: a failing live push does not fail the ping (the position is stored; the next ping pushes again)', async () => {
+    const rideId = randomUUID();
+    const { stores, written } = fakes(rideId);
+    stores.publishLive = async () => {
+      throw new Error('redis down');
+    };
+    const out = await handle({ driverId: randomUUID(), lat: 52.52, lon: 13.405 }, stores);
+    expect(out.rideId).toBe(rideId);
+    expect(written.samples).toHaveLength(1);
   });
 
   it('off a ride: no trace is appended, the sample has no ride, and missing heading/speed are stored as null', async () => {
@@ -56,6 +74,7 @@ describe('tracking-location handle', () => {
 
     expect(out).toEqual({ receivedAt: NOW.toISOString(), rideId: null, searchable: true });
     expect(written.traces).toEqual([]);
+    expect(written.live).toEqual([]);
     expect(written.samples).toEqual([{ driverId, rideId: null, at: NOW, lat: 48.1, lon: 11.6, heading: null, speedKmh: null }]);
     expect(written.positions[0]?.p).toEqual({ lat: 48.1, lon: 11.6, heading: null, speedKmh: null, at: NOW });
   });
@@ -91,6 +110,6 @@ describe('tracking-location handle', () => {
     expect((err as HttpProblem).status).toBe(429);
     expect((err as HttpProblem).extra).toMatchObject({ limit: 'LOCATION_MIN_INTERVAL_MS', headers: { 'retry-after': '1' } });
     expect(checked).toEqual([driverId]);
-    expect(written).toEqual({ positions: [], samples: [], traces: [] });
+    expect(written).toEqual({ positions: [], samples: [], traces: [], live: [] });
   });
 });

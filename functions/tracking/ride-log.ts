@@ -54,7 +54,8 @@ export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), sto
   const doc: TimelineDoc = { _id: eventKey, rideId, type: ev.type, rank, at };
   if (riderId) doc.riderId = riderId;
   if (driverId) doc.driverId = driverId;
-  const location = ev.type === 'microride.ride.requested' ? pointOf(ev.data.pickup) : driverId ? await driverPlace(driverId, at, stores.liveDriver) : undefined;
+  const requested = ev.type === 'microride.ride.requested';
+  const location = requested ? pointOf(ev.data.pickup) : driverId ? await driverPlace(driverId, at, stores.liveDriver) : undefined;
   if (location) doc.location = location;
   const stored = await stores.insertTimelineDoc(doc);
 
@@ -67,6 +68,9 @@ export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), sto
     acceptedAt: ev.type === 'microride.ride.accepted' ? at : undefined,
     startedAt: ev.type === 'microride.ride.started' ? at : undefined,
     endedAt: endsRide(ev.type) ? at : undefined,
+    // The live ETA's targets (live-push.ts): only `requested` names them.
+    pickup: requested ? pointOf(ev.data.pickup) : undefined,
+    dropoff: requested ? pointOf(ev.data.dropoff) : undefined,
   });
   // Already in MongoDB but new to Redis: this retry finished what a failure between the steps left half done.
   return stored === 'duplicate' && live === 'duplicate' ? 'duplicate' : 'applied';

@@ -1,6 +1,7 @@
 /**
  * The live state of a ride in Redis, kept from the ride events without reading MongoDB:
- *   tracking:ride:<rideId>        hash  riderId, driverId, rank (max), acceptedAt/startedAt/endedAt (min, ms)
+ *   tracking:ride:<rideId>        hash  riderId, driverId, rank (max), acceptedAt/startedAt/endedAt (min, ms),
+ *                                       pickup/dropoff ("lat lon", from `requested`: the live ETA's targets)
  *   tracking:ride:<rideId>:seen   set   keys (`source id`) of the events applied
  *   tracking:ride:<rideId>:trace  list  the trip's position samples (trip-trace.ts)
  * and the driver → active ride pointer (active-ride.ts). One Lua script applies an event to
@@ -30,7 +31,8 @@ export const traceKey = (rideId: string) => rkey('tracking', 'ride', rideId, 'tr
 // KEYS: 1 ride hash, 2 seen set, 3 trace list, [4] the active-ride pointer of ARGV[10]
 // ARGV: 1 event key, 2 rideId, 3 riderId|'', 4 driverId the event names|'', 5 rank,
 //       6 event time ms, 7 acceptedAt ms|'', 8 startedAt ms|'', 9 endedAt ms|'',
-//       10 driver whose pointer is KEYS[4]|'', 11 ride ttl, 12 pointer ttl, 13 active rank, 14 terminal rank
+//       10 driver whose pointer is KEYS[4]|'', 11 ride ttl, 12 pointer ttl, 13 active rank, 14 terminal rank,
+//       15 pickup "lat lon"|'', 16 dropoff "lat lon"|''
 // Returns {1, driver} applied; {0, driver} duplicate; {-1, driver} when KEYS[4] is not the
 // pointer of the ride's driver (an event that names no driver, for a ride that has one):
 // nothing was written, and the caller runs it again with that driver's pointer.
@@ -44,6 +46,8 @@ local ttl = tonumber(ARGV[11])
 redis.call('SADD', KEYS[2], ARGV[1])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'riderId', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'driverId', ARGV[4]) end
+if ARGV[15] ~= '' then redis.call('HSET', KEYS[1], 'pickup', ARGV[15]) end
+if ARGV[16] ~= '' then redis.call('HSET', KEYS[1], 'dropoff', ARGV[16]) end
 local rank = math.max(tonumber(redis.call('HGET', KEYS[1], 'rank') or '0'), tonumber(ARGV[5]))
 redis.call('HSET', KEYS[1], 'rank', rank)
 local function earliest(field, v)
@@ -89,9 +93,13 @@ export interface RideStateUpdate {
   acceptedAt?: Date | undefined;
   startedAt?: Date | undefined;
   endedAt?: Date | undefined;
+  /** The ride's pickup and drop-off, when the event carries them (`requested`). */
+  pickup?: { lat: number; lon: number } | undefined;
+  dropoff?: { lat: number; lon: number } | undefined;
 }
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : '');
+const point = (p: { lat: number; lon: number } | undefined) => (p ? `${p.lat} ${p.lon}` : '');
 
 /** Applies one event to the ride's live state; 'duplicate' when it was applied before. */
 export async function applyToRideState(u: RideStateUpdate): Promise<'applied' | 'duplicate'> {
@@ -103,6 +111,7 @@ export async function applyToRideState(u: RideStateUpdate): Promise<'applied' | 
     const [code, driver] = (await runScript(redis(), applyScript, keys, [
       u.eventKey, u.rideId, u.riderId ?? '', u.driverId ?? '', u.rank, u.at.getTime(),
       ms(u.acceptedAt), ms(u.startedAt), ms(u.endedAt), pointerOf, RIDE_STATE_TTL_SECONDS, ACTIVE_TTL_SECONDS, ACTIVE_RANK, TERMINAL_RANK,
+      point(u.pickup), point(u.dropoff),
     ])) as [number, string];
     if (code === 1) return 'applied';
     if (code === 0) return 'duplicate';

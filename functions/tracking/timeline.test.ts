@@ -37,12 +37,15 @@ const event = (type: string, data: Record<string, unknown>, time = AT): RideEven
 describe('tracking-timeline handle', () => {
   it('records a request with its pickup as the place, and starts the live state', async () => {
     const f = fakes();
-    const ev = event('microride.ride.requested', { rideId, riderId, pickup: { lat: 52.5, lon: 13.4 } });
+    const ev = event('microride.ride.requested', { rideId, riderId, pickup: { lat: 52.5, lon: 13.4 }, dropoff: { lat: 52.53, lon: 13.41 } });
     expect(await handle(ev, f.stores)).toBe('applied');
 
     expect(f.timeline).toEqual([{ _id: `/microride/rides-x ${ev.id}`, rideId, riderId, type: 'microride.ride.requested', rank: 10, at: AT, location: { lat: 52.5, lon: 13.4 } }]);
     expect(f.state).toEqual([
-      { eventKey: `/microride/rides-x ${ev.id}`, rideId, riderId, driverId: undefined, rank: 10, at: AT, acceptedAt: undefined, startedAt: undefined, endedAt: undefined },
+      {
+        eventKey: `/microride/rides-x ${ev.id}`, rideId, riderId, driverId: undefined, rank: 10, at: AT, acceptedAt: undefined, startedAt: undefined, endedAt: undefined,
+        pickup: { lat: 52.5, lon: 13.4 }, dropoff: { lat: 52.53, lon: 13.41 },
+      },
     ]);
     expect(f.looked).toEqual([]);
   });

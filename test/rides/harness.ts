@@ -91,6 +91,8 @@ export interface RidesEnv {
   readonly events: EventLog;
   /** Emits the periodic tick now (the sweeps run through the broker). */
   tick(): Promise<void>;
+  /** The notifier's websocket URL (only with `{ notifier: true }`). */
+  readonly wsUrl: string;
 }
 
 /** Starts it all before the file's tests, with `env` set first (settings of this file); `notifier` runs the websocket notifier too (platform.notifier). */
@@ -136,5 +138,8 @@ export function useRidesPlatform(env: Record<string, string> = {}, opts: { notif
       return need(observer, 'observer').log;
     },
     tick: () => need(stack, 'platform').ticker.tick(),
+    get wsUrl() {
+      return need(need(stack, 'platform').platform.notifier, 'notifier').wsUrl;
+    },
   };
 }
