@@ -132,7 +132,7 @@ export const catalog: readonly FunctionSpec[] = [
     subscriptions: [
       'microride.ride.requested', 'microride.ride.offered', 'microride.ride.offer_expired', 'microride.ride.declined',
       'microride.ride.accepted', 'microride.ride.driver_arrived', 'microride.ride.started', 'microride.ride.completed',
-      'microride.ride.cancelled', 'microride.ride.expired', 'microride.ride.rated',
+      'microride.ride.cancelled', 'microride.ride.expired', 'microride.ride.rated', 'microride.ride.rematching',
     ].map((type) => ({ filter: { type }, parallelism: 8 })),
   },
   // ── eventing ────────────────────────────────────────────────────────────

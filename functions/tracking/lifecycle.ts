@@ -11,6 +11,10 @@ const lifecycle: Record<string, { rank: number; status: RideStatus }> = {
   'microride.ride.offered': { rank: 20, status: 'matching' },
   'microride.ride.offer_expired': { rank: 20, status: 'matching' },
   'microride.ride.declined': { rank: 20, status: 'matching' },
+  // The assigned driver cancelled before pickup and the ride is offered again. Ranks only
+  // grow, so this cannot lower the ride's status; what it changes is who drives it
+  // (ride-state.ts releases that driver: RELEASES_DRIVER_TYPES).
+  'microride.ride.rematching': { rank: 20, status: 'matching' },
   'microride.ride.accepted': { rank: 30, status: 'accepted' },
   'microride.ride.driver_arrived': { rank: 40, status: 'arrived' },
   'microride.ride.started': { rank: 50, status: 'in_progress' },
@@ -31,6 +35,9 @@ export const ASSIGNED_DRIVER_TYPES: ReadonlySet<string> = new Set([
   'microride.ride.accepted', 'microride.ride.driver_arrived', 'microride.ride.started',
   'microride.ride.completed', 'microride.ride.rated', 'microride.ride.cancelled',
 ]);
+
+/** Event types whose `driverId` is a driver leaving the ride: their pointer goes, and their later events no longer speak for the ride. */
+export const RELEASES_DRIVER_TYPES: ReadonlySet<string> = new Set(['microride.ride.rematching']);
 
 export const RIDE_EVENT_TYPES = Object.keys(lifecycle);
 

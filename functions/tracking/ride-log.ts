@@ -10,7 +10,7 @@
  */
 import { insertTimelineDoc, type TimelineDoc } from './store.js';
 import { applyToRideState, RIDE_STATE_TTL_SECONDS } from './ride-state.js';
-import { ASSIGNED_DRIVER_TYPES, endsRide, rankOf } from './lifecycle.js';
+import { ASSIGNED_DRIVER_TYPES, RELEASES_DRIVER_TYPES, endsRide, rankOf } from './lifecycle.js';
 import { driverPlace, type DriverLookup } from './place.js';
 import { liveDriver } from './live-index.js';
 
@@ -48,12 +48,13 @@ export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), sto
   const stamped = ev.time ? new Date(ev.time) : undefined;
   const at = stamped && !Number.isNaN(stamped.getTime()) ? stamped : receivedAt;
   const riderId = str(ev.data.riderId);
-  const driverId = ASSIGNED_DRIVER_TYPES.has(ev.type) ? str(ev.data.driverId) : undefined;
+  const releases = RELEASES_DRIVER_TYPES.has(ev.type);
+  const driverId = ASSIGNED_DRIVER_TYPES.has(ev.type) || releases ? str(ev.data.driverId) : undefined;
   const eventKey = `${ev.source} ${ev.id}`;
 
   const doc: TimelineDoc = { _id: eventKey, rideId, type: ev.type, rank, at };
   if (riderId) doc.riderId = riderId;
-  if (driverId) doc.driverId = driverId;
+  if (driverId && !releases) doc.driverId = driverId;
   const requested = ev.type === 'microride.ride.requested';
   const location = requested ? pointOf(ev.data.pickup) : driverId ? await driverPlace(driverId, at, stores.liveDriver) : undefined;
   if (location) doc.location = location;
@@ -65,6 +66,7 @@ export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), sto
 
   const live = await stores.applyToRideState({
     eventKey, rideId, riderId, driverId, rank, at,
+    ...(releases ? { releasesDriver: true } : {}),
     acceptedAt: ev.type === 'microride.ride.accepted' ? at : undefined,
     startedAt: ev.type === 'microride.ride.started' ? at : undefined,
     endedAt: endsRide(ev.type) ? at : undefined,

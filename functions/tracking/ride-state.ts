@@ -32,7 +32,7 @@ export const traceKey = (rideId: string) => rkey('tracking', 'ride', rideId, 'tr
 // ARGV: 1 event key, 2 rideId, 3 riderId|'', 4 driverId the event names|'', 5 rank,
 //       6 event time ms, 7 acceptedAt ms|'', 8 startedAt ms|'', 9 endedAt ms|'',
 //       10 driver whose pointer is KEYS[4]|'', 11 ride ttl, 12 pointer ttl, 13 active rank, 14 terminal rank,
-//       15 pickup "lat lon"|'', 16 dropoff "lat lon"|''
+//       15 pickup "lat lon"|'', 16 dropoff "lat lon"|'', 17 '1' when the event releases its driver|''
 // Returns {1, driver} applied; {0, driver} duplicate; {-1, driver} when KEYS[4] is not the
 // pointer of the ride's driver (an event that names no driver, for a ride that has one):
 // nothing was written, and the caller runs it again with that driver's pointer.
@@ -44,6 +44,24 @@ if driver ~= ARGV[10] then return {-1, driver} end
 
 local ttl = tonumber(ARGV[11])
 redis.call('SADD', KEYS[2], ARGV[1])
+local function clearPointer()
+  local cur = redis.call('GET', KEYS[4])
+  if cur and string.sub(cur, string.find(cur, ' ') + 1) == ARGV[2] then redis.call('DEL', KEYS[4]) end
+end
+if ARGV[17] == '1' then
+  -- The driver left the ride (re-matching): the next acceptance names the next driver.
+  redis.call('HSET', KEYS[1], 'released:' .. driver, '1')
+  if redis.call('HGET', KEYS[1], 'driverId') == driver then redis.call('HDEL', KEYS[1], 'driverId', 'acceptedAt') end
+  for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
+  clearPointer()
+  return {1, driver}
+end
+if ARGV[4] ~= '' and redis.call('HEXISTS', KEYS[1], 'released:' .. ARGV[4]) == 1 then
+  -- A late event of a driver who left (delivery is unordered): kept in the timeline, but
+  -- it must not make them the ride's driver again nor point their pings at it.
+  clearPointer()
+  return {1, driver}
+end
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'riderId', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'driverId', ARGV[4]) end
 if ARGV[15] ~= '' then redis.call('HSET', KEYS[1], 'pickup', ARGV[15]) end
@@ -96,6 +114,8 @@ export interface RideStateUpdate {
   /** The ride's pickup and drop-off, when the event carries them (`requested`). */
   pickup?: { lat: number; lon: number } | undefined;
   dropoff?: { lat: number; lon: number } | undefined;
+  /** `driverId` leaves the ride (re-matching): lifecycle.ts RELEASES_DRIVER_TYPES. */
+  releasesDriver?: boolean | undefined;
 }
 
 const ms = (d: Date | undefined) => (d ? d.getTime() : '');
@@ -111,7 +131,7 @@ export async function applyToRideState(u: RideStateUpdate): Promise<'applied' | 
     const [code, driver] = (await runScript(redis(), applyScript, keys, [
       u.eventKey, u.rideId, u.riderId ?? '', u.driverId ?? '', u.rank, u.at.getTime(),
       ms(u.acceptedAt), ms(u.startedAt), ms(u.endedAt), pointerOf, RIDE_STATE_TTL_SECONDS, ACTIVE_TTL_SECONDS, ACTIVE_RANK, TERMINAL_RANK,
-      point(u.pickup), point(u.dropoff),
+      point(u.pickup), point(u.dropoff), u.releasesDriver ? '1' : '',
     ])) as [number, string];
     if (code === 1) return 'applied';
     if (code === 0) return 'duplicate';

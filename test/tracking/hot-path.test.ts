@@ -164,6 +164,30 @@ describe('tracking hot path', () => {
     expect(await rideSummary(c.rideId)).toMatchObject({ driverId, rank: 91, endedAt: new Date(t0 + 70_000) });
   });
 
+  it('releases a driver who cancelled before pickup: pointer gone, their late events do not bring it back, the next driver takes over', async () => {
+    const first = randomUUID();
+    const next = randomUUID();
+    const rideId = randomUUID();
+    const riderId = randomUUID();
+    const t0 = Date.now() - 120_000;
+    await applyRideEvent(event('accepted', { rideId, riderId, driverId: first }, new Date(t0)));
+    expect(await activeRide(first)).toBe(rideId);
+
+    await applyRideEvent(event('rematching', { rideId, riderId, driverId: first }, new Date(t0 + 10_000)));
+    expect(await activeRide(first)).toBeNull();
+    expect((await rideSummary(rideId))?.driverId).toBeUndefined();
+
+    // Delivered out of order: the released driver's arrival must not point their pings at the ride again.
+    await applyRideEvent(event('driver_arrived', { rideId, riderId, driverId: first }, new Date(t0 + 5_000)));
+    expect(await activeRide(first)).toBeNull();
+
+    await applyRideEvent(event('accepted', { rideId, riderId, driverId: next }, new Date(t0 + 20_000)));
+    expect(await activeRide(next)).toBe(rideId);
+    expect(await rideSummary(rideId)).toMatchObject({ driverId: next, acceptedAt: new Date(t0 + 20_000) });
+    await applyRideEvent(event('completed', { rideId, riderId, driverId: next, fare }, new Date(t0 + 60_000)));
+    expect(await activeRide(next)).toBeNull();
+  });
+
   it('places an event at the driver’s live position only when it was taken close to the event', async () => {
     const driverId = randomUUID();
     const rideId = randomUUID();
