@@ -133,7 +133,7 @@ export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
     bundle,
     args: [bundle],
     secretEnv: [...new Set(secretEnv)],
-    emits: brokerEmits(spec).length > 0,
+    emits: brokerEmits(spec).length > 0 || spec.republishes === true,
     scaling: scalingOf(spec),
     visibility: spec.kind === 'http' ? 'public' : 'cluster-local',
     http: spec.kind === 'http' ? { method: spec.method, path: spec.path } : undefined,
