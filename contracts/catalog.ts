@@ -379,3 +379,11 @@ export function brokerEmits(spec: FunctionSpec, specs: readonly FunctionSpec[] =
   );
   return spec.emits.filter((t) => !direct.has(t));
 }
+
+/**
+ * Whether a function publishes to the Broker and so gets K_SINK (a SinkBinding): it emits
+ * through the broker, or it re-publishes stored events (the dead-letter replay).
+ */
+export function needsSink(spec: FunctionSpec, specs: readonly FunctionSpec[] = catalog): boolean {
+  return brokerEmits(spec, specs).length > 0 || spec.republishes === true;
+}
