@@ -6,10 +6,10 @@ import { post, uniqueEmail } from '../helpers/users.js';
 
 const env = usePlatform(['accounts']);
 
-function admin(args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function admin(args: string[], stdin?: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     // The child inherits this worker's schema prefix and settings (test/setup/isolation.ts).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], { env: process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/admin.ts', ...args], { env: { ...process.env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -44,6 +44,13 @@ describe('npm run admin -- create', { timeout: 90_000 }, () => {
     expect(made.code, made.stderr).toBe(0);
     expect(JSON.parse(made.stdout)).toMatchObject({ created: { email, name: 'Night shift' } });
     expect((await post(env.url, '/api/v1/auth/login', { email, password: 'from stdin 12345' })).status).toBe(200);
+  });
+
+  it('takes the account from ADMIN_EMAIL / ADMIN_PASSWORD when the flags are absent (the cluster Job’s Secret)', async () => {
+    const email = uniqueEmail('ops');
+    const made = await admin(['create'], undefined, { ADMIN_EMAIL: email, ADMIN_PASSWORD: 'from the secret 1' });
+    expect(made.code, made.stderr).toBe(0);
+    expect((await post(env.url, '/api/v1/auth/login', { email, password: 'from the secret 1' })).status).toBe(200);
   });
 
   it('names every bad field, and a bad command, with exit code 2', async () => {
