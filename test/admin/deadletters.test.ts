@@ -110,7 +110,7 @@ describe('dead letters', () => {
       ]);
     }
     // The Broker routed every replay (the observer Trigger saw each), with the original id.
-    await eventually(async () => (seen(env.events, ratedA.id) === 3 && seen(env.events, idB) === 2 ? true : undefined));
+    await eventually(async () => (seen(env.events, ratedA.id) >= 3 && seen(env.events, idB) >= 2 ? true : undefined));
     const replayedB = env.events.all.filter((e) => e.id === idB);
     expect(replayedB.every((e) => e.source === '/microride/rides-rate' && e.data.stars === 3)).toBe(true);
 

@@ -143,6 +143,16 @@ describe('the admin endpoints, as a rider or a driver', () => {
     expect((await fetch(`${platform.url}/api/v1/users/me`, { headers: rider.auth })).status).toBe(200);
   });
 
+  it('the OpenAPI document lists each of them, bearer-secured, with its 403', async () => {
+    const doc = (await (await fetch(`${platform.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>> };
+    for (const spec of adminRoutes) {
+      const op = doc.paths[spec.path]?.[spec.method];
+      expect(op, `${spec.method} ${spec.path}`).toBeDefined();
+      expect(op!.security).toEqual([{ bearerAuth: [] }]);
+      expect(Object.keys(op!.responses)).toContain('403');
+    }
+  });
+
   it('a rider refunding a payment is 403 without dev mode', async () => {
     const rider = await registerAndLogin(platform.url, 'rider');
     const res = await fetch(`${platform.url}/api/v1/payments/${randomUUID()}/refund`, { method: 'POST', headers: { ...rider.auth, 'content-type': 'application/json' }, body: '{}' });
