@@ -62,6 +62,11 @@ interface FunctionBase {
    * where its gateway serves the callee.
    */
   calls?: Record<string, string>;
+  /**
+   * Re-publishes stored events of any type to the Broker as they were (the dead-letter
+   * replay): it needs K_SINK although it emits no type of its own.
+   */
+  republishes?: boolean;
 }
 
 export interface HttpFunction extends FunctionBase {

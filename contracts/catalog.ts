@@ -54,6 +54,22 @@ export const catalog: readonly FunctionSpec[] = [
     method: 'get', path: '/.well-known/jwks.json', auth: 'public',
     description: 'Public keys that verify access tokens', stores: [], emits: [],
   },
+  // Operations (admins only). Disabling revokes every session of the user at once.
+  {
+    name: 'accounts-admin-users', service: 'accounts', module: 'accounts/admin-users', kind: 'http',
+    method: 'get', path: '/api/v1/admin/users', auth: ['admin'],
+    description: 'Users, newest first (paged; filter by role, status or email)', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'accounts-admin-disable', service: 'accounts', module: 'accounts/admin-disable', kind: 'http',
+    method: 'post', path: '/api/v1/admin/users/{id}/disable', auth: ['admin'],
+    description: 'Disable a user: their tokens stop working at once; they cannot log in or refresh', stores: ['postgres', 'redis'], emits: [],
+  },
+  {
+    name: 'accounts-admin-enable', service: 'accounts', module: 'accounts/admin-enable', kind: 'http',
+    method: 'post', path: '/api/v1/admin/users/{id}/enable', auth: ['admin'],
+    description: 'Enable a disabled user again (they log in anew)', stores: ['postgres', 'redis'], emits: [],
+  },
   // ── drivers ─────────────────────────────────────────────────────────────
   {
     name: 'drivers-register', service: 'drivers', module: 'drivers/register', kind: 'http',
@@ -140,6 +156,36 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'eventing-deadletters', service: 'eventing', module: 'eventing/deadletters', kind: 'event',
     description: 'Dead-letter sink: stores and logs every event a Trigger gave up on, with its knativeerror* extensions',
     stores: ['postgres'], emits: [], subscriptions: [],
+  },
+  // Operations on what the platform could not deliver (admins only).
+  {
+    name: 'eventing-admin-deadletters', service: 'eventing', module: 'eventing/admin-deadletters', kind: 'http',
+    method: 'get', path: '/api/v1/admin/deadletters', auth: ['admin'],
+    description: 'Dead letters, newest first, with the knativeerror* data of their failure (paged; filter by type)',
+    stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'eventing-admin-replay', service: 'eventing', module: 'eventing/admin-replay', kind: 'http',
+    method: 'post', path: '/api/v1/admin/deadletters/replay', auth: ['admin'],
+    description: 'Re-publish dead letters to the Broker as they were (same event id: idempotent consumers act once)',
+    stores: ['postgres'], emits: [], republishes: true,
+  },
+  {
+    name: 'eventing-admin-discard', service: 'eventing', module: 'eventing/admin-discard', kind: 'http',
+    method: 'delete', path: '/api/v1/admin/deadletters/{id}', auth: ['admin'],
+    description: 'Discard a dead letter', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'eventing-admin-parked', service: 'eventing', module: 'eventing/admin-parked', kind: 'http',
+    method: 'get', path: '/api/v1/admin/outbox/parked', auth: ['admin'],
+    description: 'Outbox rows of a service that the Broker refused outright and nobody retries (parked)',
+    stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'eventing-admin-outbox-retry', service: 'eventing', module: 'eventing/admin-outbox-retry', kind: 'http',
+    method: 'post', path: '/api/v1/admin/outbox/{service}/{id}/retry', auth: ['admin'],
+    description: 'Make a parked outbox row due again: the outbox relay publishes it',
+    stores: ['postgres'], emits: [],
   },
   // ── rides (single writer of ride state; offers live here too) ───────────
   {
@@ -293,6 +339,24 @@ export const catalog: readonly FunctionSpec[] = [
     description: 'Refund a charge, fully or in part (admin or dev mode; simulated gateway)',
     stores: ['postgres'], emits: ['microride.payment.refunded'],
   },
+  // Fare disputes: payments owns them (the only effect of one is a refund of its charge).
+  {
+    name: 'payments-dispute-open', service: 'payments', module: 'payments/dispute-open', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/dispute', auth: ['rider'],
+    description: 'Dispute the fare of your completed ride (within DISPUTE_WINDOW_HOURS of the charge; one open dispute per ride)',
+    stores: ['postgres'], emits: ['microride.dispute.opened'],
+  },
+  {
+    name: 'payments-admin-disputes', service: 'payments', module: 'payments/admin-disputes', kind: 'http',
+    method: 'get', path: '/api/v1/admin/disputes', auth: ['admin'],
+    description: 'Fare disputes, oldest open first (paged; filter by status)', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'payments-admin-resolve', service: 'payments', module: 'payments/admin-resolve', kind: 'http',
+    method: 'post', path: '/api/v1/admin/disputes/{id}/resolve', auth: ['admin'],
+    description: 'Resolve a dispute: refund (SIMULATED gateway, through the refund path) or reject; the rider is notified',
+    stores: ['postgres'], emits: ['microride.dispute.resolved', 'microride.payment.refunded'],
+  },
 ];
 
 export function findFunction(name: string): FunctionSpec {
@@ -325,4 +389,12 @@ export function brokerEmits(spec: FunctionSpec, specs: readonly FunctionSpec[] =
     }),
   );
   return spec.emits.filter((t) => !direct.has(t));
+}
+
+/**
+ * Whether a function publishes to the Broker and so gets K_SINK (a SinkBinding): it emits
+ * through the broker, or it re-publishes stored events (the dead-letter replay).
+ */
+export function needsSink(spec: FunctionSpec, specs: readonly FunctionSpec[] = catalog): boolean {
+  return brokerEmits(spec, specs).length > 0 || spec.republishes === true;
 }

@@ -139,6 +139,24 @@ export const eventCatalog = {
     description: 'A payment was refunded',
     schema: payment,
   },
+  // ── fare disputes (payments) ────────────────────────────────────────────
+  'microride.dispute.opened': {
+    description: 'A rider disputed the fare of a completed ride',
+    schema: z.object({ disputeId: id, rideId: id, riderId: id, paymentId: id, reason: z.string().max(1000) }),
+  },
+  'microride.dispute.resolved': {
+    description: 'An admin resolved a fare dispute: refunded (amount, through the SIMULATED gateway) or rejected',
+    schema: z.object({
+      disputeId: id,
+      rideId: id,
+      riderId: id,
+      outcome: z.enum(['refund', 'reject']),
+      amount: z.number().int().positive().nullable(),
+      currency,
+      refundId: id.nullable(),
+      note: z.string().max(1000),
+    }),
+  },
   'microride.matching.tick': {
     description: 'Periodic sweep: expire stale offers and rides (PingSource in the cluster, a timer locally)',
     schema: z.object({}),

@@ -23,6 +23,7 @@ export const NOTIFIED_TYPES = [
   'microride.payment.succeeded',
   'microride.payment.failed',
   'microride.payment.refunded',
+  'microride.dispute.resolved',
 ] as const satisfies readonly EventType[];
 
 export type NotifiedType = (typeof NOTIFIED_TYPES)[number];

@@ -50,6 +50,8 @@ const rules: { [T in NotifiedType]: (d: EventData<T>) => Recipients } = {
   'microride.payment.succeeded': (d) => ({ users: [d.riderId], drivers: d.kind === 'fare' && d.driverId ? [d.driverId] : [] }),
   'microride.payment.failed': rider,
   'microride.payment.refunded': rider,
+  // The outcome of the rider's own dispute (the admin's note included); the driver is not told.
+  'microride.dispute.resolved': rider,
 };
 
 export { NOTIFIED_TYPES };

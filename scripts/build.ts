@@ -10,6 +10,8 @@
  *     dist/system/migrate.mjs            functions/migrate-job.ts: applies every service's
  *                                        migrations, then exits (a Job; `npm run migrate`)
  *     dist/system/tick-relay.mjs         platform/tick-relay.ts: PingSource pings → tick events
+ *   dist/system/admin.mjs                functions/accounts/admin-cli.ts: creates an admin account
+ *                                        (not deployed; a one-off Job, functions/accounts/README.md)
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
  * (see knative/ and charts/microride). Each generated entry validates the environment,
@@ -146,6 +148,9 @@ export function workloadEntry(w: Pick<Workload, 'entry'>): string {
   return run ? `import { ${run} } from ${imp(`${module}.ts`)};\nawait ${run}();\n` : `import ${imp(`${module}.ts`)};\n`;
 }
 
+/** The admin-account command, in the image for a one-off Job: `node dist/system/admin.mjs create …`. */
+export const ADMIN_TOOL = { bundle: 'system/admin', entry: { module: 'functions/accounts/admin-cli', run: 'runAdminCli' }, stores: ['postgres'] } as const satisfies Pick<Workload, 'bundle' | 'entry' | 'stores'>;
+
 /** The size table's kind of a workload's bundle. */
 const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
@@ -278,6 +283,12 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
     const file = join(outdir, `${w.bundle}.mjs`);
     await bundle(file, workloadEntry(w), w.stores, `${w.name} (${w.kind})`);
     out.push(sizeOf(basename(w.bundle), bundleKind(w), file));
+  }
+  if (opts.jobs !== false && !opts.workloads) {
+    // Not deployed: run on demand as a one-off Job (functions/accounts/README.md).
+    const file = join(outdir, `${ADMIN_TOOL.bundle}.mjs`);
+    await bundle(file, workloadEntry(ADMIN_TOOL), ADMIN_TOOL.stores, 'admin account tool');
+    out.push(sizeOf(basename(ADMIN_TOOL.bundle), 'system', file));
   }
   return out;
 }

@@ -48,3 +48,39 @@ export const tokens = z
 export type User = z.infer<typeof user>;
 export type RegisterBody = z.infer<typeof registerBody>;
 export type LoginBody = z.infer<typeof loginBody>;
+
+// ── operations (admins) ──────────────────────────────────────────────────
+
+export const userIdParam = z.object({
+  id: z.string().uuid('must be a UUID').openapi({ param: { name: 'id', in: 'path' } }),
+});
+
+export const adminUsersQuery = z
+  .object({
+    role: z.enum(['rider', 'driver', 'admin']).optional().openapi({ param: { name: 'role', in: 'query' } }),
+    status: z.enum(['active', 'disabled']).optional().openapi({ param: { name: 'status', in: 'query' } }),
+    email: z.string().trim().min(1).max(254).optional().openapi({ param: { name: 'email', in: 'query' }, description: 'part of the email, any case' }),
+    limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: 'limit', in: 'query' } }),
+    offset: z.coerce.number().int().min(0).max(100_000).default(0).openapi({ param: { name: 'offset', in: 'query' } }),
+  })
+  .strict();
+
+export const userPage = z
+  .object({
+    items: z.array(user),
+    total: z.number().int().openapi({ description: 'users matching the filter, in all' }),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  })
+  .openapi('UserPage');
+
+export const userStatusChange = z
+  .object({
+    user,
+    revokedSessions: z.number().int().openapi({ description: 'sessions revoked by this change (disable)' }),
+  })
+  .openapi('UserStatusChange');
+
+export type AdminUsersQuery = z.infer<typeof adminUsersQuery>;
+export type UserPage = z.infer<typeof userPage>;
+export type UserStatusChange = z.infer<typeof userStatusChange>;

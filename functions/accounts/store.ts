@@ -96,3 +96,47 @@ export async function revokeSessionRow(k: Knex | Knex.Transaction, sessionId: st
     .whereNull('revoked_at')
     .update({ revoked_at: k.fn.now(), revoked_reason: reason });
 }
+
+/** Filters of the admin's user list. */
+export interface UserFilter {
+  role?: User['role'] | undefined;
+  status?: User['status'] | undefined;
+  /** Part of the email, any case. */
+  email?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+/** One page of users, newest first, and how many match in all. */
+export async function listUsers(f: UserFilter): Promise<{ rows: UserRow[]; total: number }> {
+  const q = users();
+  if (f.role) q.where({ role: f.role });
+  if (f.status) q.where({ status: f.status });
+  // The filter is text, not a pattern: escape LIKE's wildcards.
+  if (f.email) q.whereRaw(`lower(email) like ? escape '\\'`, [`%${f.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`]);
+  const [rows, count] = await Promise.all([
+    q.clone().orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit).offset(f.offset) as Promise<UserRow[]>,
+    q.clone().count<{ n: string }[]>({ n: '*' }),
+  ]);
+  return { rows, total: Number(count[0]?.n ?? 0) };
+}
+
+/**
+ * Sets a user's status; with 'disabled' also marks every live session of theirs revoked
+ * (one transaction). Returns the user and the sessions it revoked; undefined: no such user.
+ */
+export async function setUserStatus(id: string, status: User['status'], reason: string): Promise<{ row: UserRow; revoked: string[] } | undefined> {
+  return transaction(async (trx) => {
+    const [row] = await users(trx).where({ id }).update({ status }).returning<UserRow[]>('*');
+    if (!row) return undefined;
+    if (status === 'active') return { row, revoked: [] };
+    const revoked = (await trx
+      .withSchema(accountsSchema())
+      .table('sessions')
+      .where({ user_id: id })
+      .whereNull('revoked_at')
+      .update({ revoked_at: trx.fn.now(), revoked_reason: reason })
+      .returning('id')) as { id: string }[];
+    return { row, revoked: revoked.map((r) => r.id) };
+  });
+}

@@ -30,4 +30,23 @@ export const migrations: readonly Migration[] = [
       await knex.schema.withSchema(s).dropTableIfExists('dead_letters');
     },
   },
+  {
+    // The operations console names a dead letter by one id (an event can fail at several
+    // destinations, so the event id is not one) and shows whether it was replayed.
+    name: '002_dead_letter_replay',
+    async up(knex, s) {
+      await knex.schema.withSchema(s).alterTable('dead_letters', (t) => {
+        t.uuid('row_id').notNullable().defaultTo(knex.raw('gen_random_uuid()')).unique();
+        t.integer('replays').notNullable().defaultTo(0);
+        t.timestamp('replayed_at', { useTz: true });
+      });
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).alterTable('dead_letters', (t) => {
+        t.dropColumn('replayed_at');
+        t.dropColumn('replays');
+        t.dropColumn('row_id');
+      });
+    },
+  },
 ];

@@ -49,4 +49,30 @@ export const migrations: readonly Migration[] = [
   outboxMigration('002_outbox'),
   processedEventsMigration('003_processed_events'),
   outboxPublishOnCommitMigration('004_outbox_publish_on_commit'),
+  {
+    name: '005_disputes',
+    async up(knex, s) {
+      await knex.schema.withSchema(s).createTable('disputes', (t) => {
+        t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
+        t.uuid('ride_id').notNullable();
+        t.uuid('rider_id').notNullable();
+        // The fare charge disputed: a refund is a refund of it.
+        t.uuid('payment_id').notNullable().references('id').inTable(`${s}.payments`);
+        t.text('reason').notNullable();
+        t.text('status').notNullable().defaultTo('open').checkIn(['open', 'refunded', 'rejected']);
+        t.uuid('refund_id').references('id').inTable(`${s}.payments`);
+        t.integer('refund_amount');
+        t.text('note');
+        t.uuid('resolved_by');
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp('resolved_at', { useTz: true });
+        t.index(['status', 'created_at']);
+      });
+      // One open dispute per ride, kept by the database rather than a check-then-insert.
+      await knex.raw(`create unique index disputes_one_open on ??.disputes (ride_id) where status = 'open'`, [s]);
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).dropTableIfExists('disputes');
+    },
+  },
 ];

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { brokerEmits, catalog, scalingOf } from '../../contracts/catalog.js';
+import { catalog, needsSink, scalingOf } from '../../contracts/catalog.js';
 import type { FunctionSpec, HttpFunction, Resources, Scaling, SecretKey, Store, Workload } from '../../contracts/catalog-types.js';
 import { broker, allTriggers, type TriggerDef } from '../../contracts/triggers.js';
 import { workloadOf } from '../../contracts/workloads.js';
@@ -133,7 +133,7 @@ export function functionDeploy(spec: FunctionSpec): FunctionDeploy {
     bundle,
     args: [bundle],
     secretEnv: [...new Set(secretEnv)],
-    emits: brokerEmits(spec).length > 0,
+    emits: needsSink(spec),
     scaling: scalingOf(spec),
     visibility: spec.kind === 'http' ? 'public' : 'cluster-local',
     http: spec.kind === 'http' ? { method: spec.method, path: spec.path } : undefined,

@@ -70,12 +70,13 @@ describe('manifests derived from the catalog', () => {
       expect(fn.secretEnv.includes('MONGO_URL')).toBe(spec.stores.includes('mongo'));
       expect(fn.secretEnv.includes('JWT_PRIVATE_KEY')).toBe(!!spec.signsTokens);
       // K_SINK (a SinkBinding) only for what goes through the broker; matching hands its
-      // offer rounds straight to rides-offers.
-      expect(fn.emits).toBe(brokerEmits(spec).length > 0);
+      // offer rounds straight to rides-offers; the dead-letter replay re-publishes.
+      expect(fn.emits).toBe(brokerEmits(spec).length > 0 || spec.name === 'eventing-admin-replay');
       expect(fn.visibility).toBe(spec.kind === 'http' ? 'public' : 'cluster-local');
     }
     expect(functions().find((f) => f.name === 'matching-request')!.emits).toBe(false);
     expect(functions().find((f) => f.name === 'matching-sweep')!.emits).toBe(true); // ride.offer_expired
+    expect(functions().find((f) => f.name === 'eventing-admin-replay')!.emits).toBe(true);
   });
 
   it('gives a function that calls another directly the callee\'s cluster-local address, in every way of deploying', () => {

@@ -45,6 +45,8 @@ const samples: { [T in EventType]: EventDataInput<T> } = {
   'microride.payment.succeeded': payment,
   'microride.payment.failed': { ...payment, reason: 'card declined' },
   'microride.payment.refunded': { ...payment, kind: 'refund', driverId: null },
+  'microride.dispute.opened': { disputeId: u(), rideId: u(), riderId: u(), paymentId: u(), reason: 'the driver took a detour' },
+  'microride.dispute.resolved': { disputeId: u(), rideId: u(), riderId: u(), outcome: 'refund', amount: 300, currency: 'EUR', refundId: u(), note: 'detour confirmed' },
   'microride.matching.tick': {},
   'microride.matching.offer_decided': { rideId: u(), riderId: u(), driverIds: [u()], round: 1, expiresAt: now },
 };

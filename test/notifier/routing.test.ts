@@ -46,6 +46,12 @@ describe('notifier routing table (pure)', () => {
     expect(to('microride.payment.refunded', 'refund')).toEqual([riderId]);
   });
 
+  it('tells the rider alone how their fare dispute was resolved', () => {
+    const data = { disputeId: uuid(), rideId, riderId, outcome: 'refund', amount: 300, currency: 'EUR', refundId: uuid(), note: 'detour confirmed' };
+    expect(route('microride.dispute.resolved', data)).toMatchObject({ kind: 'notify', userIds: [riderId], data: { note: 'detour confirmed' } });
+    expect(route('microride.dispute.opened', { disputeId: uuid(), rideId, riderId, paymentId: uuid(), reason: 'detour' }).kind).not.toBe('notify');
+  });
+
   it('ignores types it does not push and rejects bad data of types it does', () => {
     expect(route('microride.ride.declined', { rideId, driverId }).kind).toBe('ignore');
     expect(route('com.example.other', {}).kind).toBe('ignore');

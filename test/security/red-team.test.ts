@@ -1,4 +1,8 @@
 /**
+ * Red team, part 2 (last describe): riders and drivers against every admin endpoint, a
+ * rider refunding, registering as an admin. (A rider disputing another's ride:
+ * test/admin/disputes.test.ts, which drives real rides.)
+ *
  * Red team: forging CloudEvents from outside. Only the broker may deliver events, so every
  * port a client can reach refuses them, and the ports that take them listen on loopback
  * only. Against the real local platform (every function, the broker on RabbitMQ, the
@@ -103,5 +107,64 @@ describe('forging a CloudEvent at the public ports', () => {
     expect(listeningAddresses(n.eventsPort)).toEqual(['127.0.0.1']);
     expect(listeningAddresses(brokerPort)).toEqual(['127.0.0.1']);
     expect(new Set([platform.port, n.port, platform.internalPort, n.eventsPort, brokerPort]).size).toBe(5);
+  });
+});
+
+describe('the admin endpoints, as a rider or a driver', () => {
+  const adminRoutes = catalog.filter((f): f is Extract<FunctionSpec, { kind: 'http' }> => f.kind === 'http' && f.path.startsWith('/api/v1/admin/'));
+  const concrete = (path: string) => path.replace('{service}', 'rides').replace(/\{[a-z]+\}/g, () => randomUUID());
+  const bodies: Record<string, unknown> = {
+    'eventing-admin-replay': { ids: [randomUUID()] },
+    'payments-admin-resolve': { outcome: 'refund', note: 'mine now' },
+  };
+
+  it('every one of them is 403 (the catalog lists them all)', async () => {
+    expect(adminRoutes.map((f) => f.name).sort()).toEqual([
+      'accounts-admin-disable', 'accounts-admin-enable', 'accounts-admin-users',
+      'eventing-admin-deadletters', 'eventing-admin-discard', 'eventing-admin-outbox-retry', 'eventing-admin-parked', 'eventing-admin-replay',
+      'payments-admin-disputes', 'payments-admin-resolve',
+    ]);
+    const rider = await registerAndLogin(platform.url, 'rider');
+    const driver = await registerAndLogin(platform.url, 'driver');
+    const got: Record<string, number> = {};
+    for (const spec of adminRoutes) {
+      for (const [who, s] of [['rider', rider], ['driver', driver]] as const) {
+        const body = bodies[spec.name];
+        const res = await fetch(`${platform.url}${concrete(spec.path)}`, {
+          method: spec.method.toUpperCase(),
+          headers: { ...s.auth, ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        got[`${who} ${spec.method} ${spec.path}`] = res.status;
+      }
+    }
+    expect(got).toEqual(Object.fromEntries(Object.keys(got).map((k) => [k, 403])));
+    // Disabling users is among them: the rider's own account still works.
+    expect((await fetch(`${platform.url}/api/v1/users/me`, { headers: rider.auth })).status).toBe(200);
+  });
+
+  it('the OpenAPI document lists each of them, bearer-secured, with its 403', async () => {
+    const doc = (await (await fetch(`${platform.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>> };
+    for (const spec of adminRoutes) {
+      const op = doc.paths[spec.path]?.[spec.method];
+      expect(op, `${spec.method} ${spec.path}`).toBeDefined();
+      expect(op!.security).toEqual([{ bearerAuth: [] }]);
+      expect(Object.keys(op!.responses)).toContain('403');
+    }
+  });
+
+  it('a rider refunding a payment is 403 without dev mode', async () => {
+    const rider = await registerAndLogin(platform.url, 'rider');
+    const res = await fetch(`${platform.url}/api/v1/payments/${randomUUID()}/refund`, { method: 'POST', headers: { ...rider.auth, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(403);
+  });
+
+  it('nobody registers as an admin', async () => {
+    const res = await fetch(`${platform.url}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `mallory-${randomUUID().slice(0, 8)}@example.test`, password: 'correct horse battery', name: 'Mallory', role: 'admin' }),
+    });
+    expect(res.status).toBe(422);
   });
 });
