@@ -30,8 +30,9 @@ export const driverStatus = z.enum(['offline', 'online', 'on_trip']);
 
 export const publicDriver = z
   .object({
-    id: z.string().uuid(),
+    id: z.string().uuid().openapi({ description: 'the driver’s id: their account id, as rides and ride events name the driver (`driverId`)' }),
     name: z.string(),
+    firstName: z.string().openapi({ description: 'what the rider’s driver card shows' }),
     vehicle,
     status: driverStatus,
     rating: z.object({ average: z.number().nullable(), count: z.number().int() }),
@@ -39,7 +40,7 @@ export const publicDriver = z
   .openapi('DriverPublic');
 
 export const ownDriver = publicDriver
-  .extend({ userId: z.string().uuid(), licenseNumber: z.string(), createdAt: z.string(), updatedAt: z.string() })
+  .extend({ licenseNumber: z.string(), createdAt: z.string(), updatedAt: z.string() })
   .openapi('Driver');
 
 export const availabilityBody = z.object({ status: z.enum(['online', 'offline']) }).strict().openapi('AvailabilityRequest');
