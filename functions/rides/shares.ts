@@ -53,7 +53,8 @@ export interface SharedRow {
 /** The link and its ride in one read; undefined when the token was never issued. */
 export const findShared = (hash: string): Promise<SharedRow | undefined> =>
   sharesTable()
-    .join(`${ridesSchema()}.rides as r`, 'r.id', 'shares.ride_id')
+    // withSchema already qualifies the joined table.
+    .join('rides as r', 'r.id', 'shares.ride_id')
     .where('shares.token_hash', hash)
     .first<SharedRow | undefined>(
       'shares.ride_id', 'shares.expires_at', 'shares.revoked_at', 'r.status', 'r.driver_card', 'r.completed_at', 'r.cancelled_at', 'r.expired_at',

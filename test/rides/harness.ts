@@ -93,8 +93,8 @@ export interface RidesEnv {
   tick(): Promise<void>;
 }
 
-/** Starts it all before the file's tests, with `env` set first (settings of this file). */
-export function useRidesPlatform(env: Record<string, string> = {}): RidesEnv {
+/** Starts it all before the file's tests, with `env` set first (settings of this file); `notifier`: run the websocket notifier too. */
+export function useRidesPlatform(env: Record<string, string> = {}, opts: { notifier?: boolean } = {}): RidesEnv {
   let stack: EventStack | undefined;
   let observer: Awaited<ReturnType<typeof startObserver>> | undefined;
   const resetSettings = () => {
@@ -112,6 +112,7 @@ export function useRidesPlatform(env: Record<string, string> = {}): RidesEnv {
       tickScale: 1_000,
       extraTriggers: [{ name: 'test-observer', filter: {}, url: observer.url }],
       onEnvChanged: resetSettings,
+      notifier: opts.notifier ?? false,
     });
   }, 60_000);
   afterAll(async () => {
