@@ -9,6 +9,8 @@
  * MICRORIDE_TOKEN works instead of --token. It reconnects with `since` after a restart
  * (1001), a network drop, a slow-consumer close (4008) or a server error (1011); with
  * --email it signs in again when the token expires (4001); it stops on a revoked session.
+ * When a driver accepts a ride it prints who is coming (the driver card) and, for the
+ * rider, the pickup code to tell the driver (read from the rider's ride detail, --api).
  */
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -50,7 +52,14 @@ async function login(): Promise<string> {
   return body.accessToken;
 }
 
+let current = '';
+
 async function token(): Promise<string> {
+  current = await signedIn();
+  return current;
+}
+
+async function signedIn(): Promise<string> {
   if (values.email && values.password) return login();
   const t = values.token ?? process.env.MICRORIDE_TOKEN;
   if (!t) {
@@ -90,6 +99,7 @@ async function run(): Promise<void> {
     since = m.id;
     if (values.json) process.stdout.write(`${JSON.stringify(m)}\n`);
     else process.stdout.write(`${m.at}  ${m.type.replace(/^microride\./, '').padEnd(24)} ${m.rideId ? `ride ${m.rideId}  ` : ''}${JSON.stringify(m.data)}  [${m.id}]\n`);
+    if (m.type === 'microride.ride.accepted' && m.rideId) void whoIsComing(m.rideId, m.data);
   });
   ws.on('error', (err) => say(`error: ${err.message}`));
   ws.on('close', (code, reason) => {
@@ -101,6 +111,29 @@ async function run(): Promise<void> {
     say(`reconnecting in ${wait} ms…`);
     setTimeout(() => void run().catch(fail), wait);
   });
+}
+
+const cardSchema = z.object({
+  firstName: z.string(),
+  vehicle: z.object({ make: z.string(), model: z.string(), plate: z.string() }),
+  rating: z.object({ average: z.number().nullable() }),
+});
+
+/** The driver card of an accepted ride and, when we are its rider, the code the driver must be told. */
+async function whoIsComing(rideId: string, data: unknown): Promise<void> {
+  const card = cardSchema.safeParse((data as { driver?: unknown } | null)?.driver);
+  if (card.success) {
+    const c = card.data;
+    say(`  driver: ${c.firstName}, ${c.vehicle.make} ${c.vehicle.model} ${c.vehicle.plate}${c.rating.average === null ? '' : `, rated ${c.rating.average}`}`);
+  }
+  try {
+    const res = await fetch(`${values.api}/api/v1/rides/${encodeURIComponent(rideId)}`, { headers: { authorization: `Bearer ${current}` } });
+    const code = res.ok ? ((await res.json()) as { pickupCode?: unknown }).pickupCode : undefined;
+    // Only the rider's view holds it: a driver's watch prints nothing here.
+    if (typeof code === 'string') say(`  pickup code: ${code} (tell it to your driver when you get in)`);
+  } catch (err) {
+    say(`  could not read the ride: ${(err as Error).message}`);
+  }
 }
 
 function fail(err: unknown): void {
