@@ -279,3 +279,14 @@ describe('share my trip', () => {
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 });
+
+describe('the API document', () => {
+  it('describes the card, the start’s pickup code and the share endpoints', async () => {
+    const doc = (await (await fetch(`${env.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/shared/{token}', '/api/v1/rides/{id}/share', '/api/v1/rides/{id}/share/{token}']));
+    expect(doc.paths['/api/v1/rides/{id}/share/{token}']).toHaveProperty('delete');
+    expect(Object.keys(doc.components.schemas.Ride?.properties ?? {})).toEqual(expect.arrayContaining(['driver', 'pickupCode']));
+    expect(Object.keys(doc.components.schemas.StartRideRequest?.properties ?? {})).toEqual(['pickupCode']);
+    expect(Object.keys(doc.components.schemas.SharedTrip?.properties ?? {}).sort()).toEqual(['driver', 'live', 'status']);
+  });
+});
