@@ -17,8 +17,8 @@ function startStores(opts: { moves?: RideRow; ride?: RideRow; offer?: OfferRow; 
     assertNotLocked: async () => {
       if (opts.locked) throw new HttpProblem(429, 'too many wrong pickup codes; retry in 60 s', { headers: { 'retry-after': '60' } });
     },
-    wrongCode: async (rideId) => {
-      wrong.push(rideId);
+    wrongCode: async (rideId, driver) => {
+      wrong.push(`${rideId} ${driver}`);
       return new HttpProblem(422, 'wrong pickup code', { errors: [{ path: 'pickupCode', message: 'does not match' }] });
     },
   };
@@ -52,7 +52,7 @@ describe('rides-start handle', () => {
     const { s, wrong } = startStores({ ride });
     const p = await problemOf(handle(withCode(ride.id, '0000'), asDriver, s));
     expect([p.status, p.extra.errors]).toEqual([422, [{ path: 'pickupCode', message: 'does not match' }]]);
-    expect(wrong).toEqual([ride.id]);
+    expect(wrong).toEqual([`${ride.id} ${driverId}`]);
   });
 
   it('is 429 while the ride is locked out, before any statement runs', async () => {

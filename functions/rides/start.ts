@@ -34,12 +34,12 @@ const postgres: Stores = { ...stepStores(spec), pickup: redisPickupGuard() };
  */
 export async function handle(input: { id: string; pickupCode: string }, caller: Caller, stores: Stores = postgres): Promise<Ride> {
   const { id, pickupCode } = input;
-  await stores.pickup.assertNotLocked(id);
+  await stores.pickup.assertNotLocked(id, caller.userId);
   const row = await driverStep('start', id, caller, stores, {
     whereRaw: { sql: '(pickup_code = ? or pickup_code is null)', bindings: [pickupCode] },
     refusal: async (r) =>
       r.driver_id === caller.userId && startsFrom(transitions.start, r.status) && r.pickup_code !== null && r.pickup_code !== pickupCode
-        ? stores.pickup.wrongCode(id)
+        ? stores.pickup.wrongCode(id, caller.userId)
         : undefined,
   });
   return toRide(row);
