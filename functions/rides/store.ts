@@ -149,15 +149,12 @@ export interface Transition {
  * may leave. Zero rows back means someone else moved the ride first (or the guard failed).
  * As a query, for changeWithEvent (the transition and its event in one statement).
  */
-export const transitionQuery = (t: Transition, k: Knex | Knex.Transaction = db()) =>
-  {
+export const transitionQuery = (t: Transition, k: Knex | Knex.Transaction = db()) => {
   const q = ridesTable(k)
     .where({ id: t.id, ...t.where })
     .whereIn('status', [...t.from]);
   if (t.whereRaw) q.whereRaw(t.whereRaw.sql, [...t.whereRaw.bindings]);
-  return q
-    .update({ ...t.set, status: t.to, updated_at: k.fn.now() })
-    .returning('*');
+  return q.update({ ...t.set, status: t.to, updated_at: k.fn.now() }).returning('*');
 };
 
 /** transitionQuery inside a transaction that does more than write one event. */
