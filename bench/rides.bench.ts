@@ -137,7 +137,7 @@ interface Driver {
   home: { lat: number; lon: number };
   busy: boolean;
   /** Offers received while busy: tried when the trip is over. */
-  waiting: { rideId: string; expiresAt: number }[];
+  waiting: { rideId: string; riderId: string; expiresAt: number }[];
 }
 
 /** Median kernel crossings per ride over the windows that counted them, the load generator left out. */
@@ -285,15 +285,25 @@ export default async function ridesBench(): Promise<BenchResult> {
     const acceptSentAt = new Map<string, number>(); // rideId → t before POST /accept
     const finished = new Map<string, () => void>(); // rideId → wake the rider
 
-    const drive = async (d: Driver, rideId: string): Promise<boolean> => {
+    const riderTokens = new Map(riders.map((r) => [r.id, r.token]));
+    /** The rider's app shows the pickup code (their ride detail); the rider tells the driver. */
+    const pickupCodeOf = async (rideId: string, riderId: string): Promise<string> => {
+      const r = await api('GET', `/api/v1/rides/${rideId}`, riderTokens.get(riderId) ?? '');
+      const code = (r.body as { pickupCode?: unknown }).pickupCode;
+      if (r.status !== 200 || typeof code !== 'string') throw new Error(`pickup code: ${r.status} ${JSON.stringify(r.body)}`);
+      return code;
+    };
+
+    const drive = async (d: Driver, rideId: string, riderId: string): Promise<boolean> => {
       acceptSentAt.set(rideId, now());
       const acc = await api('POST', `/api/v1/rides/${rideId}/accept`, d.token);
       if (acc.status !== 200) {
         acceptSentAt.delete(rideId);
         return false;
       }
+      const pickupCode = await pickupCodeOf(rideId, riderId);
       for (const step of ['arrived', 'start', 'complete']) {
-        const r = await api('POST', `/api/v1/rides/${rideId}/${step}`, d.token);
+        const r = await api('POST', `/api/v1/rides/${rideId}/${step}`, d.token, step === 'start' ? { pickupCode } : undefined);
         if (r.status !== 200) throw new Error(`${step}: ${r.status} ${JSON.stringify(r.body)}`);
       }
       if (measuring) completed += 1;
@@ -301,15 +311,15 @@ export default async function ridesBench(): Promise<BenchResult> {
       return true;
     };
 
-    const work = async (d: Driver, rideId: string) => {
+    const work = async (d: Driver, rideId: string, riderId: string) => {
       d.busy = true;
       try {
-        await drive(d, rideId);
+        await drive(d, rideId, riderId);
         // Offers that came in meanwhile, newest first, while they still stand.
         while (!stopping) {
           const next = d.waiting.pop();
           if (!next) break;
-          if (next.expiresAt > Date.now()) await drive(d, next.rideId);
+          if (next.expiresAt > Date.now()) await drive(d, next.rideId, next.riderId);
         }
       } catch (err) {
         failures += 1;
@@ -349,9 +359,9 @@ export default async function ridesBench(): Promise<BenchResult> {
       if (!d || takenRounds.has(round)) return;
       if (!d.busy) {
         takenRounds.add(round);
-        void work(d, rideId);
+        void work(d, rideId, data.riderId as string);
       } else {
-        d.waiting.push({ rideId, expiresAt: Date.parse(data.expiresAt as string) });
+        d.waiting.push({ rideId, riderId: data.riderId as string, expiresAt: Date.parse(data.expiresAt as string) });
       }
     });
     handlers.set('microride.ride.requested', (data, _userId, at) => {

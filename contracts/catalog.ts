@@ -209,7 +209,10 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'rides-accept', service: 'rides', module: 'rides/accept', kind: 'http',
     method: 'post', path: '/api/v1/rides/{id}/accept', auth: ['driver'],
-    description: 'Accept an offered ride; the first accept wins', stores: ['postgres'], emits: ['microride.ride.accepted'],
+    description: 'Accept an offered ride; the first accept wins (the rider gets the driver’s card and a pickup code)',
+    // Redis: the driver's last position from the live index, for the card.
+    stores: ['postgres', 'redis'], emits: ['microride.ride.accepted'],
+    calls: { DRIVERS_URL: 'drivers-get' },
   },
   {
     name: 'rides-decline', service: 'rides', module: 'rides/decline', kind: 'http',
@@ -224,7 +227,9 @@ export const catalog: readonly FunctionSpec[] = [
   {
     name: 'rides-start', service: 'rides', module: 'rides/start', kind: 'http',
     method: 'post', path: '/api/v1/rides/{id}/start', auth: ['driver'],
-    description: 'The assigned driver starts the trip', stores: ['postgres'], emits: ['microride.ride.started'],
+    description: 'The assigned driver starts the trip with the rider’s pickup code',
+    // Redis: the count of wrong pickup codes (lockout).
+    stores: ['postgres', 'redis'], emits: ['microride.ride.started'],
   },
   {
     name: 'rides-complete', service: 'rides', module: 'rides/complete', kind: 'http',
@@ -242,6 +247,23 @@ export const catalog: readonly FunctionSpec[] = [
     name: 'rides-rate', service: 'rides', module: 'rides/rate', kind: 'http',
     method: 'post', path: '/api/v1/rides/{id}/rating', auth: ['rider'],
     description: 'Rate a completed ride 1–5', stores: ['postgres'], emits: ['microride.ride.rated'],
+  },
+  {
+    name: 'rides-share', service: 'rides', module: 'rides/share', kind: 'http',
+    method: 'post', path: '/api/v1/rides/{id}/share', auth: ['rider'],
+    description: 'Share my trip: a link anyone can follow the active ride with, without an account', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'rides-unshare', service: 'rides', module: 'rides/unshare', kind: 'http',
+    method: 'delete', path: '/api/v1/rides/{id}/share/{token}', auth: ['rider'],
+    description: 'Revoke a share link of your ride', stores: ['postgres'], emits: [],
+  },
+  {
+    name: 'rides-shared', service: 'rides', module: 'rides/shared', kind: 'http',
+    method: 'get', path: '/api/v1/shared/{token}', auth: 'public',
+    description: 'A shared trip: status, the driver without the plate, live position and ETA (no account; rate-limited)',
+    // Redis: the ride's live position (contracts/live-position.ts) and the rate limit.
+    stores: ['postgres', 'redis'], emits: [],
   },
   {
     name: 'rides-offers', service: 'rides', module: 'rides/offers', kind: 'event',

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { catalog as functionCatalog } from './catalog.js';
 import type { FunctionSpec } from './catalog-types.js';
 import { vehicleClass } from './vehicles.js';
+import { driverCard } from './driver-card.js';
 
 const id = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
@@ -15,6 +16,12 @@ const point = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-
 const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO-4217 code, e.g. EUR');
 const money = z.object({ amount: z.number().int().nonnegative(), currency });
 const rideParties = { rideId: id, riderId: id, driverId: id };
+/**
+ * The assigned driver's public card (contracts/driver-card.ts), on every ride event from
+ * the accept on, so the rider's app shows who is coming without another call. Optional:
+ * events from before it, and rides accepted before it, carry none.
+ */
+const driver = driverCard.nullable().optional();
 
 const payment = z.object({
   paymentId: id,
@@ -41,6 +48,7 @@ export const eventCatalog = {
   },
   'microride.driver.registered': {
     description: 'A driver registered a profile and vehicle',
+    // driverId is the driver's id in the API: their account id (= userId, kept for older consumers).
     schema: z.object({ driverId: id, userId: id, vehicleClass }),
   },
   'microride.driver.availability_changed': {
@@ -65,7 +73,7 @@ export const eventCatalog = {
   },
   'microride.ride.accepted': {
     description: 'A driver accepted the ride (first accept wins)',
-    schema: z.object({ ...rideParties, acceptedAt: isoTime }),
+    schema: z.object({ ...rideParties, acceptedAt: isoTime, driver }),
   },
   'microride.ride.declined': {
     description: 'An offered driver declined',
@@ -73,11 +81,11 @@ export const eventCatalog = {
   },
   'microride.ride.driver_arrived': {
     description: 'The assigned driver is at the pickup point',
-    schema: z.object(rideParties),
+    schema: z.object({ ...rideParties, driver }),
   },
   'microride.ride.started': {
     description: 'The trip started',
-    schema: z.object(rideParties),
+    schema: z.object({ ...rideParties, driver }),
   },
   'microride.ride.completed': {
     description: 'The trip ended; the final fare is due',
@@ -91,6 +99,7 @@ export const eventCatalog = {
       basis: z.enum(['quoted', 'measured']).optional(),
       /** Why the fare is what it is, for the receipt. */
       reason: z.string().max(500).optional(),
+      driver,
     }),
   },
   'microride.ride.cancelled': {
@@ -102,6 +111,7 @@ export const eventCatalog = {
       by: z.enum(['rider', 'driver', 'system']),
       reason: z.string().max(500).optional(),
       fee: money.nullable(),
+      driver,
     }),
   },
   'microride.ride.rematching': {
@@ -125,7 +135,7 @@ export const eventCatalog = {
   },
   'microride.ride.rated': {
     description: 'The rider rated a completed ride',
-    schema: z.object({ ...rideParties, stars: z.number().int().min(1).max(5) }),
+    schema: z.object({ ...rideParties, stars: z.number().int().min(1).max(5), driver }),
   },
   'microride.payment.succeeded': {
     description: 'A payment (fare, cancellation fee or refund) went through',

@@ -8,9 +8,9 @@ export function logger(): Logger {
   root ??= pino({
     level: config().LOG_LEVEL,
     base: { pid: process.pid },
-    // Never let a credential reach the log, whatever a handler passes in.
+    // Never let a credential (or a ride's pickup code, functions/rides/pickup-code.ts) reach the log, whatever a handler passes in.
     redact: {
-      paths: ['password', '*.password', 'refreshToken', '*.refreshToken', 'req.headers.authorization', 'headers.authorization'],
+      paths: ['password', '*.password', 'refreshToken', '*.refreshToken', 'req.headers.authorization', 'headers.authorization', 'pickupCode', '*.pickupCode', 'pickup_code', '*.pickup_code'],
       censor: '[redacted]',
     },
   });

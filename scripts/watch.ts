@@ -11,6 +11,8 @@
  * --email it signs in again when the token expires (4001); it stops on a revoked session.
  * A rider's live driver positions (`ride.driver_location`, about one a second during a
  * ride) print as one line each: position, heading, speed, target, distance and ETA.
+ * When a driver accepts a ride it prints who is coming (the driver card) and, for the
+ * rider, the pickup code to tell the driver (read from the rider's ride detail, --api).
  */
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
@@ -54,7 +56,14 @@ async function login(): Promise<string> {
   return body.accessToken;
 }
 
+let current = '';
+
 async function token(): Promise<string> {
+  current = await signedIn();
+  return current;
+}
+
+async function signedIn(): Promise<string> {
   if (values.email && values.password) return login();
   const t = values.token ?? process.env.MICRORIDE_TOKEN;
   if (!t) {
@@ -96,6 +105,7 @@ async function run(): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify(m)}\n`);
     else if (live?.success) process.stdout.write(`${m.at}  ${m.type.padEnd(24)} ride ${live.data.rideId}  ${describeLive(live.data)}\n`);
     else process.stdout.write(`${m.at}  ${m.type.replace(/^microride\./, '').padEnd(24)} ${m.rideId ? `ride ${m.rideId}  ` : ''}${JSON.stringify(m.data)}  [${m.id}]\n`);
+    if (m.type === 'microride.ride.accepted' && m.rideId) void whoIsComing(m.rideId, m.data);
   });
   ws.on('error', (err) => say(`error: ${err.message}`));
   ws.on('close', (code, reason) => {
@@ -117,6 +127,29 @@ function describeLive(p: LivePosition): string {
   const dist = p.distanceMeters >= 1000 ? `${(p.distanceMeters / 1000).toFixed(1)} km` : `${p.distanceMeters} m`;
   const eta = p.etaSeconds >= 60 ? `${Math.floor(p.etaSeconds / 60)} min ${p.etaSeconds % 60} s` : `${p.etaSeconds} s`;
   return `${where}${heading}${speed} → ${p.towards} ${dist}, ETA ${eta}`;
+}
+
+const cardSchema = z.object({
+  firstName: z.string(),
+  vehicle: z.object({ make: z.string(), model: z.string(), plate: z.string() }),
+  rating: z.object({ average: z.number().nullable() }),
+});
+
+/** The driver card of an accepted ride and, when we are its rider, the code the driver must be told. */
+async function whoIsComing(rideId: string, data: unknown): Promise<void> {
+  const card = cardSchema.safeParse((data as { driver?: unknown } | null)?.driver);
+  if (card.success) {
+    const c = card.data;
+    say(`  driver: ${c.firstName}, ${c.vehicle.make} ${c.vehicle.model} ${c.vehicle.plate}${c.rating.average === null ? '' : `, rated ${c.rating.average}`}`);
+  }
+  try {
+    const res = await fetch(`${values.api}/api/v1/rides/${encodeURIComponent(rideId)}`, { headers: { authorization: `Bearer ${current}` } });
+    const code = res.ok ? ((await res.json()) as { pickupCode?: unknown }).pickupCode : undefined;
+    // Only the rider's view holds it: a driver's watch prints nothing here.
+    if (typeof code === 'string') say(`  pickup code: ${code} (tell it to your driver when you get in)`);
+  } catch (err) {
+    say(`  could not read the ride: ${(err as Error).message}`);
+  }
 }
 
 function fail(err: unknown): void {

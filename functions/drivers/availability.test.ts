@@ -43,9 +43,9 @@ describe('drivers-availability handle', () => {
     const out = await handle({ userId: d.user_id, status: 'online' }, stores);
     expect(steps).toEqual(['begin', `lock ${d.user_id}`, 'set online', 'event microride.driver.availability_changed', 'commit', 'sync online@4']);
     expect(events).toEqual([
-      { type: 'microride.driver.availability_changed', subject: d.id, data: { driverId: d.id, userId: d.user_id, status: 'online', vehicleClass: 'comfort' } },
+      { type: 'microride.driver.availability_changed', subject: d.user_id, data: { driverId: d.user_id, userId: d.user_id, status: 'online', vehicleClass: 'comfort' } },
     ]);
-    expect(out).toMatchObject({ id: d.id, userId: d.user_id, status: 'online', licenseNumber: 'LIC-OWN-1', updatedAt: '2026-01-02T04:00:00.000Z' });
+    expect(out).toMatchObject({ id: d.user_id, status: 'online', licenseNumber: 'LIC-OWN-1', updatedAt: '2026-01-02T04:00:00.000Z' });
   });
 
   it('changes nothing and emits nothing when already in that status, but still repairs the live index', async () => {

@@ -42,8 +42,9 @@ export async function handle(
     const updated = await stores.setStatus(trx, current.id, status);
     await stores.enqueueEvent(trx, spec, {
       type: 'microride.driver.availability_changed',
-      subject: current.id,
-      data: { driverId: current.id, userId, status, vehicleClass: current.vehicle_class },
+      // The driver's id is their account id, as everywhere in the API (drivers/store.ts toPublic).
+      subject: userId,
+      data: { driverId: userId, userId, status, vehicleClass: current.vehicle_class },
     });
     return updated ?? current;
   });

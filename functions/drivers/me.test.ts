@@ -11,12 +11,12 @@ describe('drivers-me handle', () => {
     const out = await handle({ userId: r.user_id }, { findByUser: async (userId) => (asked.push(userId), userId === r.user_id ? r : undefined) });
     expect(asked).toEqual([r.user_id]);
     expect(out).toEqual({
-      id: r.id,
+      id: r.user_id,
       name: 'Grace',
+      firstName: 'Grace',
       vehicle: { make: 'Toyota', model: 'Prius', plate: 'AB123', class: 'comfort', seats: 4 },
       status: 'offline',
       rating: { average: null, count: 0 },
-      userId: r.user_id,
       licenseNumber: 'LIC-OWN-1',
       cancellations: { beforePickup: 2 },
       createdAt: '2026-01-02T03:04:05.000Z',

@@ -62,10 +62,10 @@ describe('drivers-register handle', () => {
       },
     ]);
     expect(committed.events).toEqual([
-      { type: 'microride.driver.registered', subject: out.id, data: { driverId: out.id, userId: input.userId, vehicleClass: 'xl' } },
+      { type: 'microride.driver.registered', subject: input.userId, data: { driverId: input.userId, userId: input.userId, vehicleClass: 'xl' } },
     ]);
     // The owner's view: the licence is theirs to see.
-    expect(out).toMatchObject({ userId: input.userId, name: 'Grace', licenseNumber: 'LIC-1234', status: 'offline', vehicle: { plate: 'AB12CD', class: 'xl', seats: 6 } });
+    expect(out).toMatchObject({ id: input.userId, name: 'Grace', firstName: 'Grace', licenseNumber: 'LIC-1234', status: 'offline', vehicle: { plate: 'AB12CD', class: 'xl', seats: 6 } });
   });
 
   it('names the driver "Driver" when the verifier had no cached profile', async () => {

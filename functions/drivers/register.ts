@@ -57,8 +57,9 @@ export async function handle(
       if (created) {
         await stores.enqueueEvent(trx, spec, {
           type: 'microride.driver.registered',
-          subject: created.id,
-          data: { driverId: created.id, userId: created.user_id, vehicleClass: created.vehicle_class },
+          // The driver's id is their account id, as everywhere in the API (store.ts toPublic).
+          subject: created.user_id,
+          data: { driverId: created.user_id, userId: created.user_id, vehicleClass: created.vehicle_class },
         });
       }
       return rows;

@@ -30,8 +30,9 @@ export const driverStatus = z.enum(['offline', 'online', 'on_trip']);
 
 export const publicDriver = z
   .object({
-    id: z.string().uuid(),
+    id: z.string().uuid().openapi({ description: 'the driver’s id: their account id, as rides and ride events name the driver (`driverId`)' }),
     name: z.string(),
+    firstName: z.string().openapi({ description: 'what the rider’s driver card shows' }),
     vehicle,
     status: driverStatus,
     rating: z.object({ average: z.number().nullable(), count: z.number().int() }),
@@ -44,7 +45,6 @@ export const publicDriver = z
 
 export const ownDriver = publicDriver
   .extend({
-    userId: z.string().uuid(),
     licenseNumber: z.string(),
     cancellations: z
       .object({ beforePickup: z.number().int() })

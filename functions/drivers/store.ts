@@ -29,9 +29,18 @@ export interface DriverRow {
   updated_at: Date;
 }
 
+/** A driver's first name, for riders: the card shows no more of the name. */
+export const firstNameOf = (displayName: string) => displayName.trim().split(/\s+/)[0] || displayName;
+
+/**
+ * `id` is the driver's account (user) id: the one id the API names drivers by (rides'
+ * `driverId`, the events, `GET /api/v1/drivers/{id}`). The row's own id stays inside the
+ * service (and the live index's `profile` field).
+ */
 export const toPublic = (r: DriverRow): PublicDriver => ({
-  id: r.id,
+  id: r.user_id,
   name: r.display_name,
+  firstName: firstNameOf(r.display_name),
   vehicle: { make: r.vehicle_make, model: r.vehicle_model, plate: r.vehicle_plate, class: r.vehicle_class, seats: r.vehicle_seats },
   status: r.status,
   rating: { average: r.rating_avg === null ? null : Number(r.rating_avg), count: r.rating_count },
@@ -39,7 +48,6 @@ export const toPublic = (r: DriverRow): PublicDriver => ({
 
 export const toOwn = (r: DriverRow): OwnDriver => ({
   ...toPublic(r),
-  userId: r.user_id,
   licenseNumber: r.license_number,
   cancellations: { beforePickup: r.cancellation_count },
   createdAt: r.created_at.toISOString(),
@@ -47,7 +55,7 @@ export const toOwn = (r: DriverRow): OwnDriver => ({
 });
 
 export const findByUser = (userId: string) => driversTable().where({ user_id: userId }).first<DriverRow | undefined>();
-export const findById = (id: string) => driversTable().where({ id }).first<DriverRow | undefined>();
+
 
 /** Runs `work` in one PostgreSQL transaction: committed when it resolves, rolled back when it throws. */
 export const transaction = <T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> => db().transaction(work);

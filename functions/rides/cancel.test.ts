@@ -5,7 +5,7 @@ import type { RideRow, Transition } from './store.js';
 import { rideSettings } from './settings.js';
 import { startsFrom, transitions } from './transitions.js';
 import { problemOf, recordingLog } from '../test-support.js';
-import { asDriver, asOtherDriver, asRider, driverId, rideIn, riderId } from './test-support.js';
+import { asDriver, asOtherDriver, asRider, driverId, rideIn, riderId, card } from './test-support.js';
 
 /** Each read returns the next of `reads` (the last one after that); the cancel succeeds when `cancels` says so for that attempt. */
 function stores(reads: (RideRow | undefined)[], cancels: boolean[] = [true]) {
@@ -69,7 +69,7 @@ describe('rides-cancel handle', () => {
     const { s, tried, events } = stores([ride]);
     const out = await handle({ id: ride.id, reason: null }, asRider, recordingLog().log, s);
     expect(tried[0]!.set).toEqual({ cancelled_by: 'rider', cancel_reason: null, cancel_fee: CANCEL_FEE_AMOUNT });
-    expect(events[0]!.data).toEqual({ rideId: ride.id, riderId, driverId, by: 'rider', fee: { amount: CANCEL_FEE_AMOUNT, currency: 'EUR' } });
+    expect(events[0]!.data).toEqual({ rideId: ride.id, riderId, driverId, by: 'rider', fee: { amount: CANCEL_FEE_AMOUNT, currency: 'EUR' }, driver: card });
     expect(out.cancellation?.fee).toEqual({ amount: CANCEL_FEE_AMOUNT, currency: 'EUR' });
   });
 

@@ -101,6 +101,7 @@ export async function handle(input: { id: string; reason: string | null }, calle
           by,
           ...(reason ? { reason } : {}),
           fee: fee === null ? null : { amount: fee, currency: cancelled.currency },
+          ...(cancelled.driver_card ? { driver: cancelled.driver_card } : {}),
         },
       }),
     );

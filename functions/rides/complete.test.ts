@@ -5,7 +5,7 @@ import { handle, type Stores } from './complete.js';
 import type { OfferRow, RideRow } from './store.js';
 import { startsFrom, transitions } from './transitions.js';
 import { problemOf, recordingLog } from '../test-support.js';
-import { asDriver, asOtherDriver, asRider, driverId, offerRow, otherDriverId, rideIn, riderId } from './test-support.js';
+import { asDriver, asOtherDriver, asRider, driverId, offerRow, otherDriverId, rideIn, riderId, card } from './test-support.js';
 
 /** Reads return `ride` (then `after`, if the ride moved meanwhile); tracking answers `measured`; the statement moves when `moves`. */
 function stores(opts: { ride?: RideRow; after?: RideRow; offer?: OfferRow; measured?: { distanceMeters: number; durationSeconds: number } | null; moves?: boolean }) {
@@ -51,7 +51,7 @@ describe('rides-complete handle', () => {
     expect(event).toEqual({
       type: 'microride.ride.completed',
       subject: ride.id,
-      data: { rideId: ride.id, riderId, driverId, distanceMeters: 6_000, durationSeconds: 900, fare: { amount: 1_875, currency: 'EUR' }, basis: 'measured', reason },
+      data: { rideId: ride.id, riderId, driverId, distanceMeters: 6_000, durationSeconds: 900, fare: { amount: 1_875, currency: 'EUR' }, basis: 'measured', reason, driver: card },
     });
     expect(out).toMatchObject({ status: 'completed', fare: { amount: 1_875, final: true, basis: 'measured', reason }, distanceMeters: 6_000 });
     expect(lines.map((l) => [l.msg, l.basis])).toEqual([['ride completed', 'measured']]);

@@ -87,6 +87,7 @@ export async function handle(input: { id: string; authorization: string }, calle
         fare: { amount: fare.amount, currency: current.currency },
         basis: fare.basis,
         reason: fare.reason,
+        driver: current.driver_card,
       },
     },
   );

@@ -116,4 +116,33 @@ export const migrations: readonly Migration[] = [
       });
     },
   },
+  {
+    // The rider's journey: who is coming (the driver's card, a snapshot at acceptance), the
+    // code the rider gives the driver at pickup, and the links a rider shares the trip by.
+    name: '007_driver_card_pickup_code_shares',
+    async up(knex, s) {
+      await knex.schema.withSchema(s).alterTable('rides', (t) => {
+        t.jsonb('driver_card');
+        // Shown to the rider only (toRide's riderView); compared by the start statement.
+        t.text('pickup_code');
+      });
+      await knex.schema.withSchema(s).createTable('shares', (t) => {
+        // sha256 of the token: the token itself is only ever in the rider's hands.
+        t.text('token_hash').primary();
+        t.uuid('ride_id').notNullable().references('id').inTable(`${s}.rides`).onDelete('cascade');
+        t.uuid('rider_id').notNullable();
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+        t.timestamp('expires_at', { useTz: true }).notNullable();
+        t.timestamp('revoked_at', { useTz: true });
+        t.index(['ride_id']);
+      });
+    },
+    async down(knex, s) {
+      await knex.schema.withSchema(s).dropTableIfExists('shares');
+      await knex.schema.withSchema(s).alterTable('rides', (t) => {
+        t.dropColumn('pickup_code');
+        t.dropColumn('driver_card');
+      });
+    },
+  },
 ];

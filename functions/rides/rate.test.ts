@@ -4,7 +4,7 @@ import { handle, type Stores } from './rate.js';
 import type { RideRow } from './store.js';
 import { transitions } from './transitions.js';
 import { problemOf } from '../test-support.js';
-import { asRider, driverId, rideIn, riderId } from './test-support.js';
+import { asRider, driverId, rideIn, riderId, card } from './test-support.js';
 
 const someoneElse = '77777777-7777-4777-8777-777777777777';
 
@@ -31,7 +31,7 @@ describe('rides-rate handle', () => {
     const { s, rated, events } = stores({ rates: ride });
     const out = await handle({ id: ride.id, stars: 4, comment: 'smooth' }, asRider, s);
     expect(rated).toEqual([{ id: ride.id, riderId, stars: 4, comment: 'smooth' }]);
-    expect(events).toEqual([{ type: 'microride.ride.rated', subject: ride.id, data: { rideId: ride.id, riderId, driverId, stars: 4 } }]);
+    expect(events).toEqual([{ type: 'microride.ride.rated', subject: ride.id, data: { rideId: ride.id, riderId, driverId, stars: 4, driver: card } }]);
     expect(out.rating).toEqual({ stars: 4, comment: 'smooth' });
   });
 

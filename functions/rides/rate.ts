@@ -34,10 +34,10 @@ export async function handle(
 ): Promise<Ride> {
   const { id, stars, comment } = input;
   const riderId = caller.userId;
-  const row = await stores.rate({ id, riderId, stars, comment: comment ?? null }, (_rated, driverId) => ({
+  const row = await stores.rate({ id, riderId, stars, comment: comment ?? null }, (rated, driverId) => ({
     type: 'microride.ride.rated',
     subject: id,
-    data: { rideId: id, riderId, driverId, stars },
+    data: { rideId: id, riderId, driverId, stars, driver: rated.driver_card },
   }));
   if (row) return toRide(row);
   const current = await stores.findRide(id);

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { vehicleClass } from '../../contracts/vehicles.js';
-import { rideStatuses } from './migrations.js';
+import { driverCard, sharedDriverCard } from '../../contracts/driver-card.js';
 import { livePosition } from '../../contracts/live-position.js';
+import { rideStatuses } from './migrations.js';
 
 export const rideStatus = z.enum(rideStatuses);
 export type RideStatus = z.infer<typeof rideStatus>;
@@ -63,7 +64,13 @@ export const ride = z
     id: z.string().uuid(),
     status: rideStatus,
     riderId: z.string().uuid(),
-    driverId: z.string().uuid().nullable().openapi({ description: 'the assigned driver’s user id' }),
+    driverId: z.string().uuid().nullable().openapi({ description: 'the assigned driver’s id (= driver.id; GET /api/v1/drivers/{id})' }),
+    driver: driverCard.nullable().openapi({ description: 'the assigned driver’s public card, as it was at acceptance; null before' }),
+    pickupCode: z
+      .string()
+      .regex(/^[0-9]{4}$/)
+      .optional()
+      .openapi({ description: 'the rider’s only: the 4 digits the driver must enter to start the trip (POST /start); never shown to the driver' }),
     vehicleClass,
     pickup: point,
     dropoff: point,
@@ -106,6 +113,32 @@ export const rideDetail = ride
   .openapi('RideDetail');
 
 export type RideDetail = z.infer<typeof rideDetail>;
+
+/** The assigned driver starts the trip with the code the rider tells them. */
+export const startBody = z
+  .object({ pickupCode: z.string().regex(/^[0-9]{4}$/, 'must be the 4-digit code the rider was given') })
+  .strict()
+  .openapi('StartRideRequest');
+
+export const shareTokenParam = z.object({
+  token: z.string().min(20).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be a share token').openapi({ param: { name: 'token', in: 'path' } }),
+});
+
+export const shareLink = z
+  .object({
+    token: z.string(),
+    url: z.string(),
+    expiresAt: z.string().openapi({ description: 'the latest the link can work; it stops earlier, SHARE_AFTER_END_SECONDS after the ride ends, or when revoked' }),
+  })
+  .openapi('ShareLink');
+
+export const sharedTrip = z
+  .object({
+    status: rideStatus,
+    driver: sharedDriverCard.nullable().openapi({ description: 'the driver’s card without the plate; null before a driver accepted' }),
+    live: livePosition.omit({ rideId: true }).nullable().openapi({ description: 'the driver’s latest position and ETA (towards the pickup, then the drop-off); null when none is known' }),
+  })
+  .openapi('SharedTrip');
 
 export const rideList = z.object({ items: z.array(ride), nextCursor: z.string().nullable() }).openapi('RideList');
 

@@ -8,6 +8,7 @@ import type { FunctionSpec } from '../../contracts/catalog-types.js';
 import type { EventData } from '../../contracts/events.js';
 import { db, schemaName } from '../../platform/clients.js';
 import type { VehicleClass } from '../../contracts/vehicles.js';
+import type { DriverCard } from '../../contracts/driver-card.js';
 import type { EventInput } from '../../platform/events/emit.js';
 import { changeWithEvent, derivedEventCte, enqueueEvent, type PartialEventInput } from '../../platform/events/outbox.js';
 import { activeStatuses, type Ride, type RideStatus } from './schemas.js';
@@ -67,6 +68,10 @@ export interface RideRow {
   expired_at: Date | null;
   rated_at: Date | null;
   updated_at: Date;
+  /** The driver's public card as it was at acceptance (migration 006); null before, and on rides accepted before it existed. */
+  driver_card: DriverCard | null;
+  /** The rider's 4-digit pickup code, set at acceptance: never serialized for anyone but the rider (withPickupCode). */
+  pickup_code: string | null;
 }
 
 export interface OfferRow {
@@ -87,6 +92,7 @@ export function toRide(r: RideRow, offer?: OfferRow): Ride {
     status: r.status,
     riderId: r.rider_id,
     driverId: r.driver_id,
+    driver: r.driver_card ?? null,
     vehicleClass: r.vehicle_class,
     pickup: { lat: r.pickup_lat, lon: r.pickup_lon },
     dropoff: { lat: r.dropoff_lat, lon: r.dropoff_lon },
@@ -115,6 +121,14 @@ export function toRide(r: RideRow, offer?: OfferRow): Ride {
   };
 }
 
+/**
+ * The ride as its RIDER sees it: with the pickup code. The only place the code leaves the
+ * service; everyone else (the driver above all) gets toRide's view, which never holds it.
+ */
+export function withPickupCode(ride: Ride, r: RideRow, viewerId: string): Ride {
+  return r.rider_id === viewerId && r.pickup_code && r.driver_id !== viewerId ? { ...ride, pickupCode: r.pickup_code } : ride;
+}
+
 export const findRide = (id: string, k: Knex | Knex.Transaction = db()) => ridesTable(k).where({ id }).first<RideRow | undefined>();
 
 export const findOffer = (rideId: string, driverId: string, k: Knex | Knex.Transaction = db()) =>
@@ -131,6 +145,8 @@ export interface Transition {
   set?: Record<string, unknown>;
   /** Further conditions of the compare (e.g. the assigned driver). */
   where?: Record<string, unknown>;
+  /** A condition `where` cannot say (e.g. the pickup code, or none for older rides). */
+  whereRaw?: { sql: string; bindings: readonly Knex.RawBinding[] };
 }
 
 /**
@@ -138,12 +154,13 @@ export interface Transition {
  * may leave. Zero rows back means someone else moved the ride first (or the guard failed).
  * As a query, for changeWithEvent (the transition and its event in one statement).
  */
-export const transitionQuery = (t: Transition, k: Knex | Knex.Transaction = db()) =>
-  ridesTable(k)
+export const transitionQuery = (t: Transition, k: Knex | Knex.Transaction = db()) => {
+  const q = ridesTable(k)
     .where({ id: t.id, ...t.where })
-    .whereIn('status', [...t.from])
-    .update({ ...t.set, status: t.to, updated_at: k.fn.now() })
-    .returning('*');
+    .whereIn('status', [...t.from]);
+  if (t.whereRaw) q.whereRaw(t.whereRaw.sql, [...t.whereRaw.bindings]);
+  return q.update({ ...t.set, status: t.to, updated_at: k.fn.now() }).returning('*');
+};
 
 /** transitionQuery inside a transaction that does more than write one event. */
 export async function transition(trx: Knex.Transaction, t: Transition): Promise<RideRow | undefined> {
@@ -175,6 +192,9 @@ export const sqlStates = (states: readonly RideStatus[]) => states.map((s) => `'
 /** The event's rider taken from the row the statement changes, so nothing reads the ride first. */
 export const riderFromRow = { fromRow: { riderId: 'rider_id' } } as const;
 
+/** The rider and the driver's card taken from the row the statement changes (the card is jsonb: null stands in while the event is checked). */
+export const riderAndCardFromRow = { fromRow: { riderId: 'rider_id', driver: 'driver_card' }, standIn: { driver: null } } as const;
+
 /** A new ride's columns; its status is transitions.request.to, the rest take their defaults. */
 export type NewRide = Pick<
   RideRow,
@@ -204,7 +224,7 @@ export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 
   spec: Emitter,
   t: Transition,
   event: PartialEventInput<T, K>,
-  opts: { fromRow?: Readonly<Record<K, string>> } = {},
+  opts: { fromRow?: Readonly<Record<K, string>>; standIn?: Readonly<Partial<Record<K, unknown>>> } = {},
 ) => changeWithEvent<RideRow, T, K>(spec, transitionQuery(t), event, opts);
 
 /**
@@ -215,7 +235,7 @@ export const transitionWithEvent = <T extends 'microride.ride.driver_arrived' | 
  */
 export const acceptRide = (
   spec: Emitter,
-  a: { id: string; driverId: string; acceptedAt: Date },
+  a: { id: string; driverId: string; acceptedAt: Date; driverCard: DriverCard | null; pickupCode: string },
   event: PartialEventInput<'microride.ride.accepted', 'riderId'>,
 ) =>
   changeWithEvent<RideRow, 'microride.ride.accepted', 'riderId'>(
@@ -230,7 +250,14 @@ export const acceptRide = (
           .whereNull('o.declined_at')
           .where('o.expires_at', '>', db().fn.now()),
       )
-      .update({ status: transitions.accept.to, driver_id: a.driverId, accepted_at: a.acceptedAt, updated_at: db().fn.now() })
+      .update({
+        status: transitions.accept.to,
+        driver_id: a.driverId,
+        accepted_at: a.acceptedAt,
+        driver_card: a.driverCard === null ? null : JSON.stringify(a.driverCard),
+        pickup_code: a.pickupCode,
+        updated_at: db().fn.now(),
+      })
       .returning('*'),
     event,
     riderFromRow,

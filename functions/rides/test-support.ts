@@ -4,6 +4,7 @@
  * this file, so no function bundle holds it (test/architecture/floors.test.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { DriverCard } from '../../contracts/driver-card.js';
 import type { RideReads } from './access.js';
 import type { StepStores } from './progress.js';
 import type { RideStatus } from './schemas.js';
@@ -65,6 +66,8 @@ export function rideRow(over: Partial<RideRow> = {}): RideRow {
     expired_at: null,
     rated_at: null,
     updated_at: requestedAt,
+    driver_card: null,
+    pickup_code: null,
     ...over,
   };
 }
@@ -72,8 +75,27 @@ export function rideRow(over: Partial<RideRow> = {}): RideRow {
 /** A ride in `status` with a driver assigned once the status implies one. */
 export function rideIn(status: RideStatus, over: Partial<RideRow> = {}): RideRow {
   const assigned = ['accepted', 'arrived', 'in_progress', 'completed'].includes(status);
-  return rideRow({ status, driver_id: assigned ? driverId : null, accepted_at: assigned ? new Date() : null, ...over });
+  return rideRow({
+    status,
+    driver_id: assigned ? driverId : null,
+    accepted_at: assigned ? new Date() : null,
+    driver_card: assigned ? card : null,
+    pickup_code: assigned ? PICKUP_CODE : null,
+    ...over,
+  });
 }
+
+/** The assigned driver's card in the rows rideIn makes. */
+export const card: DriverCard = {
+  id: driverId,
+  firstName: 'Grace',
+  vehicle: { make: 'Toyota', model: 'Prius', class: 'economy', plate: 'AB123' },
+  rating: { average: 4.5, count: 2 },
+  positionAtAcceptance: { lat: 52.521, lon: 13.406, at: '2026-12-01T10:01:00.000Z' },
+};
+
+/** The pickup code of the rows rideIn makes. */
+export const PICKUP_CODE = '4821';
 
 export function offerRow(over: Partial<OfferRow> = {}): OfferRow {
   return {

@@ -8,7 +8,8 @@
  *   - tracking owns the module and writes positions (recordPosition, several per minute);
  *   - drivers writes status (setDriverStatus, when availability or a trip changes);
  *   - rides/matching adjust the open-request counters (adjustOpenRequests);
- *   - matching and analysis only read (nearestAvailable, marketNear).
+ *   - matching and analysis only read (nearestAvailable, marketNear); rides reads one
+ *     driver's last position when they accept a ride, for the rider's driver card (liveDriver).
  * Nobody else may write these keys directly: go through this module.
  *
  * Keys (all through rkey(), so tests get a per-run prefix):

@@ -136,6 +136,11 @@ export interface ChangeOptions<K extends string = never> {
    * checked before the write with a stand-in id there, and sent with the row's.
    */
   fromRow?: Readonly<Record<K, string>>;
+  /**
+   * What stands in for a `fromRow` field that is not an id (e.g. a jsonb column) while the
+   * event is checked before the write; fields not named here stand in as an id.
+   */
+  standIn?: Readonly<Partial<Record<K, unknown>>>;
 }
 
 /** Stands in for an id the statement takes from the row when the event is checked up front. */
@@ -169,9 +174,10 @@ export async function changeWithEvent<Row, T extends EventType, K extends string
 ): Promise<Row | undefined> {
   const fromRow = Object.entries(opts.fromRow ?? {}) as [string, string][];
   const time = input?.time ?? new Date().toISOString();
-  const full = (values: (column: string) => unknown): EventInput<T> =>
-    ({ ...input, time, data: { ...input?.data, ...Object.fromEntries(fromRow.map(([field, column]) => [field, values(column)])) } }) as EventInput<T>;
-  const event = input ? buildEvent(spec, full(() => STAND_IN_ID)) : undefined;
+  const full = (values: (column: string, field: string) => unknown): EventInput<T> =>
+    ({ ...input, time, data: { ...input?.data, ...Object.fromEntries(fromRow.map(([field, column]) => [field, values(column, field)])) } }) as EventInput<T>;
+  const standIn = (opts.standIn ?? {}) as Record<string, unknown>;
+  const event = input ? buildEvent(spec, full((_column, field) => (field in standIn ? standIn[field] : STAND_IN_ID))) : undefined;
   const { sql, bindings } = change.toSQL();
   const ctes = [`changed as (${sql})`];
   const all: Knex.RawBinding[] = [...bindings];

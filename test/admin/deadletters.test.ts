@@ -70,7 +70,7 @@ async function deadLetterOf(admin: Session, eventId: string): Promise<DeadLetter
 }
 
 const rating = async (driver: Driver, rider: Session) =>
-  (await call<{ rating: { average: number | null; count: number } }>(env.url, 'GET', `/api/v1/drivers/${driver.profileId}`, rider)).body.rating;
+  (await call<{ rating: { average: number | null; count: number } }>(env.url, 'GET', `/api/v1/drivers/${driver.id}`, rider)).body.rating;
 
 /** How many times the observer Trigger has seen an event id (the original and each replay). */
 const seen = (events: EventLog, id: string) => events.all.filter((e) => e.id === id).length;

@@ -81,7 +81,7 @@ describe('manifests derived from the catalog', () => {
 
   it('gives a function that calls another directly the callee\'s cluster-local address, in every way of deploying', () => {
     const callers = catalog.filter((f) => Object.keys(f.calls ?? {}).length > 0);
-    expect(callers.map((f) => f.name).sort()).toEqual(['matching-next', 'matching-request', 'matching-sweep', 'rides-complete']);
+    expect(callers.map((f) => f.name).sort()).toEqual(['matching-next', 'matching-request', 'matching-sweep', 'rides-accept', 'rides-complete']);
     const committed = renderAll();
     const knPlan = plan('img:1', 'rides-ns');
     for (const spec of callers) {

@@ -28,7 +28,10 @@ describe('drivers', () => {
     const pub = await req('GET', `/api/v1/drivers/${profile.id}`, rider.auth);
     expect(pub.status).toBe(200);
     const view = (await pub.json()) as Record<string, unknown>;
-    expect(view.id).toBe(profile.id);
+    // One id per driver in the whole API: the account id, as rides and events name the driver.
+    expect(profile.id).toBe(d.user.id);
+    expect(view.id).toBe(d.user.id);
+    expect(view.firstName).toBe('Dana');
     expect(view).not.toHaveProperty('licenseNumber');
     expect(JSON.stringify(view)).not.toContain('LIC-777');
   });

@@ -43,12 +43,12 @@ export function uniquePlate(): string {
   return `T${randomUUID().replace(/-/g, '').slice(0, 6).toUpperCase()}${plateCounter}`.slice(0, 10);
 }
 
-/** Creates the driver profile of a signed-in driver; returns the profile. */
+/** Creates the driver profile of a signed-in driver; returns the profile (its `id` is the driver's account id). */
 export async function registerDriver(
   baseUrl: string,
   session: Session,
   vehicle: Partial<Vehicle> = {},
-): Promise<{ id: string; userId: string; vehicle: Vehicle }> {
+): Promise<{ id: string; vehicle: Vehicle }> {
   const res = await post(
     baseUrl,
     '/api/v1/drivers',
@@ -56,5 +56,5 @@ export async function registerDriver(
     session.auth,
   );
   expect(res.status, await res.clone().text()).toBe(201);
-  return (await res.json()) as { id: string; userId: string; vehicle: Vehicle };
+  return (await res.json()) as { id: string; vehicle: Vehicle };
 }

@@ -46,8 +46,7 @@ export function newArea(): { at(dLatMeters: number, dLonMeters?: number): Point 
 
 export interface Driver {
   session: Session;
-  profileId: string;
-  /** = the user id: what rides, matching and events call driverId. */
+  /** The driver's id: their account id, as rides, events and GET /api/v1/drivers/{id} name them. */
   id: string;
 }
 
@@ -57,9 +56,9 @@ export async function newRider(url: string): Promise<Session> {
 
 export async function newDriver(url: string, at: Point, vehicleClass: VehicleClass = 'economy'): Promise<Driver> {
   const session = await registerAndLogin(url, 'driver');
-  const profile = await registerDriver(url, session, { class: vehicleClass });
+  await registerDriver(url, session, { class: vehicleClass });
   await goOnline(url, session, at);
-  return { session, profileId: profile.id, id: session.user.id };
+  return { session, id: session.user.id };
 }
 
 export async function goOnline(url: string, s: Session, at: Point): Promise<void> {
@@ -111,10 +110,22 @@ export const offered = (events: EventLog, rideId: string, driverId?: string, rou
 export const eventOf = (events: EventLog, type: string, rideId: string, timeoutMs = 15_000): Promise<SeenEvent> =>
   events.waitFor((e) => e.type === type && e.data.rideId === rideId, timeoutMs, `${type} of ${rideId}`);
 
-export async function step(url: string, driver: Driver, rideId: string, action: 'accept' | 'arrived' | 'start' | 'complete'): Promise<RideView> {
-  const r = await call<RideView>(url, 'POST', `/api/v1/rides/${rideId}/${action}`, driver.session);
+export async function step(url: string, driver: Driver, rideId: string, action: 'accept' | 'arrived' | 'start' | 'complete', body?: unknown): Promise<RideView> {
+  const r = await call<RideView>(url, 'POST', `/api/v1/rides/${rideId}/${action}`, driver.session, body);
   expect(r.status, `${action}: ${JSON.stringify(r.body)}`).toBe(200);
   return r.body;
+}
+
+/** The pickup code, as only the rider sees it (their ride detail). */
+export async function pickupCodeOf(url: string, rider: Session, rideId: string): Promise<string> {
+  const r = await call<RideView & { pickupCode?: string }>(url, 'GET', `/api/v1/rides/${rideId}`, rider);
+  expect(r.body.pickupCode, JSON.stringify(r.body)).toMatch(/^[0-9]{4}$/);
+  return r.body.pickupCode as string;
+}
+
+/** The driver starts the trip with the code the rider tells them. */
+export async function startWithCode(url: string, rider: Session, driver: Driver, rideId: string): Promise<RideView> {
+  return step(url, driver, rideId, 'start', { pickupCode: await pickupCodeOf(url, rider, rideId) });
 }
 
 /** Request, wait for the offer to `driver`, accept. */
@@ -139,7 +150,7 @@ export async function rideIn(
   const action = { arrived: 'arrived', in_progress: 'start', completed: 'complete' } as const;
   for (const s of path) {
     if (ride.status === state) break;
-    ride = await step(url, driver, ride.id, action[s]);
+    ride = action[s] === 'start' ? await startWithCode(url, rider, driver, ride.id) : await step(url, driver, ride.id, action[s]);
   }
   expect(ride.status).toBe(state);
   return ride;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useRidesPlatform } from './harness.js';
-import { call, eventOf, eventually, moveTo, newArea, newDriver, newRider, offered, quote, step, type RideView } from './client.js';
+import { call, eventOf, eventually, moveTo, newArea, newDriver, newRider, offered, quote, startWithCode, step, type RideView } from './client.js';
 
 const env = useRidesPlatform();
 
@@ -52,7 +52,7 @@ describe('ride lifecycle, end to end', () => {
     await moveTo(url, near.session, pickup);
     expect((await step(url, near, rideId, 'arrived')).status).toBe('arrived');
     await eventOf(events, 'microride.ride.driver_arrived', rideId);
-    expect((await step(url, near, rideId, 'start')).status).toBe('in_progress');
+    expect((await startWithCode(url, rider, near, rideId)).status).toBe('in_progress');
     await eventOf(events, 'microride.ride.started', rideId);
     // Tracking learns the start time from the event; the trace counts from then.
     await eventually(async () => {
@@ -90,7 +90,7 @@ describe('ride lifecycle, end to end', () => {
     const again = await call(url, 'POST', `/api/v1/rides/${rideId}/rating`, rider, { stars: 5 });
     expect(again.status).toBe(409);
     await eventually(async () => {
-      const d = await call<{ rating: { average: number | null; count: number } }>(url, 'GET', `/api/v1/drivers/${near.profileId}`, rider);
+      const d = await call<{ rating: { average: number | null; count: number } }>(url, 'GET', `/api/v1/drivers/${near.id}`, rider);
       return d.body.rating.count === 1 ? d.body.rating : undefined;
     }, 10_000, 'driver rating updated').then((r) => expect(r.average).toBe(4));
 

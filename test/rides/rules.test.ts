@@ -1,7 +1,7 @@
 /** Authorization and bad input: who may see and move a ride, and what is refused. */
 import { describe, expect, it } from 'vitest';
 import { useRidesPlatform } from './harness.js';
-import { call, eventually, newArea, newDriver, newRider, offered, quote, requestRide, rideIn, type RideView } from './client.js';
+import { call, eventually, newArea, newDriver, newRider, offered, quote, requestRide, rideIn, startWithCode, type RideView } from './client.js';
 import { signQuote } from '../../functions/analysis/quote-token.js';
 
 const env = useRidesPlatform();
@@ -43,14 +43,16 @@ describe('authorization', () => {
     const ride = await rideIn(env.url, env.events, rider, driver, 'accepted', a.at(0), a.at(2_000));
     // `other` was offered the ride too (same round) but lost: 403, not the state.
     for (const action of ['arrived', 'start', 'complete']) {
-      const r = await call(env.url, 'POST', `/api/v1/rides/${ride.id}/${action}`, other.session);
+      // A well-formed start (a code) so the refusal is about who asks, not the body.
+      const body = action === 'start' ? { pickupCode: '0000' } : undefined;
+      const r = await call(env.url, 'POST', `/api/v1/rides/${ride.id}/${action}`, other.session, body);
       expect(r.status, action).toBe(403);
-      expect((await call(env.url, 'POST', `/api/v1/rides/${ride.id}/${action}`, rider)).status).toBe(403);
+      expect((await call(env.url, 'POST', `/api/v1/rides/${ride.id}/${action}`, rider, body)).status).toBe(403);
     }
     expect((await call(env.url, 'POST', `/api/v1/rides/${ride.id}/cancel`, other.session)).status).toBe(404);
     const done = await call(env.url, 'POST', `/api/v1/rides/${ride.id}/arrived`, driver.session);
     expect(done.status).toBe(200);
-    await call(env.url, 'POST', `/api/v1/rides/${ride.id}/start`, driver.session);
+    await startWithCode(env.url, rider, driver, ride.id);
     await call(env.url, 'POST', `/api/v1/rides/${ride.id}/complete`, driver.session);
     const stranger = await newRider(env.url);
     expect((await call(env.url, 'POST', `/api/v1/rides/${ride.id}/rating`, stranger, { stars: 1 })).status).toBe(404);
@@ -147,7 +149,7 @@ describe('bad input', () => {
     const driver = await newDriver(env.url, a.at(100));
     const ride = await rideIn(env.url, env.events, rider, driver, 'accepted', a.at(0), a.at(2_000));
     for (const action of ['start', 'complete']) {
-      const r = await call(env.url, 'POST', `/api/v1/rides/${ride.id}/${action}`, driver.session);
+      const r = await call(env.url, 'POST', `/api/v1/rides/${ride.id}/${action}`, driver.session, action === 'start' ? { pickupCode: '0000' } : undefined);
       expect(r.status).toBe(409);
       expect(r.body.currentStatus).toBe('accepted');
       expect(String(r.body.detail)).toMatch(/accepted/);

@@ -22,6 +22,7 @@ import { sendBinary, sendStructured } from '../eventing/helpers.js';
 import { connect, receivesNothing } from '../notifier/helpers.js';
 import { registerAndLogin } from '../helpers/users.js';
 import { listeningAddresses } from '../helpers/listeners.js';
+import { call, eventually, newArea, newDriver, newRider, pickupCodeOf, quote, type RideView } from '../rides/client.js';
 
 let platform: Platform;
 
@@ -166,5 +167,31 @@ describe('the admin endpoints, as a rider or a driver', () => {
       body: JSON.stringify({ email: `mallory-${randomUUID().slice(0, 8)}@example.test`, password: 'correct horse battery', name: 'Mallory', role: 'admin' }),
     });
     expect(res.status).toBe(422);
+  });
+});
+
+describe('starting a trip without the rider', () => {
+  it('a driver cannot start a ride without the pickup code, or with a guessed one; the rider’s code starts it', async () => {
+    const url = platform.url;
+    const a = newArea();
+    const rider = await newRider(url);
+    const driver = await newDriver(url, a.at(150));
+    const q = await quote(url, rider, a.at(0), a.at(2_000));
+    const ride = (await call<RideView>(url, 'POST', '/api/v1/rides', rider, { quoteId: q.quoteId })).body;
+    // No observer here: the driver polls for the offer, as the walkthrough does.
+    await eventually(async () => ((await call(url, 'GET', `/api/v1/rides/${ride.id}`, driver.session)).status === 200 ? true : undefined), 15_000, 'offer');
+    expect((await call(url, 'POST', `/api/v1/rides/${ride.id}/accept`, driver.session)).status).toBe(200);
+    expect((await call(url, 'POST', `/api/v1/rides/${ride.id}/arrived`, driver.session)).status).toBe(200);
+    const code = await pickupCodeOf(url, rider, ride.id);
+
+    const start = (body?: unknown) => call<{ errors?: { path: string }[] }>(url, 'POST', `/api/v1/rides/${ride.id}/start`, driver.session, body);
+    for (const body of [undefined, {}, { pickupCode: '' }, { pickupCode: '12345' }, { pickupCode: 1234 }]) {
+      const r = await start(body);
+      expect([r.status, r.body.errors?.map((e) => e.path)], JSON.stringify(body)).toEqual([422, ['pickupCode']]);
+    }
+    const guessed = await start({ pickupCode: String((Number(code) + 5_000) % 10_000).padStart(4, '0') });
+    expect([guessed.status, guessed.body.errors?.map((e) => e.path)]).toEqual([422, ['pickupCode']]);
+    expect((await call<RideView>(url, 'GET', `/api/v1/rides/${ride.id}`, rider)).body.status).toBe('arrived');
+    expect((await start({ pickupCode: code })).status).toBe(200);
   });
 });
