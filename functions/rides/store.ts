@@ -319,7 +319,7 @@ export async function rematchRide(
       from: [r.from],
       to: transitions.cancelByDriver.to,
       where: { driver_id: r.driverId },
-      set: { driver_id: null, accepted_at: null, arrived_at: null, matching_since: trx.fn.now() },
+      set: { driver_id: null, accepted_at: null, arrived_at: null, driver_card: null, pickup_code: null, matching_since: trx.fn.now() },
     });
     if (!row) return undefined;
     await offersTable(trx)
