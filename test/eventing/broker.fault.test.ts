@@ -9,8 +9,14 @@
  *     consumer): every event the ingress acknowledged (202) has its effect exactly once.
  *  2. 1,000 outbox commits across a 10 s outage (crash, 10 s down, restart): all
  *     delivered, each effect once.
+ *  3. kill -9 of the broker's own process (its own process here; `npm start` runs it in
+ *     the primary) with deliveries in flight and a backlog: a new process on the same
+ *     port picks up what RabbitMQ still holds; every acknowledged event has one effect.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
+import net, { type AddressInfo } from 'node:net';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../eventing/broker/index.js';
@@ -183,6 +189,102 @@ describe('outbox across a 10 s crash of RabbitMQ', () => {
       await relay.close();
       await broker.close();
       await broker.deleteTopology().catch(() => undefined);
+      await consumer.sub.close();
+      await dropSchema(SERVICE);
+    }
+  });
+});
+
+const brokerFixture = new URL('./fixtures/broker-process.ts', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** The broker in a child process; resolves once it listens. */
+async function spawnBroker(fixture: Record<string, unknown>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', brokerFixture], { env: { ...process.env, BROKER_FIXTURE: JSON.stringify(fixture) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr!.on('data', (c: Buffer) => (out += String(c)));
+  for await (const chunk of child.stdout!) {
+    out += String(chunk);
+    if (/listening \d+/.test(out)) return child;
+  }
+  throw new Error(`broker process exited before listening: ${out}`);
+}
+
+describe('kill -9 of the broker process', () => {
+  it('a new broker process delivers the backlog and the unacknowledged deliveries; each effect once', async () => {
+    const SERVICE = 'evcrashbr';
+    await migrateConsumer(SERVICE);
+    const consumer = await startIdempotentConsumer(SERVICE, { delayMs: 40 });
+    const t = trigger('stream', { type: 'test.stream' }, { parallelism: 8, delivery: { retry: 10, backoffPolicy: 'exponential', backoffDelay: 'PT0.1S' } });
+    const port = await freePort();
+    const fixture = { amqpUrl: rabbit.amqpUrl, prefix: uniquePrefix('crashbr'), port, triggers: [t], subscriberUrl: consumer.sub.url, queueType: 'quorum' };
+    const ingress = `http://127.0.0.1:${port}`;
+    let child: ChildProcess | undefined = await spawnBroker(fixture);
+    try {
+      const total = 2_000;
+      const events = Array.from({ length: total }, (_, i) => testEvent('test.stream', { i }));
+      const acked = new Set<string>();
+      let refused = 0;
+      let next = 0;
+      const sender = async () => {
+        while (next < events.length) {
+          const e = events[next++]!;
+          for (;;) {
+            const status = await sendBinary(ingress, e).then((r) => r.status, () => 0);
+            if (status === 202) {
+              acked.add(e.id);
+              break;
+            }
+            refused++;
+            await sleep(100);
+          }
+        }
+      };
+      const senders = Promise.all(Array.from({ length: 8 }, sender));
+      const queue = `${fixture.prefix}trigger.${t.name}`;
+      let backlog = 0;
+      await until('1,000 acknowledged events and a backlog of 300', async () => {
+        if (acked.size < 1_000) return false;
+        backlog = await readyMessages(queue);
+        return backlog >= 300;
+      }, 60_000, 100);
+      const inFlight = consumer.deliveries();
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+      child = undefined;
+      await sleep(500);
+      consumer.setDelay(0);
+      child = await spawnBroker(fixture);
+      await senders;
+      await until('an effect for every acknowledged event', async () => (await consumer.counts()).distinct >= acked.size, 120_000, 250);
+      await until('the queue drained', async () => (await readyMessages(queue)) === 0, 30_000, 250);
+
+      const { effects, distinct } = await consumer.counts();
+      const ids = await consumer.effectIds();
+      console.info(`broker crash: ${inFlight} deliveries before the kill, backlog ${backlog}, ${refused} refused while no broker listened, ${consumer.deliveries()} deliveries, ${distinct} distinct, ${effects} effects`);
+      expect(acked.size).toBe(total);
+      expect(refused).toBeGreaterThan(0);
+      expect(events.filter((e) => !ids.has(e.id))).toEqual([]);
+      expect(effects).toBe(total);
+      expect(distinct).toBe(total);
+    } finally {
+      if (child) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }
+      const cleanup = await startBroker({ amqpUrl: rabbit.amqpUrl, prefix: fixture.prefix, port: 0, triggers: [t], queueType: 'quorum', subscriberUrl: () => consumer.sub.url });
+      await cleanup.close();
+      await cleanup.deleteTopology().catch(() => undefined);
       await consumer.sub.close();
       await dropSchema(SERVICE);
     }
