@@ -6,7 +6,8 @@ import { defineConfig } from 'vitest/config';
  *  - "main": integration tests, files in parallel; each worker gets its own
  *    PostgreSQL schema prefix, Redis key prefix, MongoDB database and RabbitMQ names
  *    (test/setup/isolation.ts), so runs never see each other.
- *  - "fault": tests that stop/start shared services (RabbitMQ); run alone, one file at a time.
+ *  - "fault": crash tests (kill -9 of private RabbitMQ/FerretDB instances, the broker's
+ *    process, a gateway worker); heavy, so one file at a time.
  */
 export default defineConfig({
   test: {

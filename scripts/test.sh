@@ -4,7 +4,7 @@
 #   2. type check;
 #   3. unit tests beside the code (no services), then integration tests (parallel files,
 #      each isolated in its own schemas, Redis prefix, MongoDB database and broker names);
-#   4. fault-injection tests (they stop and start RabbitMQ), alone;
+#   4. fault-injection tests (kill -9 of private RabbitMQ/FerretDB, the broker, a gateway worker), one file at a time;
 #   5. offline deployment checks (generated manifests up to date, helm, schemas).
 # Ends with one line "tests: N passed, N failed".
 set -euo pipefail
@@ -26,7 +26,7 @@ step "unit tests (beside the code, no services needed)"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json=.cache/vitest-unit.json || status=1
 step "integration tests"
 npx vitest run --project main --reporter=default --reporter=json --outputFile.json=.cache/vitest-main.json || status=1
-step "fault-injection tests (RabbitMQ restarts)"
+step "fault-injection tests (crashes)"
 npx vitest run --project fault --passWithNoTests --reporter=default --reporter=json --outputFile.json=.cache/vitest-fault.json || status=1
 
 if [[ -f scripts/check-deploy.sh ]]; then

@@ -207,10 +207,12 @@ describe('outbox', () => {
     publishOnCommitTo(undefined);
     const relay = await startOutboxRelay({ services: [SERVICE], sink: sink.url, graceMs: 300, pollIntervalMs: 50 });
     try {
+      const before = performance.now();
       const [id] = await commitEvents();
-      await sleep(150);
-      expect(sink.received.some((r) => r.event.id === id)).toBe(false);
       await until('delivery', async () => sink.received.some((r) => r.event.id === id), 3_000);
+      // Not before the grace period (the row's created_at is after `before`); a few ms of
+      // slack for the two clocks (PostgreSQL's now(), this process's).
+      expect(sink.received.find((r) => r.event.id === id)!.at - before).toBeGreaterThanOrEqual(280);
       await until('row deleted', async () => (await rowOf(id!)) === undefined);
     } finally {
       await relay.close();
