@@ -10,9 +10,9 @@ export const optionsSchema = z.object({
   ws: wsUrl.default('ws://localhost:8081/ws'),
   drivers: z.coerce.number().int().min(1).max(5_000).default(200),
   riders: z.coerce.number().int().min(1).max(10_000).default(400),
-  minutes: z.coerce.number().positive().max(24 * 60).default(5),
+  minutes: z.coerce.number().positive().max(24 * 60).default(10),
   /** How many times faster than the wall clock the city lives. */
-  speed: z.coerce.number().min(1).max(120).default(10),
+  speed: z.coerce.number().min(1).max(120).default(5),
   seed: z.string().min(1).max(64).default('1'),
   /** Hour of the simulated day the run starts at. */
   startHour: z.coerce.number().min(0).max(23.99).default(7.5),

@@ -17,7 +17,7 @@ import { connect, type AppSocket, type Push } from './socket.js';
 import { sleep, type World } from './world.js';
 
 /** Simulated minutes between a rider's rides at an average hour. */
-export const MEAN_GAP_MINUTES = 45;
+export const MEAN_GAP_MINUTES = 60;
 /** Without a push for this long (real ms), the rider reads the ride instead. */
 const QUIET_MS = 30_000;
 
