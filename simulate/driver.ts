@@ -67,9 +67,10 @@ export class Driver {
   }
 
   /** Account, profile and vehicle, websocket, leftovers of an earlier run, online, first position. */
-  async setUp(): Promise<void> {
+  /** `known`: the seed's accounts exist from an earlier run (sign in before trying to register). */
+  async setUp(known = false): Promise<'created' | 'existed'> {
     const { api } = this.world;
-    await this.session.open(sleep);
+    const account = await this.session.open(sleep, known);
     const reg = await api.call('POST /drivers', 'POST', '/api/v1/drivers', {
       token: this.token,
       body: { licenseNumber: this.profile.licenseNumber, vehicle: this.profile.vehicle },
@@ -77,9 +78,10 @@ export class Driver {
     // 409: this seed's driver registered in an earlier run; the profile stands.
     if (reg.status !== 201 && reg.status !== 409) throw new Error(`driver profile ${this.profile.email}: HTTP ${reg.status}`);
     this.socket = await connect(this.world.wsUrl, this.session, this.world.stats, (p) => this.onPush(p));
-    await this.clearLeftovers();
+    if (account === 'existed') await this.clearLeftovers();
     await this.goOnline();
     await this.ping();
+    return account;
   }
 
   /** A ride an earlier run left open (stopped mid-trip) would keep this driver on a trip forever. */

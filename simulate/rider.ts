@@ -66,10 +66,16 @@ export class Rider {
     return this.session.token;
   }
 
-  async setUp(): Promise<void> {
-    await this.session.open(sleep);
+  /** `known`: the seed's accounts exist from an earlier run (sign in before trying to register). */
+  async setUp(known = false): Promise<'created' | 'existed'> {
+    const account = await this.session.open(sleep, known);
     this.socket = await connect(this.world.wsUrl, this.session, this.world.stats, (p) => this.onPush(p));
     // A request an earlier run left open would make every new one a 409 (one active ride per rider).
+    if (account === 'existed') await this.clearLeftovers();
+    return account;
+  }
+
+  private async clearLeftovers(): Promise<void> {
     const res = await this.world.api.call('GET /rides', 'GET', '/api/v1/rides?limit=5', { token: this.token });
     const list = listSchema.safeParse(res.body);
     if (res.status !== 200 || !list.success) return this.world.stats.error(`GET /rides ${res.status}`);

@@ -68,8 +68,12 @@ export async function simulate(o: Options, io: RunIo): Promise<Summary> {
   };
 
   try {
-    const people: (Driver | Rider)[] = [...drivers, ...riders];
-    await pool(people, o.setupConcurrency, (p) => p.setUp(), (n) => status.note(`setting up: ${n}/${total} drivers and riders${n === total ? ' done' : ''}`));
+    const [first, ...others]: (Driver | Rider)[] = [...drivers, ...riders];
+    const note = (n: number) => status.note(`setting up: ${n}/${total} drivers and riders${n === total ? ' done' : ''}`);
+    // The first person tells whether this seed's accounts exist from an earlier run.
+    const known = (await first!.setUp()) === 'existed';
+    note(1);
+    await pool(others, o.setupConcurrency, (p) => p.setUp(known).then(() => undefined), (n) => note(n + 1));
   } catch (err) {
     status.stop();
     await stopAll();

@@ -47,8 +47,13 @@ export class Session {
 
   constructor(private readonly api: Api, private readonly stats: Stats, readonly person: Person) {}
 
-  /** Registers (409: the account exists, fine) and signs in. */
-  async open(sleep: (ms: number) => Promise<void>): Promise<void> {
+  /**
+   * Registers (409: the account exists, fine) and signs in. With `known`, the seed's
+   * accounts exist from an earlier run: it signs in first and registers only if refused,
+   * so a rerun does not spend registrations (REGISTER_RATE_LIMIT) on accounts it has.
+   */
+  async open(sleep: (ms: number) => Promise<void>, known = false): Promise<'created' | 'existed'> {
+    if (known && (await this.signIn(sleep, true))) return 'existed';
     const reg = await this.api.call('POST /auth/register', 'POST', '/api/v1/auth/register', { body: this.person });
     if (reg.status === 429) {
       throw new LimitError(
@@ -56,10 +61,12 @@ export class Session {
       );
     }
     if (reg.status !== 201 && reg.status !== 409) throw new Error(`register ${this.person.email}: HTTP ${reg.status}`);
-    await this.signIn(sleep);
+    await this.signIn(sleep, false);
+    return reg.status === 201 ? 'created' : 'existed';
   }
 
-  private async signIn(sleep: (ms: number) => Promise<void>): Promise<void> {
+  /** Signs in; false on 401 when `mayFail` (the account may not exist yet). */
+  private async signIn(sleep: (ms: number) => Promise<void>, mayFail: boolean): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       const res = await this.api.call('POST /auth/login', 'POST', '/api/v1/auth/login', {
         body: { email: this.person.email, password: this.person.password },
@@ -72,10 +79,11 @@ export class Session {
         await sleep(wait * 1000 + 100);
         continue;
       }
+      if (res.status === 401 && mayFail) return false;
       if (res.status === 401) throw new Error(`sign-in ${this.person.email}: 401 — the account exists with another password (use another --seed)`);
       if (res.status !== 200) throw new Error(`sign-in ${this.person.email}: HTTP ${res.status}`);
       this.take(res);
-      return;
+      return true;
     }
   }
 
@@ -96,7 +104,7 @@ export class Session {
       .catch(() => null);
     if (res?.status === 200) return this.take(res);
     this.stats.error(`POST /auth/refresh ${res?.status ?? 'network'}`);
-    await this.signIn((ms) => new Promise((r) => setTimeout(r, ms))).catch(() => undefined);
+    await this.signIn((ms) => new Promise((r) => setTimeout(r, ms)), false).catch(() => undefined);
   }
 
   close(): void {

@@ -43,7 +43,7 @@ export function statusWriter(out: NodeJS.WriteStream | { isTTY?: boolean; write(
       shown = true;
     } else out.write(`${text}\n`);
   };
-  let lastNote = 0;
+  let lastNote = -Infinity;
   return {
     note(text) {
       // Off a terminal, set-up progress every few seconds is enough.
