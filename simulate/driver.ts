@@ -53,6 +53,7 @@ export class Driver {
   private job: Job | undefined;
   private deciding = false;
   private pinging = false;
+  private pingTimedOut = false;
   private lastTick = 0;
   private timer: NodeJS.Timeout | undefined;
   private online = false;
@@ -169,8 +170,13 @@ export class Driver {
         body: { ...toLatLon(this.pos), heading: this.heading, speedKmh: moving ? cityKmh(this.world.clock.hour()) : 0 },
       });
       this.world.stats.count.pings += 1;
-      if (res.status !== 202) this.world.stats.error(`POST /drivers/me/location ${res.status}`);
+      // A ping this client gave up on may still have been stored, later: the platform then
+      // counts the next one as too soon. That 429 follows from the timeout, already counted.
+      const followsTimeout = res.status === 429 && this.pingTimedOut;
+      this.pingTimedOut = false;
+      if (res.status !== 202 && !followsTimeout) this.world.stats.error(`POST /drivers/me/location ${res.status}`);
     } catch (err) {
+      this.pingTimedOut = true;
       this.world.stats.error(err instanceof NetworkError ? `${err.op} network` : 'POST /drivers/me/location failed');
     } finally {
       this.pinging = false;
@@ -290,8 +296,9 @@ export class Driver {
     return this.job !== undefined;
   }
 
-  /** The run is over: a trip under way ends here; one not yet started is called off. */
+  /** The run is over: the car stops where it is; a trip under way ends there, one not yet started is called off. */
   async finish(): Promise<void> {
+    this.park();
     const job = this.job;
     if (!job) return;
     if (job.phase === 'to_dropoff') await this.complete(job);
@@ -302,10 +309,15 @@ export class Driver {
     }
   }
 
-  /** Offline, socket closed, no more timers. */
-  async stop(): Promise<void> {
+  /** No more driving or pings. */
+  park(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Offline, socket closed, no more timers. */
+  async stop(): Promise<void> {
+    this.park();
     if (this.online) {
       this.online = false;
       this.world.stats.driversOnline -= 1;

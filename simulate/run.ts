@@ -63,7 +63,8 @@ export async function simulate(o: Options, io: RunIo): Promise<Summary> {
   const riders = Array.from({ length: o.riders }, (_, i) => new Rider(world, riderProfile(o.seed, i), root.fork(`rider-life/${i}`)));
   const total = drivers.length + riders.length;
   const stopAll = async () => {
-    await Promise.all(drivers.map((d) => d.stop().catch(() => undefined)));
+    for (const d of drivers) d.park();
+    await pool(drivers, o.setupConcurrency, (d) => d.stop().catch(() => undefined), () => undefined);
     for (const r of riders) r.stop();
   };
 
@@ -96,7 +97,8 @@ export async function simulate(o: Options, io: RunIo): Promise<Summary> {
   world.stopping = true;
   const ridersDone = Promise.all(riders.map((r) => r.done()));
   await Promise.race([ridersDone, sleep(o.drainSeconds * 1000)]);
-  await Promise.all([...riders.map((r) => r.finish()), ...drivers.map((d) => d.finish())]);
+  // A few at a time: a city's worth of last steps at once is a burst no real city makes.
+  await pool([...riders, ...drivers], o.setupConcurrency, (p) => p.finish().catch((err: Error) => stats.error(`finishing: ${err.message}`)), () => undefined);
   // Pushes of those last steps settle the riders; a missed one is read within 30 s.
   await Promise.race([ridersDone, sleep(45_000)]);
   status.stop();
