@@ -38,7 +38,7 @@ export function statusWriter(out: NodeJS.WriteStream | { isTTY?: boolean; write(
   let shown = false;
   const show = (text: string) => {
     if (tty) {
-      const width = (out as NodeJS.WriteStream).columns ?? 200;
+      const width = (out as NodeJS.WriteStream).columns || 200;
       out.write(`\r\x1b[2K${text.slice(0, Math.max(20, width - 1))}`);
       shown = true;
     } else out.write(`${text}\n`);
