@@ -41,6 +41,9 @@ const rideSchema = z.object({
 });
 const listSchema = z.object({ items: z.array(rideSchema) });
 
+/** The run is over and the rider's app closed: whatever it was waiting for no longer matters. */
+class RunOver extends Error {}
+
 interface Current {
   id: string;
   status: string;
@@ -57,6 +60,7 @@ export class Rider {
   private current: Current | undefined;
   private rides = 0;
   private life: Promise<void> | undefined;
+  private closed = false;
 
   constructor(private readonly world: World, readonly profile: RiderProfile, private readonly rng: Rng) {
     this.session = new Session(world.api, world.stats, { email: profile.email, password: SIM_PASSWORD, name: profile.name, role: 'rider' });
@@ -105,6 +109,7 @@ export class Rider {
       try {
         await this.ride();
       } catch (err) {
+        if (err instanceof RunOver) return;
         this.world.stats.error(err instanceof NetworkError ? `${err.op} network` : `rider: ${(err as Error).message}`);
       }
     }
@@ -145,6 +150,7 @@ export class Rider {
   private async until(cur: Current, rank: number, timeoutMs = Infinity): Promise<string> {
     const deadline = performance.now() + timeoutMs;
     while ((RANK[cur.status] ?? -1) < rank && !TERMINAL.has(cur.status)) {
+      if (this.closed) throw new RunOver();
       const left = deadline - performance.now();
       if (left <= 0) return 'timeout';
       const changed = await new Promise<boolean>((resolve) => {
@@ -267,6 +273,8 @@ export class Rider {
   }
 
   stop(): void {
+    this.closed = true;
+    for (const wake of this.current?.changed.splice(0) ?? []) wake();
     this.socket?.close();
     this.session.close();
   }
