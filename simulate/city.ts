@@ -1,9 +1,9 @@
 /**
  * The simulated city's geometry: a disc of streets on a square grid around the centre the
  * platform's examples and benchmarks use (Berlin Mitte). Positions are kept in metres east
- * and north of the centre and turned into lat/lon only at the API. Its 9 km radius spans a
- * few dozen of the platform's market cells (geohash precision 5, platform/geo.ts
- * MARKET_CELL_PRECISION, ~3 × 5 km here), so surge differs between neighbourhoods.
+ * and north of the centre and turned into lat/lon only at the API. Its 9 km radius touches
+ * 26 of the platform's market cells (geohash precision 5, platform/geo.ts
+ * MARKET_CELL_PRECISION, ~3 × 4.9 km at this latitude), so surge differs between neighbourhoods.
  */
 import type { LatLon } from '../platform/geo.js';
 
