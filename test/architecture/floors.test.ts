@@ -19,6 +19,7 @@ const FLOORS: Record<string, number> = {
   local: 2,
   scripts: 3,
   bench: 3,
+  simulate: 3,
 };
 
 function sources(dir: string): string[] {
