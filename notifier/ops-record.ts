@@ -125,7 +125,7 @@ function summary(type: string, d: RideEventData): string {
   if (d.by) parts.push(`by ${d.by}`);
   if (d.round) parts.push(`round ${d.round}`);
   if (d.stars) parts.push(`${d.stars}★`);
-  if (d.fare) parts.push(`${d.fare.amount} ${d.fare.currency}`);
+  if (d.fare) parts.push(`${(d.fare.amount / 100).toFixed(2)} ${d.fare.currency}`);
   return parts.join(' · ');
 }
 
