@@ -70,10 +70,11 @@ describe('operations console', () => {
     const drivers: Session[] = [];
     for (const [lat, lon] of spots) drivers.push(await onlineDriver(stack.url, lat, lon));
     const online = performance.now();
-    await page.waitForFunction((n) => Number(document.getElementById('map')?.dataset.drivers ?? 0) >= n, spots.length, { timeout: 5000 });
+    // (Expressions as strings: they run in the page, where the DOM is.)
+    await page.waitForFunction(`Number(document.getElementById('map')?.dataset.drivers ?? 0) >= ${spots.length}`, null, { timeout: 5000 });
     const shownAfter = performance.now() - online;
     expect(shownAfter).toBeLessThan(2000);
-    await page.waitForFunction(() => document.querySelector('[data-kpi=driversOnline]')?.textContent === '4', null, { timeout: 3000 });
+    await page.waitForFunction(`document.querySelector('[data-kpi=driversOnline]')?.textContent === '4'`, null, { timeout: 3000 });
 
     const rider = await registerAndLogin(stack.url, 'rider');
     const q = await post(stack.url, '/api/v1/quotes', { pickup: { lat: 52.521, lon: 13.406 }, dropoff: { lat: 52.5076, lon: 13.3904 }, vehicleClass: 'economy' }, rider.auth);
@@ -82,11 +83,11 @@ describe('operations console', () => {
     const r = await post(stack.url, '/api/v1/rides', { quoteId }, { ...rider.auth, 'idempotency-key': `web-${quoteId.slice(-12)}` });
     expect(r.status, await r.clone().text()).toBe(201);
     const ride = (await r.json()) as { id: string };
-    await page.waitForFunction((id) => (document.getElementById('map')?.dataset.rides ?? '').split(',').includes(id), ride.id, { timeout: 5000 });
+    await page.waitForFunction(`(document.getElementById('map')?.dataset.rides ?? '').split(',').includes(${JSON.stringify(ride.id)})`, null, { timeout: 5000 });
     // The event feed shows the request; the type filter hides other types.
     await page.waitForSelector('#feed li[data-type="microride.ride.requested"]', { timeout: 5000 });
     await page.selectOption('#feed-filter', 'microride.ride.offered').catch(() => page.selectOption('#feed-filter', 'microride.ride.requested'));
-    const hiddenOthers = await page.$$eval('#feed li', (lis) => lis.every((li) => li.hidden === (li.getAttribute('data-type') !== (document.getElementById('feed-filter') as HTMLSelectElement).value)));
+    const hiddenOthers = await page.evaluate(`[...document.querySelectorAll('#feed li')].every((li) => li.hidden === (li.dataset.type !== document.getElementById('feed-filter').value))`);
     expect(hiddenOthers).toBe(true);
     await page.selectOption('#feed-filter', '');
     await page.screenshot({ path: 'docs/screenshots/console.png' });

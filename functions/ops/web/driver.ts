@@ -54,7 +54,7 @@ async function main(): Promise<void> {
 
   const start = new URLSearchParams(location.search);
   let pos = L.latLng(Number(start.get('lat') ?? 52.523), Number(start.get('lon') ?? 13.405));
-  const car = L.marker(pos, { draggable: true, icon: L.divIcon({ className: 'car', html: '🚗', iconSize: [24, 24] }) }).addTo(map);
+  const car = L.marker(pos, { draggable: true, icon: L.divIcon({ className: 'car', iconSize: [18, 18] }) }).addTo(map);
   car.on('dragend', () => (pos = car.getLatLng()));
   let target: L.LatLng | undefined;
   let online = false;
@@ -74,8 +74,19 @@ async function main(): Promise<void> {
     void report();
   }, 3000);
 
+  const route = L.layerGroup().addTo(map);
+  const drawRoute = (r: Ride) => {
+    route.clearLayers();
+    if (!r.pickup || !r.dropoff || ['completed', 'cancelled', 'expired'].includes(r.status)) return;
+    const p: L.LatLngTuple = [r.pickup.lat, r.pickup.lon];
+    const d: L.LatLngTuple = [r.dropoff.lat, r.dropoff.lon];
+    L.polyline([p, d], { color: '#2c7bb6', weight: 3, dashArray: '6 6' }).addTo(route);
+    L.circleMarker(p, { radius: 8, color: '#1a9850', fillOpacity: 0.9 }).bindTooltip('pickup').addTo(route);
+    L.circleMarker(d, { radius: 8, color: '#d7191c', fillOpacity: 0.9 }).bindTooltip('drop-off').addTo(route);
+  };
   const showRide = (r: Ride) => {
     ride = r;
+    drawRoute(r);
     state.textContent = `ride ${r.status.replace('_', ' ')}`;
     state.dataset.status = r.status;
     steps.arrived.hidden = r.status !== 'accepted';
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
         const rideId = m.rideId;
         void client.call<Ride>('GET', `/api/v1/rides/${rideId}`).then((r) => {
           ride = r;
+          drawRoute(r);
           offerBox.replaceChildren(
             h('h2', {}, 'New offer'),
             h('div', {}, r.pickup ? `pickup ${r.pickup.lat.toFixed(4)}, ${r.pickup.lon.toFixed(4)}` : ''),

@@ -48,12 +48,14 @@ async function main(): Promise<void> {
   let dropoff = L.latLng(52.5076, 13.3904);
   const pickupMarker = L.circleMarker(pickup, { radius: 8, color: '#1a9850', fillOpacity: 0.9 }).addTo(map).bindTooltip('pickup');
   const dropoffMarker = L.circleMarker(dropoff, { radius: 8, color: '#d7191c', fillOpacity: 0.9 }).addTo(map).bindTooltip('drop-off');
-  const driverMarker = L.circleMarker([0, 0], { radius: 7, color: '#2c7bb6', fillOpacity: 1 });
+  const driverMarker = L.marker([0, 0], { icon: L.divIcon({ className: 'car', iconSize: [18, 18] }) });
+  const tripLine = L.polyline([pickup, dropoff], { color: '#2c7bb6', weight: 3, dashArray: '6 6' }).addTo(map);
   let next: 'pickup' | 'dropoff' = 'pickup';
   map.on('click', (e: L.LeafletMouseEvent) => {
     if (next === 'pickup') pickupMarker.setLatLng((pickup = e.latlng));
     else dropoffMarker.setLatLng((dropoff = e.latlng));
     next = next === 'pickup' ? 'dropoff' : 'pickup';
+    tripLine.setLatLngs([pickup, dropoff]);
     requestBtn.disabled = true;
   });
 
@@ -99,9 +101,14 @@ async function main(): Promise<void> {
   const loadReceipt = async (rideId: string) => {
     for (let i = 0; i < 30; i += 1) {
       try {
-        const r = await client.call<{ amount?: number; currency?: string; total?: { amount: number; currency: string }; fare?: { amount: number; currency: string } }>('GET', `/api/v1/rides/${rideId}/receipt`);
-        const total = r.total ?? r.fare ?? (r.amount !== undefined && r.currency ? { amount: r.amount, currency: r.currency } : undefined);
-        receiptBox.replaceChildren(h('h2', {}, 'Receipt'), h('div', { id: 'receipt-total' }, `Paid ${fmtMoney(total)}`));
+        const r = await client.call<{ total: number; currency: string; lines: { description: string; amount: number }[]; fareReason: string | null; simulated: boolean }>('GET', `/api/v1/rides/${rideId}/receipt`);
+        receiptBox.replaceChildren(
+          h('h2', {}, 'Receipt'),
+          ...r.lines.map((l) => h('div', {}, `${l.description}: ${fmtMoney({ amount: l.amount, currency: r.currency })}`)),
+          h('div', { id: 'receipt-total' }, `Paid ${fmtMoney({ amount: r.total, currency: r.currency })}`),
+          h('div', { class: 'muted' }, r.fareReason ?? ''),
+          h('div', { class: 'muted' }, r.simulated ? 'Payment gateway simulated.' : ''),
+        );
         return;
       } catch {
         await new Promise((r) => setTimeout(r, 1000));
