@@ -35,7 +35,8 @@ interface OpsStats {
   applyMs: number[];
   /** ms between two animation frames while frames arrive (the last 600). */
   rafGapMs: number[];
-  /** Server time of the last frame minus its arrival, ms (clock offset included). */
+  /** Arrival minus the frame's server time, ms (the last 600; clock offset included). */
+  deliveryMs: number[];
   lastFrameAt: number;
   drivers: number;
   rides: number;
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
   const drivers = new Map<string, { row: DriverRow; marker: L.CircleMarker }>();
   const rides = new Map<string, { row: RideRow; line: L.Polyline | undefined }>();
   const cells = new Map<string, L.Rectangle>();
-  const stats: OpsStats = { frames: 0, applyMs: [], rafGapMs: [], lastFrameAt: 0, drivers: 0, rides: 0 };
+  const stats: OpsStats = { frames: 0, applyMs: [], rafGapMs: [], deliveryMs: [], lastFrameAt: 0, drivers: 0, rides: 0 };
   window.opsStats = stats;
   const push = (xs: number[], v: number) => {
     xs.push(v);
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
         cur.marker.setLatLng([row[2], row[3]]);
         styleDriver(cur.marker, row);
       } else {
-        const marker = L.circleMarker([row[2], row[3]], { renderer, radius: 5, weight: 1 }).addTo(map);
+        const marker = L.circleMarker([row[2], row[3]], { renderer, radius: 4, weight: 1 }).addTo(map);
         marker.bindTooltip(() => { const d = drivers.get(row[0])?.row ?? row; return `driver ${d[0].slice(0, 8)} · ${d[1]} · ping ${Math.round((serverNow - d[4]) / 1000)} s ago`; });
         styleDriver(marker, row);
         drivers.set(row[0], { row, marker });
@@ -273,6 +274,7 @@ async function main(): Promise<void> {
       const f = msg as Frame;
       if (f.t !== 'frame') return;
       const t0 = performance.now();
+      push(stats.deliveryMs, Date.now() - f.now);
       serverNow = f.now;
       applyDrivers(f.drivers, f.gone, f.full);
       if (f.rides) applyRides(f.rides);
