@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const codeRow = h('div', { hidden: true, id: 'code-row' }, code);
   root.append(
     h('header', {}, h('h1', {}, 'MicroRide — drive'), h('span', { class: 'who' }, session.user.email), h('button', { onclick: () => { client.logout(); location.reload(); } }, 'Sign out')),
-    h('div', { class: 'app' }, h('div', { class: 'panel' }, h('h2', {}, 'Your shift'), onlineBtn, state, offerBox, steps.arrived, codeRow, steps.start, steps.complete, errorBox), mapEl),
+    h('div', { class: 'app' }, h('div', { class: 'panel' }, h('h2', {}, 'Your shift'), onlineBtn, state, offerBox, steps.arrived, codeRow, steps.start, steps.complete, errorBox, h('p', { class: 'muted' }, 'A demonstration client: the vehicle details registered on a first visit are made up, and the car drives itself towards the next stop.')), mapEl),
   );
   const { map } = cityMap(mapEl, cfg);
   const fail = (err: unknown) => {
