@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createAdmin, signIn, useWebStack } from './harness.js';
+import { createAdmin, screenshotPath, signIn, useWebStack } from './harness.js';
 import { post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
 
 const stack = useWebStack();
@@ -46,6 +46,19 @@ describe('operations console', () => {
     expect(await upgradeStatus(`${stack.notifierBase}/ops`, accessToken)).toBe(101);
     // The rider's own channel still works: /ops is an addition, not a replacement.
     expect(await upgradeStatus(`${stack.notifierBase}/ws`, rider.accessToken)).toBe(101);
+  });
+
+  it('closes an admin’s ops socket when the session is revoked (4003)', async () => {
+    const admin = await createAdmin();
+    const login = await post(stack.url, '/api/v1/auth/login', { email: admin.email, password: admin.password });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const ws = new WebSocket(`${stack.notifierBase}/ops`, ['bearer', accessToken]);
+    const firstFrame = new Promise<{ t: string; full: boolean }>((resolve) => ws.once('message', (m: Buffer) => resolve(JSON.parse(m.toString()) as { t: string; full: boolean })));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    expect(await firstFrame).toMatchObject({ t: 'frame', full: true });
+    const out = await post(stack.url, '/api/v1/auth/logout', {}, { authorization: `Bearer ${accessToken}` });
+    expect(out.status).toBeLessThan(300);
+    expect(await closed).toBe(4003);
   });
 
   it('turns away a rider who signs in on the console', async () => {
@@ -90,7 +103,7 @@ describe('operations console', () => {
     const hiddenOthers = await page.evaluate(`[...document.querySelectorAll('#feed li')].every((li) => li.hidden === (li.dataset.type !== document.getElementById('feed-filter').value))`);
     expect(hiddenOthers).toBe(true);
     await page.selectOption('#feed-filter', '');
-    await page.screenshot({ path: 'docs/screenshots/console.png' });
+    await page.screenshot({ path: screenshotPath('console.png') });
     await page.close();
   });
 

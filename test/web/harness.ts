@@ -87,6 +87,15 @@ export function useWebStack(): WebStack {
   };
 }
 
+/**
+ * Where a test saves a screenshot: docs/screenshots/ (shown in the README) with
+ * UPDATE_SCREENSHOTS=1; otherwise the screenshot is taken but not kept, so a test run
+ * leaves the tree clean.
+ */
+export function screenshotPath(name: string): string | undefined {
+  return process.env.UPDATE_SCREENSHOTS === '1' ? join('docs', 'screenshots', name) : undefined;
+}
+
 export const ADMIN_PASSWORD = 'correct horse battery';
 
 /** An admin account, inserted through the accounts store (registration only makes riders and drivers). */

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createAdmin, signIn, useWebStack } from './harness.js';
+import { createAdmin, screenshotPath, signIn, useWebStack } from './harness.js';
 import { recordPosition, setDriverStatus } from '../../functions/tracking/live-index.js';
 
 const stack = useWebStack();
@@ -94,7 +94,7 @@ describe('console map with 2,000 drivers', () => {
       process.stdout.write(`console map, ${DRIVERS} drivers: ${JSON.stringify(figures)}\n`);
       expect(s.drivers).toBe(DRIVERS);
       expect(figures.framesPerSecond).toBeGreaterThanOrEqual(0.9);
-      await page.screenshot({ path: 'docs/screenshots/console-2000-drivers.png' });
+      await page.screenshot({ path: screenshotPath('console-2000-drivers.png') });
     } finally {
       moving = false;
       await mover;

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { useWebStack } from './harness.js';
+import { screenshotPath, useWebStack } from './harness.js';
 import { uniqueEmail } from '../helpers/users.js';
 
 const stack = useWebStack();
@@ -40,7 +40,7 @@ describe('rider and driver pages', () => {
     await rider.waitForSelector('#ride-state[data-status]');
 
     await driver.waitForSelector('#accept-button', { timeout: 15_000 });
-    await driver.screenshot({ path: 'docs/screenshots/driver.png' });
+    await driver.screenshot({ path: screenshotPath('driver.png') });
     await driver.click('#accept-button');
     await status(driver, '#driver-state', 'accepted');
     await status(rider, '#ride-state', 'accepted');
@@ -58,6 +58,6 @@ describe('rider and driver pages', () => {
     await status(rider, '#ride-state', 'completed');
     await rider.waitForSelector('#receipt-total', { timeout: 20_000 });
     expect(await rider.textContent('#receipt-total')).toMatch(/^Paid \d+\.\d\d [A-Z]{3}$/);
-    await rider.screenshot({ path: 'docs/screenshots/rider.png' });
+    await rider.screenshot({ path: screenshotPath('rider.png') });
   }, 90_000);
 });
