@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createAdmin, screenshotPath, signIn, useWebStack } from './harness.js';
 import { post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
+import { redisSurgeState } from '../../functions/analysis/surge.js';
+import { cellOf } from '../../platform/geo.js';
 
 const stack = useWebStack();
 
@@ -97,6 +99,25 @@ describe('operations console', () => {
     expect(r.status, await r.clone().text()).toBe(201);
     const ride = (await r.json()) as { id: string };
     await page.waitForFunction(`(document.getElementById('map')?.dataset.rides ?? '').split(',').includes(${JSON.stringify(ride.id)})`, null, { timeout: 5000 });
+    // A driver accepts: the ride counts as active and its line stays, now accepted.
+    let accepted = false;
+    for (const d of drivers) {
+      const res = await post(stack.url, `/api/v1/rides/${ride.id}/accept`, {}, d.auth).catch(() => undefined);
+      if (res?.status === 200) {
+        accepted = true;
+        break;
+      }
+    }
+    if (!accepted) {
+      // The offer may not have reached the drivers yet: wait for the round, then accept.
+      await page.waitForSelector('#feed li[data-type="microride.ride.offered"]', { timeout: 5000 });
+      for (const d of drivers) if ((await post(stack.url, `/api/v1/rides/${ride.id}/accept`, {}, d.auth)).status === 200) break;
+    }
+    await page.waitForFunction(`document.querySelector('[data-kpi=activeRides]')?.textContent === '1'`, null, { timeout: 5000 });
+    // A market cell with a surge is shaded (its state as analysis keeps it after quotes).
+    const hot = cellOf(52.521, 13.406);
+    await redisSurgeState.write('economy', hot, { value: 1.8, at: Date.now() });
+    await page.waitForFunction(`(document.getElementById('map')?.dataset.cells ?? '').split(',').includes(${JSON.stringify(hot)})`, null, { timeout: 5000 });
     // The event feed shows the request; the type filter hides other types.
     await page.waitForSelector('#feed li[data-type="microride.ride.requested"]', { timeout: 5000 });
     await page.selectOption('#feed-filter', 'microride.ride.offered').catch(() => page.selectOption('#feed-filter', 'microride.ride.requested'));

@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     ...Object.entries(STATUS_COLOUR).map(([s, c]) => h('span', {}, h('i', { style: `background:${c}` }), s.replace('_', ' '))),
     h('span', {}, 'faded = no ping for 10 s / 30 s'),
     ...Object.entries(RIDE_COLOUR).map(([s, c]) => h('span', {}, h('i', { class: 'line', style: `background:${c}` }), s.replace('_', ' '))),
+    h('span', {}, h('i', { class: 'cell', style: 'background:#e31a1c55' }), 'market cell with surge (darker: higher)'),
   );
   const side = h('div', { class: 'side' });
   root.append(
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
       rect.bindTooltip(`${cell} · surge ${m.toFixed(1)}×`);
       cells.set(cell, rect);
     }
+    mapEl.dataset.cells = [...cells.keys()].join(',');
   };
 
   // ── feed ───────────────────────────────────────────────────────────────
