@@ -4,7 +4,7 @@
  * plain data so the gateway, the broker topology, the Knative manifests, the chart values
  * and the bundles can all be derived from them without loading any handler code.
  */
-export type Service = 'accounts' | 'drivers' | 'rides' | 'analysis' | 'matching' | 'tracking' | 'payments' | 'eventing';
+export type Service = 'accounts' | 'drivers' | 'rides' | 'analysis' | 'matching' | 'tracking' | 'payments' | 'eventing' | 'ops';
 export type Store = 'postgres' | 'redis' | 'mongo';
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Role = 'rider' | 'driver' | 'admin';

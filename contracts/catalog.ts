@@ -187,6 +187,25 @@ export const catalog: readonly FunctionSpec[] = [
     description: 'Make a parked outbox row due again: the outbox relay publishes it',
     stores: ['postgres'], emits: [],
   },
+  // ── ops (the operations console and the rider and driver pages) ─────────
+  // Static pages: they hold no data, so they are public; what they show comes from the API
+  // and the notifier with the signed-in user's token (the console's live map from the
+  // notifier's admin-only GET /ops channel).
+  {
+    name: 'ops-console', service: 'ops', module: 'ops/console', kind: 'http',
+    method: 'get', path: '/ops', auth: 'public',
+    description: 'The operations console (web page; admins sign in on it)', stores: [], emits: [],
+  },
+  {
+    name: 'ops-app', service: 'ops', module: 'ops/app', kind: 'http',
+    method: 'get', path: '/app/{page}', auth: 'public',
+    description: 'The rider and driver web pages', stores: [], emits: [],
+  },
+  {
+    name: 'ops-assets', service: 'ops', module: 'ops/assets', kind: 'http',
+    method: 'get', path: '/web/{file}', auth: 'public',
+    description: 'Scripts, styles and the city map data of the web pages', stores: [], emits: [],
+  },
   // ── rides (single writer of ride state; offers live here too) ───────────
   {
     name: 'rides-request', service: 'rides', module: 'rides/request', kind: 'http',

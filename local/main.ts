@@ -11,6 +11,8 @@ import { availableParallelism } from 'node:os';
 import { startPlatform } from './platform.js';
 import { startClusteredPlatform } from './cluster.js';
 import { onSignals } from '../platform/shutdown.js';
+import { buildWeb } from '../functions/ops/build-web.js';
+import { webSettings } from '../functions/ops/settings.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -20,6 +22,8 @@ async function main(): Promise<void> {
   } catch (err) {
     exitOnConfigError(err);
   }
+  // The console and the rider/driver pages are served from their built scripts.
+  await buildWeb(webSettings().WEB_ASSETS_DIR);
   const workers = config().LOCAL_WORKERS ?? availableParallelism();
   const common = {
     port: config().PORT,
@@ -36,6 +40,8 @@ async function main(): Promise<void> {
   say(`  API gateway   ${platform.url}`);
   say(`  OpenAPI       ${platform.url}/openapi.json`);
   say(`  Swagger UI    ${platform.url}/docs`);
+  say(`  Console       ${platform.url}/ops   (admin accounts)`);
+  say(`  Rider/driver  ${platform.url}/app/rider, ${platform.url}/app/driver`);
   say(`  Health        ${platform.url}/health/readiness`);
   say(`  Internal      ${platform.internalUrl}/_fn/<function>   (127.0.0.1 only: where the broker delivers events)`);
   if (platform.notifier) say(`  Websocket     ${platform.notifier.wsUrl}   (Sec-WebSocket-Protocol: bearer, <access token>; npm run watch -- --token …)`);

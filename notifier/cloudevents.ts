@@ -19,6 +19,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from './metrics.js';
 import { route } from './routing.js';
 import { appendAndPublish, type StreamLimits } from './streams.js';
+import { recordForOps } from './ops-record.js';
 
 export interface EventDeps {
   redis: Redis;
@@ -86,6 +87,10 @@ export async function handleCloudEvent(headers: Record<string, string>, body: st
         }
         deps.metrics.events.inc({ outcome: 'stored' });
         deps.metrics.stored.inc({}, appended.length);
+        // The console's read model; best effort: the users' notifications are stored already.
+        await recordForOps(deps.redis, event.type, event.data, event.time ?? new Date(receivedAt).toISOString(), receivedAt).catch((err: unknown) => {
+          deps.log.warn({ err, type: event.type, id: event.id }, 'could not record the event for the operations console');
+        });
         return { status: 202 };
       }
     }

@@ -35,6 +35,10 @@ const schema = z.object({
   NOTIFIER_QUERY_TOKEN: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Sockets one user may hold on this replica; one more closes the user's oldest with 4029. */
   NOTIFIER_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1000).default(5),
+  /** How often the operations channel (GET /ops) reads the city and sends consoles what changed. */
+  NOTIFIER_OPS_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** Unsent bytes after which a console skips updates until it drained (then gets a full frame). */
+  NOTIFIER_OPS_MAX_BACKPRESSURE: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(4 * 1024 * 1024),
 });
 
 export type NotifierConfig = z.infer<typeof schema>;

@@ -74,7 +74,7 @@ export interface MetricsSources {
 /** One registry per notifier instance (two replicas in one test process must not share counts). */
 export function createMetrics(sources: MetricsSources) {
   const m = {
-    upgrades: new Counter('notifier_ws_upgrades_total', 'Websocket upgrade attempts by outcome (accepted, unauthorized, bad_request, unavailable, aborted, error)'),
+    upgrades: new Counter('notifier_ws_upgrades_total', 'Websocket upgrade attempts by outcome (accepted, unauthorized, forbidden, bad_request, unavailable, aborted, error)'),
     closes: new Counter('notifier_ws_closes_total', 'Websocket closes by close code'),
     messagesSent: new Counter('notifier_messages_sent_total', 'Messages written to websockets, by path (live, catchup)'),
     slowConsumers: new Counter('notifier_slow_consumer_closes_total', 'Sockets closed because their unsent buffer passed NOTIFIER_MAX_BACKPRESSURE'),

@@ -24,6 +24,7 @@ import { handleCloudEvent } from './cloudevents.js';
 import { eventAuthenticatorFromSettings } from '../platform/events/oidc.js';
 import { fanoutChannel, lastId, type StreamLimits } from './streams.js';
 import { liveChannel } from '../contracts/live-position.js';
+import { OpsHub, newOpsConn, type OpsConn } from './ops-channel.js';
 
 export interface NotifierOptions {
   /** 0 picks a free port. Default NOTIFIER_PORT (8081). */
@@ -49,6 +50,8 @@ export interface Notifier {
   eventsPort: number;
   metrics: Metrics;
   connections(): number;
+  /** The admin-only operations channel of this replica (GET /ops). */
+  ops: OpsHub;
   /** Graceful: stop accepting, finish in-flight CloudEvents, close sockets with 1001. */
   close(): Promise<void>;
 }
@@ -58,6 +61,7 @@ const STATUS_LINE: Record<number, string> = {
   202: '202 Accepted',
   400: '400 Bad Request',
   401: '401 Unauthorized',
+  403: '403 Forbidden',
   404: '404 Not Found',
   413: '413 Content Too Large',
   500: '500 Internal Server Error',
@@ -119,6 +123,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     streamTtlSeconds: cfg.NOTIFIER_STREAM_TTL_SECONDS,
     log,
   });
+  const ops = new OpsHub({ redis, log: log.child({ channel: 'ops' }), maxBackpressure: cfg.NOTIFIER_OPS_MAX_BACKPRESSURE, intervalMs: cfg.NOTIFIER_OPS_INTERVAL_MS });
   const limits: StreamLimits = {
     maxLen: cfg.NOTIFIER_STREAM_MAXLEN,
     ttlSeconds: cfg.NOTIFIER_STREAM_TTL_SECONDS,
@@ -139,6 +144,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
       onRevoked(sessionId) {
         const n = hub.closeSession(sessionId, CloseCode.TOKEN_REVOKED, 'token revoked');
         if (n) metrics.revocations.inc({ path: 'pubsub' }, n);
+        for (const c of ops.bySession(sessionId)) c.ws?.end(CloseCode.TOKEN_REVOKED, 'token revoked');
       },
       onResubscribed() {
         log.warn('fan-out subscription re-established; re-reading streams of local sockets');
@@ -222,6 +228,67 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     close(ws, code) {
       metrics.closes.inc({ code: String(code) });
       hub.detach(ws.getUserData());
+    },
+  });
+
+  // The operations console's channel: admins only, decided before the upgrade like /ws
+  // (a rider's or driver's valid token is 403 and no socket exists). ops-channel.ts.
+  app.ws<OpsConn>('/ops', {
+    compression: uWS.DISABLED,
+    maxPayloadLength: 1024,
+    idleTimeout: cfg.NOTIFIER_IDLE_TIMEOUT_SECONDS,
+    sendPingsAutomatically: true,
+    maxBackpressure: cfg.NOTIFIER_OPS_MAX_BACKPRESSURE * 4 + 4096,
+    closeOnBackpressureLimit: 0,
+    upgrade(res, req, context) {
+      const request = { query: req.getQuery() ?? '', protocol: req.getHeader('sec-websocket-protocol') };
+      const key = req.getHeader('sec-websocket-key');
+      const extensions = req.getHeader('sec-websocket-extensions');
+      const refuse = (r: Reply, outcome: string) => {
+        metrics.upgrades.inc({ outcome });
+        send(res, { ...r, closeConnection: true });
+      };
+      if (draining) return refuse(problem(503, 'notifier shutting down; connect again'), 'unavailable');
+      let parsed: ReturnType<typeof parseUpgrade>;
+      try {
+        parsed = parseUpgrade(request, { queryToken: cfg.NOTIFIER_QUERY_TOKEN });
+      } catch (err) {
+        const r = problemOf(err);
+        return refuse(r, r.status === 401 ? 'unauthorized' : 'bad_request');
+      }
+      let aborted = false;
+      res.onAborted(() => {
+        aborted = true;
+        metrics.upgrades.inc({ outcome: 'aborted' });
+      });
+      void authorizeUpgrade(parsed).then(
+        (grant) => {
+          if (aborted) return;
+          res.cork(() => {
+            if (grant.principal.role !== 'admin') return refuse(problem(403, 'the operations channel is for admin accounts'), 'forbidden');
+            if (draining) return refuse(problem(503, 'notifier shutting down; connect again'), 'unavailable');
+            metrics.upgrades.inc({ outcome: 'accepted' });
+            const p = grant.principal;
+            res.upgrade(newOpsConn({ userId: p.userId, sessionId: p.sessionId, expiresAt: p.expiresAt }), key, grant.protocol, extensions, context);
+          });
+        },
+        (err: unknown) => {
+          if (!(err instanceof HttpProblem)) log.error({ err }, 'ops upgrade check failed');
+          if (aborted) return;
+          const r = problemOf(err);
+          res.cork(() => refuse(r, r.status === 401 ? 'unauthorized' : 'unavailable'));
+        },
+      );
+    },
+    open(ws) {
+      ops.attach(ws.getUserData(), ws, () => ws.getUserData().closed || ws.end(CloseCode.TOKEN_EXPIRED, 'token expired'));
+    },
+    message() {
+      // Server → console only.
+    },
+    close(ws, code) {
+      metrics.closes.inc({ code: String(code) });
+      ops.detach(ws.getUserData());
     },
   });
 
@@ -310,7 +377,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
 
   // POST / included: CloudEvents are taken on the events port only.
   app.any('/*', (res) => {
-    send(res, problem(404, 'no such endpoint (GET /ws, /health/*, /metrics)'));
+    send(res, problem(404, 'no such endpoint (GET /ws, /ops, /health/*, /metrics)'));
   });
   events.any('/*', (res) => {
     send(res, problem(404, 'no such endpoint (POST / takes CloudEvents)'));
@@ -356,6 +423,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
       // same connection comes after them, so once it returns they have been delivered.
       await Promise.race([sub.ping().catch(() => undefined), sleep(1000)]);
       hub.closeAll(CloseCode.GOING_AWAY, 'server shutting down');
+      for (const c of ops.all()) c.ws?.end(CloseCode.GOING_AWAY, 'server shutting down');
       await sleep(50); // let the close frames leave before every connection is cut
       app.close();
       events.close();
@@ -372,6 +440,7 @@ export async function startNotifier(opts: NotifierOptions = {}): Promise<Notifie
     eventsPort,
     metrics,
     connections: () => hub.connections,
+    ops,
     close,
   };
 }

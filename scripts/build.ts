@@ -26,6 +26,7 @@
  * A function's bundle holds only the store drivers its catalog entry declares; one that
  * holds another store's driver fails the build.
  */
+import { buildWeb } from '../functions/ops/build-web.js';
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -276,6 +277,8 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   };
   await Promise.all([worker(), worker(), worker()]);
   out.sort((a, b) => a.name.localeCompare(b.name));
+  // The web pages' browser bundles, which ops-assets serves from dist/web (WEB_ASSETS_DIR).
+  if (specs.some((s) => s.name === 'ops-assets')) await buildWeb(join(outdir, 'web'));
 
   // --no-notifier leaves out the notifier, --no-system the others (the job, the tick relay).
   const workloads = (opts.workloads ?? allWorkloads).filter((w) => (bundleKind(w) === 'notifier' ? opts.notifier !== false : opts.jobs !== false));

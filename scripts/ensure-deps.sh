@@ -6,3 +6,11 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   echo "[deps] npm ci (first run or lock file changed)…" >&2
   npm ci --no-audit --no-fund >&2
 fi
+# The browser tests (test/web) drive Debian's Chromium through playwright-core; nothing is
+# downloaded at test time, so the browser comes from the distribution.
+if [[ ! -x /usr/bin/chromium ]]; then
+  echo "[deps] apt-get install chromium (browser tests)…" >&2
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  $SUDO apt-get install -y chromium >&2 || { $SUDO apt-get update >&2 && $SUDO apt-get install -y chromium >&2; }
+fi

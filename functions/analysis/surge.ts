@@ -80,3 +80,22 @@ export async function currentSurge(vehicleClass: VehicleClass, market: Market, n
   await states.write(vehicleClass, market.cell, next);
   return presentedSurge(next.value);
 }
+
+/**
+ * The multiplier each cell was last presented at (1.0 for a cell nobody asked a quote in
+ * lately): what the operations console shades the market cells with. One pipeline of
+ * HMGETs; it reads the state only and never advances it.
+ */
+export async function presentedSurges(vehicleClass: VehicleClass, cells: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (cells.length === 0) return out;
+  const pipe = redis().pipeline();
+  for (const cell of cells) pipe.hmget(stateKey(vehicleClass, cell), 'value', 'at');
+  const rows = (await pipe.exec()) ?? [];
+  cells.forEach((cell, i) => {
+    const [err, v] = rows[i] ?? [null, null];
+    const value = err ? NaN : Number((v as (string | null)[] | null)?.[0] ?? NaN);
+    out.set(cell, Number.isFinite(value) ? presentedSurge(value) : MIN_SURGE);
+  });
+  return out;
+}

@@ -9,7 +9,8 @@
  *   - drivers writes status (setDriverStatus, when availability or a trip changes);
  *   - rides/matching adjust the open-request counters (adjustOpenRequests);
  *   - matching and analysis only read (nearestAvailable, marketNear); rides reads one
- *     driver's last position when they accept a ride, for the rider's driver card (liveDriver).
+ *     driver's last position when they accept a ride, for the rider's driver card (liveDriver);
+ *     the notifier's operations channel reads them all (liveSnapshot: the console's map).
  * Nobody else may write these keys directly: go through this module.
  *
  * Keys (all through rkey(), so tests get a per-run prefix):
@@ -268,3 +269,55 @@ export async function adjustOpenRequests(cell: string, vehicleClass: VehicleClas
 }
 
 export { cellOf };
+
+// KEYS: seen; ARGV: sinceMs, hash key prefix ("<prefix>live:driver:"), limit
+// One script instead of one HMGET per driver: the operations console reads every driver
+// once a second, and a single call keeps that a few hundred microseconds of Redis time.
+const snapshotScript = lua(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, id in ipairs(ids) do
+  local h = redis.call('HMGET', ARGV[2] .. id, 'status', 'lat', 'lon', 'at', 'class')
+  out[#out + 1] = id
+  out[#out + 1] = h[1] or ''
+  out[#out + 1] = h[2] or ''
+  out[#out + 1] = h[3] or ''
+  out[#out + 1] = h[4] or ''
+  out[#out + 1] = h[5] or ''
+end
+return out
+`);
+
+export interface LiveSnapshotEntry {
+  driverId: string;
+  status: LiveStatus | null;
+  vehicleClass: VehicleClass | null;
+  lat: number;
+  lon: number;
+  /** Time of the last position, ms since epoch. */
+  at: number;
+}
+
+/**
+ * Every driver who reported a position since `sinceMs` (at most `limit`), with status and
+ * last position: the operations console's map (read by the notifier's ops channel).
+ */
+export async function liveSnapshot(sinceMs: number, limit = 20_000): Promise<LiveSnapshotEntry[]> {
+  const flat = (await runScript(redis(), snapshotScript, [seenKey()], [sinceMs, driverKey(''), limit])) as string[];
+  const out: LiveSnapshotEntry[] = [];
+  for (let i = 0; i + 5 < flat.length; i += 6) {
+    const lat = Number(flat[i + 2]);
+    const lon = Number(flat[i + 3]);
+    const at = Number(flat[i + 4]);
+    if (!flat[i + 2] || !Number.isFinite(lat) || !Number.isFinite(lon) || !Number.isFinite(at)) continue;
+    const status = flat[i + 1];
+    const cls = flat[i + 5] ?? '';
+    out.push({
+      driverId: flat[i] as string,
+      status: status === 'online' || status === 'offline' || status === 'on_trip' ? status : null,
+      vehicleClass: (vehicleClasses as readonly string[]).includes(cls) ? (cls as VehicleClass) : null,
+      lat, lon, at,
+    });
+  }
+  return out;
+}

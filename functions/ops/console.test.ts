@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { handle } from './console.js';
+
+describe('ops-console handle', () => {
+  it('serves the console shell with its script and the settings the script reads', () => {
+    const html = handle({ notifierUrl: 'wss://ws.example.com', tileUrl: null });
+    expect(html).toContain('<script src="/web/console.js"></script>');
+    expect(html).toContain('{"notifierUrl":"wss://ws.example.com","tileUrl":null}');
+  });
+
+  it('cannot be made to close its settings script by a setting', () => {
+    const html = handle({ notifierUrl: 'wss://x</script><script>alert(1)</script>', tileUrl: null });
+    expect(html).not.toContain('</script><script>alert(1)');
+    expect(html).toContain('\\u003c/script>');
+  });
+});

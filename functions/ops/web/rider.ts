@@ -1,0 +1,142 @@
+/**
+ * The rider's page: sign in or up, pick pickup and drop-off on the map, get a quote,
+ * request, watch the offer being taken and the driver approach, show the pickup code,
+ * read the receipt. Only the public API and the rider's own websocket.
+ */
+import L from 'leaflet';
+import { ApiError, Client, connect, fmtMoney, h, loginForm, pageConfig } from './api.js';
+import { cityMap } from './map.js';
+
+interface Quote {
+  quoteId: string;
+  fare: { amount: number; currency: string };
+  surgeMultiplier: number;
+  distanceMeters: number;
+  durationSeconds: number;
+  pickupEtaSeconds: number;
+}
+interface Ride {
+  id: string;
+  status: string;
+  pickupCode?: string;
+  driverId?: string | null;
+  live?: { lat: number; lon: number; etaSeconds: number } | null;
+}
+
+async function main(): Promise<void> {
+  const cfg = pageConfig();
+  const client = new Client('microride.rider');
+  const session = client.session ?? (await loginForm(client, { title: 'MicroRide — ride', roles: ['rider'] }));
+  const root = document.getElementById('root') as HTMLElement;
+  const mapEl = h('div', { id: 'map', class: 'map' });
+  const state = h('div', { id: 'ride-state', class: 'ride-state' }, 'Click the map: first the pickup, then the drop-off.');
+  const quoteBox = h('div', { id: 'quote' });
+  const codeBox = h('div', { id: 'pickup-code' });
+  const receiptBox = h('div', { id: 'receipt' });
+  const errorBox = h('p', { class: 'error', id: 'error' });
+  const cls = h('select', { id: 'vehicle-class' }, ...['economy', 'comfort', 'xl'].map((c) => h('option', { value: c }, c)));
+  const quoteBtn = h('button', { id: 'quote-button', class: 'primary' }, 'Get a price');
+  const requestBtn = h('button', { id: 'request-button', class: 'primary', disabled: true }, 'Request ride');
+  const cancelBtn = h('button', { id: 'cancel-button', hidden: true }, 'Cancel ride');
+  root.append(
+    h('header', {}, h('h1', {}, 'MicroRide'), h('span', { class: 'who' }, session.user.email), h('button', { onclick: () => { client.logout(); location.reload(); } }, 'Sign out')),
+    h('div', { class: 'app' }, h('div', { class: 'panel' }, h('h2', {}, 'Your ride'), cls, quoteBtn, quoteBox, requestBtn, cancelBtn, state, codeBox, receiptBox, errorBox), mapEl),
+  );
+  const { map } = cityMap(mapEl, cfg);
+  // Defaults: the README's tour (Alexanderplatz area → Friedrichstraße), so one click is enough.
+  let pickup = L.latLng(52.52, 13.405);
+  let dropoff = L.latLng(52.5076, 13.3904);
+  const pickupMarker = L.circleMarker(pickup, { radius: 8, color: '#1a9850', fillOpacity: 0.9 }).addTo(map).bindTooltip('pickup');
+  const dropoffMarker = L.circleMarker(dropoff, { radius: 8, color: '#d7191c', fillOpacity: 0.9 }).addTo(map).bindTooltip('drop-off');
+  const driverMarker = L.marker([0, 0], { icon: L.divIcon({ className: 'car', iconSize: [18, 18] }) });
+  const tripLine = L.polyline([pickup, dropoff], { color: '#2c7bb6', weight: 3, dashArray: '6 6' }).addTo(map);
+  let next: 'pickup' | 'dropoff' = 'pickup';
+  map.on('click', (e: L.LeafletMouseEvent) => {
+    if (next === 'pickup') pickupMarker.setLatLng((pickup = e.latlng));
+    else dropoffMarker.setLatLng((dropoff = e.latlng));
+    next = next === 'pickup' ? 'dropoff' : 'pickup';
+    tripLine.setLatLngs([pickup, dropoff]);
+    requestBtn.disabled = true;
+  });
+
+  let quote: Quote | undefined;
+  let ride: Ride | undefined;
+  const fail = (err: unknown) => {
+    errorBox.textContent = err instanceof ApiError ? `${err.status}: ${err.message}` : (err as Error).message;
+  };
+  const showRide = (r: Ride) => {
+    ride = r;
+    state.textContent = `Ride ${r.status.replace('_', ' ')}`;
+    state.dataset.status = r.status;
+    if (r.pickupCode) codeBox.replaceChildren(h('div', {}, 'Pickup code for your driver:'), h('div', { class: 'code', id: 'code' }, r.pickupCode));
+    if (r.live) driverMarker.setLatLng([r.live.lat, r.live.lon]).addTo(map);
+    cancelBtn.hidden = !['requested', 'matching', 'accepted', 'arrived'].includes(r.status);
+  };
+  quoteBtn.addEventListener('click', () => {
+    errorBox.textContent = '';
+    client
+      .call<Quote>('POST', '/api/v1/quotes', { pickup: { lat: pickup.lat, lon: pickup.lng }, dropoff: { lat: dropoff.lat, lon: dropoff.lng }, vehicleClass: cls.value })
+      .then((q) => {
+        quote = q;
+        quoteBox.replaceChildren(
+          h('div', { id: 'fare' }, `Fare ${fmtMoney(q.fare)}${q.surgeMultiplier > 1 ? ` (surge ${q.surgeMultiplier}×)` : ''}`),
+          h('div', {}, `${(q.distanceMeters / 1000).toFixed(1)} km, ${Math.round(q.durationSeconds / 60)} min; pickup in ${Math.round(q.pickupEtaSeconds / 60)} min`),
+        );
+        requestBtn.disabled = false;
+      }, fail);
+  });
+  requestBtn.addEventListener('click', () => {
+    if (!quote) return;
+    errorBox.textContent = '';
+    requestBtn.disabled = true;
+    client.call<Ride>('POST', '/api/v1/rides', { quoteId: quote.quoteId }, { headers: { 'idempotency-key': crypto.randomUUID() } }).then(showRide, fail);
+  });
+  cancelBtn.addEventListener('click', () => {
+    if (ride) client.call<Ride>('POST', `/api/v1/rides/${ride.id}/cancel`, {}).then(showRide, fail);
+  });
+
+  const refresh = () => {
+    if (ride) void client.call<Ride>('GET', `/api/v1/rides/${ride.id}`).then(showRide, () => undefined);
+  };
+  const loadReceipt = async (rideId: string) => {
+    for (let i = 0; i < 30; i += 1) {
+      try {
+        const r = await client.call<{ total: number; currency: string; lines: { description: string; amount: number }[]; fareReason: string | null; simulated: boolean }>('GET', `/api/v1/rides/${rideId}/receipt`);
+        receiptBox.replaceChildren(
+          h('h2', {}, 'Receipt'),
+          ...r.lines.map((l) => h('div', {}, `${l.description}: ${fmtMoney({ amount: l.amount, currency: r.currency })}`)),
+          h('div', { id: 'receipt-total' }, `Paid ${fmtMoney({ amount: r.total, currency: r.currency })}`),
+          h('div', { class: 'muted' }, r.fareReason ?? ''),
+          h('div', { class: 'muted' }, r.simulated ? 'Payment gateway simulated.' : ''),
+        );
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+  };
+  connect(
+    client,
+    '/ws',
+    (msg) => {
+      const m = msg as { type: string; rideId?: string; data: Record<string, unknown> };
+      if (!ride || m.rideId !== ride.id) return;
+      if (m.type === 'ride.driver_location') {
+        const d = m.data as { lat: number; lon: number; etaSeconds: number; towards: string };
+        driverMarker.setLatLng([d.lat, d.lon]).addTo(map);
+        state.dataset.eta = String(d.etaSeconds);
+        return;
+      }
+      refresh();
+      if (m.type === 'microride.ride.completed') void loadReceipt(ride.id);
+    },
+    () => undefined,
+  );
+  // The ride detail carries the driver's live position while it runs; read it now and then
+  // too, for a notifier that does not push positions.
+  setInterval(() => {
+    if (ride && ['accepted', 'arrived', 'in_progress'].includes(ride.status)) refresh();
+  }, 3000);
+}
+
+void main();
