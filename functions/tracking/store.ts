@@ -137,6 +137,10 @@ export async function timelineOf(rideId: string): Promise<TimelineDoc[]> {
 }
 
 const trimDue = trimGate();
+let trimming: Promise<unknown> = Promise.resolve();
+
+/** Settles when the trim the writer started last has (tests wait for it instead of sleeping). */
+export const writerTrim = (): Promise<unknown> => trimming;
 
 /**
  * Stores one sample (the driver gives it an ObjectId _id, so a duplicate means the same object twice: an error, as with insertOne).
@@ -151,7 +155,7 @@ export async function insertSample(sample: LocationDoc): Promise<void> {
   }
   if (trim && trimDue(Date.now())) {
     // Not awaited: the ping must not wait for a trim, and a failed trim is retried next interval.
-    trimExpired(new Date()).catch((err: unknown) => process.stderr.write(`tracking: location trim failed: ${String(err)}\n`));
+    trimming = trimExpired(new Date()).catch((err: unknown) => process.stderr.write(`tracking: location trim failed: ${String(err)}\n`));
   }
 }
 
