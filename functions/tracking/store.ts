@@ -21,6 +21,7 @@
 import type { Collection } from 'mongodb';
 import { mongo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
+import { logger } from '../../platform/logger.js';
 import { batchedInserter, DocumentRejectedError, type InsertOutcome } from './batched-insert.js';
 import { expiredPartitions, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, trimGate, type StorageMode } from './retention.js';
 
@@ -155,7 +156,10 @@ export async function insertSample(sample: LocationDoc): Promise<void> {
   }
   if (trim && trimDue(Date.now())) {
     // Not awaited: the ping must not wait for a trim, and a failed trim is retried next interval.
-    trimming = trimExpired(new Date()).catch((err: unknown) => process.stderr.write(`tracking: location trim failed: ${String(err)}\n`));
+    trimming = trimExpired(new Date()).then(
+      (dropped) => dropped.length > 0 && logger().info({ dropped: dropped.length }, 'tracking: expired location partitions dropped'),
+      (err: unknown) => logger().warn({ err }, 'tracking: location trim failed; retried after the next interval'),
+    );
   }
 }
 
