@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiredPartitions, hourKey, partitionOf, resolveMode, retainedSince, rideTracePartitions, trimGate } from './retention.js';
+import { expiredPartitions, hourKey, partitionOf, resolveMode, retainedSince, rideTracePartitions, TRACE_SHARDS, traceShard, trimGate } from './retention.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -11,29 +11,36 @@ describe('tracking retention', () => {
     expect(resolveMode('trim', {})).toBe('trim');
   });
 
-  it('puts a ride’s samples in the ride’s hourly partition and other samples in the hour’s', () => {
+  it('puts a ride’s samples in its shard of the hour and other samples in the hour’s', () => {
     expect(hourKey(at('2026-12-03T09:59:59.999Z'))).toBe('2026120309');
-    expect(partitionOf({ rideId: 'r-1', at: at('2026-12-03T09:10:00Z') })).toBe('trace.2026120309.r-1');
+    const shard = traceShard('r-1');
+    expect(shard).toMatch(/^\d\d$/);
+    expect(partitionOf({ rideId: 'r-1', at: at('2026-12-03T09:10:00Z') })).toBe(`trace.2026120309.${shard}`);
     expect(partitionOf({ rideId: null, at: at('2026-12-03T10:00:00Z') })).toBe('locations.2026120310');
-    // `$` is refused in collection names: such an id is spelt in hex.
-    expect(partitionOf({ rideId: 'a$b', at: at('2026-12-03T10:00:00Z') })).toBe('trace.2026120310.x612462');
+  });
+
+  it('spreads rides over every shard, a ride always to the same one', () => {
+    const shards = new Set(Array.from({ length: 2000 }, (_, i) => traceShard(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)));
+    expect(shards.size).toBe(TRACE_SHARDS);
+    expect(traceShard('a$b')).toBe(traceShard('a$b'));
   });
 
   it('reads every hour a ride touched, and only those', () => {
+    const s = traceShard('r');
     expect(rideTracePartitions('r', at('2026-12-03T09:50:00Z'), at('2026-12-03T11:00:00Z'))).toEqual([
-      'trace.2026120309.r',
-      'trace.2026120310.r',
-      'trace.2026120311.r',
+      `trace.2026120309.${s}`,
+      `trace.2026120310.${s}`,
+      `trace.2026120311.${s}`,
     ]);
-    expect(rideTracePartitions('r', at('2026-12-03T09:10:00Z'), at('2026-12-03T09:40:00Z'))).toEqual(['trace.2026120309.r']);
+    expect(rideTracePartitions('r', at('2026-12-03T09:10:00Z'), at('2026-12-03T09:40:00Z'))).toEqual([`trace.2026120309.${s}`]);
   });
 
   it('expires a partition once its whole hour is older than the window, and names nothing else', () => {
-    const names = ['trace.2026120300.r', 'locations.2026120300', 'trace.2026120301.r', 'locations.2026120301', 'timeline', 'locations', 'trace.note'];
+    const names = ['trace.2026120300.07', 'locations.2026120300', 'trace.2026120301.07', 'locations.2026120301', 'timeline', 'locations', 'trace.note'];
     // Window 2 h at 03:00: hour 00 ended at 01:00 = the cutoff, so it goes; hour 01 ends at 02:00, after the cutoff.
-    expect(expiredPartitions(names, at('2026-12-03T03:00:00Z'), 2)).toEqual(['trace.2026120300.r', 'locations.2026120300']);
+    expect(expiredPartitions(names, at('2026-12-03T03:00:00Z'), 2)).toEqual(['trace.2026120300.07', 'locations.2026120300']);
     expect(expiredPartitions(names, at('2026-12-03T02:59:59Z'), 2)).toEqual([]);
-    expect(expiredPartitions(names, at('2026-12-10T02:00:00Z'), 168)).toEqual(['trace.2026120300.r', 'locations.2026120300', 'trace.2026120301.r', 'locations.2026120301']);
+    expect(expiredPartitions(names, at('2026-12-10T02:00:00Z'), 168)).toEqual(['trace.2026120300.07', 'locations.2026120300', 'trace.2026120301.07', 'locations.2026120301']);
   });
 
   it('reads no partition the trim may already have dropped', () => {

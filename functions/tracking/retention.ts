@@ -10,11 +10,17 @@
  *          decoding the whole collection (explain: "SCAN", filterPushdown false; even the
  *          `_id` lookup scans, as its index expression differs from the query's), so no
  *          index can bound a read. Samples are therefore partitioned into collections by
- *          UTC hour: a ride's samples in `trace.<hour>.<rideId>`, the samples of drivers on
- *          no ride in `locations.<hour>`. A ride's read scans only its own few collections
- *          (bounded by the ride, not by the history), and expiry drops whole collections
- *          (a table drop, however many samples), so the service trims itself without the
- *          full-scan delete a `deleteMany({at: {$lt}})` would cost there.
+ *          UTC hour and ride: a ride's samples in `trace.<hour>.<shard>` (TRACE_SHARDS
+ *          shards by a hash of the ride id), the samples of drivers on no ride in
+ *          `locations.<hour>`. A ride's read scans only its shard of the hours it spans
+ *          (bounded by an hour's traffic / TRACE_SHARDS, not by the history), and expiry
+ *          drops whole collections (a table drop, however many samples), so the service
+ *          trims itself without the full-scan delete a `deleteMany({at: {$lt}})` would cost.
+ *          Not a collection per ride: every collection is an SQLite table, and each one
+ *          created makes every pooled connection re-read a schema that grows with the
+ *          tables; created at the rate rides start, under load, that cost grew without
+ *          bound (docs/performance.md). Shards create TRACE_SHARDS tables an hour, whatever
+ *          the ride rate.
  *   auto   (default) trim when the server reports a FerretDB version (buildInfo), else index.
  */
 import { z } from 'zod';
@@ -48,22 +54,30 @@ function hourStart(key: string): number {
   return Date.UTC(+key.slice(0, 4), +key.slice(4, 6) - 1, +key.slice(6, 8), +key.slice(8, 10));
 }
 
-/** A ride id as part of a collection name: as is when plain, else hex (collection names refuse `$` and NUL). */
-function namePart(rideId: string): string {
-  return /^[A-Za-z0-9_-]{1,100}$/.test(rideId) ? rideId : `x${Buffer.from(rideId).toString('hex')}`;
+/**
+ * Shards of a ride hour. A constant, not a setting: a reader must find the partitions the
+ * writer chose, also for samples written before a change.
+ */
+export const TRACE_SHARDS = 32;
+
+/** The shard of a ride: FNV-1a of its id, two digits. */
+export function traceShard(rideId: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < rideId.length; i++) h = Math.imul(h ^ rideId.charCodeAt(i), 0x01000193);
+  return String((h >>> 0) % TRACE_SHARDS).padStart(2, '0');
 }
 
 /** Where a sample goes in trim mode. */
 export function partitionOf(sample: { rideId: string | null; at: Date }): string {
   const hour = hourKey(sample.at);
-  return sample.rideId ? `trace.${hour}.${namePart(sample.rideId)}` : `locations.${hour}`;
+  return sample.rideId ? `trace.${hour}.${traceShard(sample.rideId)}` : `locations.${hour}`;
 }
 
 /** The collections that may hold a ride's samples taken in [from, to], oldest first. */
 export function rideTracePartitions(rideId: string, from: Date, to: Date): string[] {
   const out: string[] = [];
   for (let h = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS; h <= to.getTime(); h += HOUR_MS) {
-    out.push(`trace.${hourKey(new Date(h))}.${namePart(rideId)}`);
+    out.push(`trace.${hourKey(new Date(h))}.${traceShard(rideId)}`);
   }
   return out;
 }

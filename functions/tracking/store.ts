@@ -4,7 +4,7 @@
  *   samples    driver position samples (the trace), kept LOCATION_RETENTION_HOURS, in one of
  *              two shapes (retention.ts): on MongoDB one `locations` collection with a TTL
  *              index on `at` and an index {rideId, at}; on FerretDB collections per UTC hour
- *              (`trace.<hour>.<rideId>` per ride, `locations.<hour>` off a ride), dropped
+ *              (`trace.<hour>.<shard>` on a ride, `locations.<hour>` off a ride), dropped
  *              whole when expired.
  *
  * Both are INSERT-ONLY. FerretDB 1.24 runs every find/update/findAndModify as a full scan
@@ -13,7 +13,7 @@
  * position) only insert here; the live state they need lives in Redis (ride-state.ts,
  * trip-trace.ts, active-ride.ts). MongoDB is READ only by the rare GET /rides/{id}/track
  * and as the fallback of /distance once a ride's Redis keys have expired; real MongoDB
- * serves those reads from the indexes, FerretDB scans the ride's own partitions.
+ * serves those reads from the indexes, FerretDB scans the ride's shard of its hours.
  * The _id of a timeline document is the event's key, so a redelivered event fails with
  * E11000 instead of being recorded twice. No geospatial queries: FerretDB has none.
  * Concurrent inserts into a collection share one insertMany per round trip (batched-insert.ts).
@@ -165,7 +165,7 @@ export async function insertSample(sample: LocationDoc): Promise<void> {
 
 /**
  * A ride's samples taken in [from, to], oldest first: through the {rideId, at} index on
- * MongoDB, by scanning only the ride's own hourly partitions on FerretDB.
+ * MongoDB, by scanning only the ride's shard of the hours it spans on FerretDB.
  */
 export async function samplesOfRide(rideId: string, from: Date, to: Date, limit = 20_000, now = new Date()): Promise<LocationDoc[]> {
   await ensureIndexes();
@@ -175,10 +175,10 @@ export async function samplesOfRide(rideId: string, from: Date, to: Date, limit 
   // Partitions older than the window are gone: a ride that never ended does not cost a read per hour since.
   const since = retainedSince(now, retentionSettings().LOCATION_RETENTION_HOURS);
   const names = rideTracePartitions(rideId, from > since ? from : since, to);
-  // A partition holds this ride's samples only, so no filter or sort goes to the server:
-  // FerretDB evaluates both in Go per document, which costs more than the few samples
-  // outside [from, to] (the hour's edges) that are dropped here instead.
-  const parts = await Promise.all(names.map((n) => locationsCollection(n).find({}, { projection: { _id: 0 } }).toArray()));
+  // The rideId filter goes to the server (fewer documents on the wire); the time range and
+  // the order are applied here: FerretDB evaluates them in Go per document anyway, and the
+  // few samples of the partition outside [from, to] are the hour's edges of this ride.
+  const parts = await Promise.all(names.map((n) => locationsCollection(n).find({ rideId }, { projection: { _id: 0 } }).toArray()));
   return parts
     .flat()
     .filter((s) => s.at >= from && s.at <= to)

@@ -11,7 +11,7 @@ import { useServices } from './support.js';
 import { deliver } from './events.js';
 import { post, registerAndLogin, type Session } from '../helpers/users.js';
 import { mongoClient, redis } from '../../platform/clients.js';
-import { rideTracePartitions } from '../../functions/tracking/retention.js';
+import { rideTracePartitions, traceShard } from '../../functions/tracking/retention.js';
 import { ensureIndexes, insertSample, insertTimelineDoc, timelineCollection } from '../../functions/tracking/store.js';
 import { applyRideEvent, type RideEvent } from '../../functions/tracking/ride-log.js';
 import { rideKey, rideSummary, seenKey, traceKey } from '../../functions/tracking/ride-state.js';
@@ -86,7 +86,8 @@ describe('tracking hot path', () => {
     expect([...new Set(trip.map((c) => c.name))].filter((n) => n !== 'listCollections')).toEqual(['insert']);
     expect(trip.filter((c) => c.name === 'listCollections').length).toBeLessThanOrEqual(1);
     expect(insertedInto(trip, 'timeline')).toBe(6);
-    expect(trip.filter((c) => c.name === 'insert' && String(c.collection).startsWith(`trace.`) && String(c.collection).endsWith(`.${rideId}`)).reduce((n, c) => n + c.docs, 0)).toBe(3);
+    const ridePartition = new RegExp(`^trace\\.\\d{10}\\.${traceShard(rideId)}$`);
+    expect(trip.filter((c) => c.name === 'insert' && ridePartition.test(String(c.collection))).reduce((n, c) => n + c.docs, 0)).toBe(3);
 
     const reads = await mongoCommands(async () => {
       distance = await get(`/api/v1/rides/${rideId}/distance`, driver);
