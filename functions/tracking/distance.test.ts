@@ -30,7 +30,7 @@ function fakes(opts: { live?: RideSummary | null; timeline?: TimelineDoc[]; trac
       reads.push('mongo:timeline');
       return opts.timeline ?? [];
     },
-    samplesBetween: async (...args) => {
+    samplesOfRide: async (...args) => {
       reads.push('mongo:samples');
       asked.push(args);
       return opts.samples ?? [];
@@ -78,7 +78,7 @@ describe('tracking-distance handle', () => {
     const out = await handle({ id: rideId, live: false, userId: riderId, role: 'rider' }, stores);
 
     expect(out).toMatchObject({ samples: 3, durationSeconds: 30, basis: 'measured' });
-    expect(asked).toEqual([[driverId, t(20), t(50)]]);
+    expect(asked).toEqual([[rideId, t(20), t(50)]]);
     expect(reads).toEqual(['redis:summary', 'mongo:timeline', 'mongo:samples']);
   });
 

@@ -8,7 +8,7 @@ import { readableRide } from './access.js';
 import { rideSummary } from './ride-state.js';
 import { traceBetween } from './trip-trace.js';
 import { summaryFromTimeline } from './summary.js';
-import { samplesBetween, timelineOf } from './store.js';
+import { samplesOfRide, timelineOf } from './store.js';
 import { drivenDistance, type Sample } from './odometer.js';
 
 const spec = httpSpec('tracking-distance');
@@ -26,7 +26,7 @@ export interface Stores {
   rideSummary: typeof rideSummary;
   traceBetween: typeof traceBetween;
   timelineOf: typeof timelineOf;
-  samplesBetween: typeof samplesBetween;
+  samplesOfRide: typeof samplesOfRide;
 }
 
 /**
@@ -41,7 +41,7 @@ export interface Stores {
  */
 export async function handle(
   input: { id: string; live: boolean } & Pick<Principal, 'userId' | 'role'>,
-  stores: Stores = { rideSummary, traceBetween, timelineOf, samplesBetween },
+  stores: Stores = { rideSummary, traceBetween, timelineOf, samplesOfRide },
 ): Promise<z.infer<typeof distance>> {
   const rideId = input.id;
   const live = await stores.rideSummary(rideId);
@@ -51,7 +51,7 @@ export async function handle(
   const end = ride.endedAt ?? new Date();
   const samples: Sample[] = live
     ? await stores.traceBetween(rideId, ride.startedAt, end)
-    : await stores.samplesBetween(ride.driverId, ride.startedAt, end);
+    : await stores.samplesOfRide(ride.rideId, ride.startedAt, end);
   const odo = drivenDistance(samples);
   return {
     distanceMeters: odo.meters,

@@ -20,11 +20,11 @@ function ride(rideId: string): TimelineDoc[] {
 }
 
 function fakes(docs: TimelineDoc[], samples: LocationDoc[] = []) {
-  const asked: { driverId: string; from: Date; to: Date }[] = [];
+  const asked: { rideId: string; from: Date; to: Date }[] = [];
   const stores: Stores = {
     timelineOf: async (id) => docs.filter((d) => d.rideId === id),
-    samplesBetween: async (d, from, to) => {
-      asked.push({ driverId: d, from, to });
+    samplesOfRide: async (d, from, to) => {
+      asked.push({ rideId: d, from, to });
       return samples;
     },
   };
@@ -32,7 +32,7 @@ function fakes(docs: TimelineDoc[], samples: LocationDoc[] = []) {
 }
 
 describe('tracking-track handle', () => {
-  it('gives the rider the timeline oldest first and the driver’s trace from acceptance to the end', async () => {
+  it('gives the rider the timeline oldest first and the ride’s trace from acceptance to the end', async () => {
     const rideId = randomUUID();
     const sample: LocationDoc = { driverId, rideId, at: t(25), lat: 52.51, lon: 13.402, heading: 45, speedKmh: null };
     const { stores, asked } = fakes(ride(rideId), [sample]);
@@ -49,7 +49,7 @@ describe('tracking-track handle', () => {
       ],
       trace: [{ lat: 52.51, lon: 13.402, at: t(25).toISOString(), heading: 45, speedKmh: null }],
     });
-    expect(asked).toEqual([{ driverId, from: t(10), to: t(40) }]);
+    expect(asked).toEqual([{ rideId, from: t(10), to: t(40) }]);
     // Internal fields of the stored documents stay inside.
     expect(JSON.stringify(out)).not.toContain('/src');
   });

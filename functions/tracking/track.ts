@@ -4,7 +4,7 @@ import { httpSpec, routeOf } from '../../platform/route.js';
 import type { Principal } from '../../platform/auth/verify.js';
 import { rideIdParam, track } from './schemas.js';
 import { readableRide } from './access.js';
-import { samplesBetween, timelineOf } from './store.js';
+import { samplesOfRide, timelineOf } from './store.js';
 import { byEventTime, summaryFromTimeline } from './summary.js';
 import { statusOf } from './lifecycle.js';
 
@@ -21,7 +21,7 @@ const route = routeOf(spec, {
 /** What the read scans: MongoDB's timeline and locations by default, fakes in the unit test. */
 export interface Stores {
   timelineOf: typeof timelineOf;
-  samplesBetween: typeof samplesBetween;
+  samplesOfRide: typeof samplesOfRide;
 }
 
 /**
@@ -30,12 +30,12 @@ export interface Stores {
  */
 export async function handle(
   input: { id: string } & Pick<Principal, 'userId' | 'role'>,
-  stores: Stores = { timelineOf, samplesBetween },
+  stores: Stores = { timelineOf, samplesOfRide },
 ): Promise<z.infer<typeof track>> {
   const timeline = await stores.timelineOf(input.id);
   const ride = readableRide(input, summaryFromTimeline(input.id, timeline));
   const trace =
-    ride.driverId && ride.acceptedAt ? await stores.samplesBetween(ride.driverId, ride.acceptedAt, ride.endedAt ?? new Date()) : [];
+    ride.driverId && ride.acceptedAt ? await stores.samplesOfRide(ride.rideId, ride.acceptedAt, ride.endedAt ?? new Date()) : [];
   return {
     rideId: ride.rideId,
     status: statusOf(ride.rank),

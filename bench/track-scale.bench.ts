@@ -1,0 +1,199 @@
+/**
+ * `npm run bench -- track-scale`: a ride's trace read (GET /rides/{id}/track's MongoDB part)
+ * and a ping's insert, as the stored samples grow to TRACK_SCALE_DOCS (1,000,000), on the
+ * local MongoDB server (FerretDB: trim mode, hourly partitions per ride; retention.ts).
+ *
+ * In one isolated database: the ping's insert at 0 samples; samples loaded (insertMany of
+ * whole rides, 200 samples each, over the last 6 days) to 10 % and to 100 % of the total,
+ * the read of randomly chosen rides at both points (samplesOfRide and the whole /track
+ * handler); the ping again at the end. Reference, same run: the read as it was before
+ * (one `locations` collection, {driverId, at} filter as samplesBetween issued it) over
+ * TRACK_SCALE_REF_DOCS (100,000) samples: on FerretDB a scan of all of them. The database is
+ * dropped at the end, after timing the trim that expires every partition.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeClients, mongo } from '../platform/clients.js';
+import { provideSettings } from '../platform/config.js';
+import { partitionOf } from '../functions/tracking/retention.js';
+import { ensureIndexes, insertSample, insertTimelineDoc, locationsCollection, samplesOfRide, storageMode, trimExpired, writerTrim, type LocationDoc } from '../functions/tracking/store.js';
+import { handle as track } from '../functions/tracking/track.js';
+import { median, percentile, type BenchResult } from './lib.js';
+
+const TOTAL = Number(process.env.TRACK_SCALE_DOCS ?? 1_000_000);
+const REF_DOCS = Number(process.env.TRACK_SCALE_REF_DOCS ?? 100_000);
+const READS = Number(process.env.TRACK_SCALE_READS ?? 200);
+const PINGS = Number(process.env.TRACK_SCALE_PINGS ?? 500);
+const PER_RIDE = 200;
+const DRIVERS = 500;
+const SPAN_MS = 6 * 86_400_000;
+const now = Date.now();
+
+interface Ride {
+  rideId: string;
+  driverId: string;
+  from: Date;
+  to: Date;
+}
+
+const log = (line: string) => process.stderr.write(`  ${line}\n`);
+const round = (ms: number) => Math.round(ms * 100) / 100;
+
+/** The i-th ride of the data set: 200 samples 10 s apart, starts spread evenly over the last 6 days. */
+function rideAt(i: number, rides: number): Ride {
+  const from = new Date(now - SPAN_MS + Math.floor((i * SPAN_MS) / rides));
+  return { rideId: `bench-${i}-${randomUUID()}`, driverId: `driver-${i % DRIVERS}`, from, to: new Date(from.getTime() + (PER_RIDE - 1) * 10_000) };
+}
+
+function samplesOf(r: Ride): LocationDoc[] {
+  return Array.from({ length: PER_RIDE }, (_, j) => ({
+    driverId: r.driverId, rideId: r.rideId, at: new Date(r.from.getTime() + j * 10_000), lat: 45 + j / 10_000, lon: 9 + j / 10_000, heading: 90, speedKmh: 36,
+  }));
+}
+
+/**
+ * Loads rides [start, end), one ride (one insertMany per partition) at a time: each new
+ * partition is a table (and index) created in FerretDB's SQLite file, and concurrent creates
+ * make every other pooled connection re-read a schema that grows with the tables.
+ * Returns the seconds each 10 % took.
+ */
+async function load(rides: Ride[], start: number, end: number, steps: number[]): Promise<void> {
+  const step = Math.max(1, Math.round(rides.length / 10));
+  let t0 = performance.now();
+  for (let i = start; i < end; i++) {
+    const byPartition = new Map<string, LocationDoc[]>();
+    for (const s of samplesOf(rides[i]!)) {
+      const p = partitionOf(s);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), s]);
+    }
+    for (const [p, docs] of byPartition) await locationsCollection(p).insertMany(docs, { ordered: false });
+    if ((i + 1) % step === 0 || i + 1 === end) {
+      const seconds = (performance.now() - t0) / 1000;
+      steps.push(Math.round(seconds * 10) / 10);
+      log(`loaded ${((i + 1) * PER_RIDE).toLocaleString('en')} samples (${seconds.toFixed(1)} s for the last ${Math.round((((i % step) + 1) * PER_RIDE) / 1000)}k)`);
+      t0 = performance.now();
+    }
+  }
+}
+
+async function timeEach(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn(i);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** The ping's MongoDB part: one sample of a ride in progress (samples of 25 rides in turn). */
+async function pings(n: number): Promise<number[]> {
+  const rides = Array.from({ length: 25 }, () => randomUUID());
+  return timeEach(n, (i) => insertSample({ driverId: `ping-${i % 25}`, rideId: rides[i % 25]!, at: new Date(), lat: 45, lon: 9, heading: null, speedKmh: null }));
+}
+
+async function reads(rides: Ride[], upTo: number, riderId: string): Promise<{ samples: number[]; track: number[] }> {
+  const pick = Array.from({ length: READS }, (_, i) => rides[Math.floor(((i * 7919) % READS) * (upTo / READS))]!);
+  const samples = await timeEach(READS, async (i) => {
+    const r = pick[i]!;
+    const got = await samplesOfRide(r.rideId, r.from, r.to);
+    if (got.length !== PER_RIDE) throw new Error(`ride ${r.rideId}: ${got.length} samples, expected ${PER_RIDE}`);
+  });
+  // The whole handler (timeline + samples); the timeline holds only the measured rides' events.
+  for (const r of pick.slice(0, 50)) {
+    const ev = (type: string, rank: number, at: Date) => insertTimelineDoc({ _id: `bench ${randomUUID()}`, rideId: r.rideId, riderId, driverId: r.driverId, type, rank, at });
+    await ev('microride.ride.accepted', 30, r.from);
+    await ev('microride.ride.completed', 90, r.to);
+  }
+  const trackMs = await timeEach(Math.min(50, READS), async (i) => {
+    const out = await track({ id: pick[i]!.rideId, userId: riderId, role: 'rider' });
+    if (out.trace.length !== PER_RIDE) throw new Error(`track ${pick[i]!.rideId}: ${out.trace.length} samples`);
+  });
+  return { samples, track: trackMs };
+}
+
+/** Before: one collection, the read samplesBetween issued (driverId + at range, sorted). */
+async function reference(): Promise<number[]> {
+  const legacy = mongo().collection<LocationDoc>('locations_before');
+  const rides = REF_DOCS / PER_RIDE;
+  const all = Array.from({ length: rides }, (_, i) => rideAt(i, rides));
+  for (let i = 0; i < rides; i += 25) {
+    await legacy.insertMany(all.slice(i, i + 25).flatMap(samplesOf), { ordered: false });
+  }
+  log(`reference: loaded ${REF_DOCS.toLocaleString('en')} samples into one collection`);
+  return timeEach(5, async (i) => {
+    const r = all[Math.floor((i * rides) / 5)]!;
+    const got = await legacy.find({ driverId: r.driverId, at: { $gte: r.from, $lte: r.to } }, { projection: { _id: 0 } }).sort({ at: 1 }).limit(20_000).toArray();
+    if (got.length < PER_RIDE) throw new Error(`reference read: ${got.length} samples`);
+  });
+}
+
+export default async function run(): Promise<BenchResult> {
+  const dbName = `bench_track_${Date.now().toString(36)}`;
+  provideSettings({ MONGO_DB: dbName });
+  try {
+    await ensureIndexes();
+    const mode = await storageMode();
+    if (mode !== 'trim') throw new Error(`track-scale loads the trim mode's partitions; this server is in ${mode} mode`);
+    log(`database ${dbName}, mode ${mode}`);
+    const riderId = randomUUID();
+    await pings(20); // warm-up; also lets this process's first trim pass
+    await writerTrim();
+    const pingBefore = await pings(PINGS);
+    log(`ping at 0 samples: p50 ${round(median(pingBefore))} ms`);
+
+    const rideCount = TOTAL / PER_RIDE;
+    const rides = Array.from({ length: rideCount }, (_, i) => rideAt(i, rideCount));
+    const tenth = Math.round(rideCount / 10);
+    const t0 = performance.now();
+    const steps: number[] = [];
+    await load(rides, 0, tenth, steps);
+    const small = await reads(rides, tenth, riderId);
+    log(`at ${(tenth * PER_RIDE).toLocaleString('en')}: samples p50 ${round(median(small.samples))} ms p99 ${round(percentile(small.samples, 99))} ms`);
+    await load(rides, tenth, rideCount, steps);
+    const loadSeconds = (performance.now() - t0) / 1000;
+    const full = await reads(rides, rideCount, riderId);
+    log(`at ${TOTAL.toLocaleString('en')}: samples p50 ${round(median(full.samples))} ms p99 ${round(percentile(full.samples, 99))} ms`);
+    const pingAfter = await pings(PINGS);
+    log(`ping at ${TOTAL.toLocaleString('en')} samples: p50 ${round(median(pingAfter))} ms`);
+    const ref = await reference();
+    log(`reference (one collection of ${REF_DOCS.toLocaleString('en')}): median ${round(median(ref))} ms`);
+
+    const t1 = performance.now();
+    const dropped = await trimExpired(new Date(now + 400 * 86_400_000));
+    const trimSeconds = (performance.now() - t1) / 1000;
+
+    return {
+      name: 'track-scale',
+      figures: {
+        samples: TOTAL,
+        partitions: dropped.length,
+        loadSeconds: Math.round(loadSeconds),
+        loadSecondsFirst10pct: steps[0] ?? Number.NaN,
+        loadSecondsLast10pct: steps[steps.length - 1] ?? Number.NaN,
+        readP50MsAt10pct: round(median(small.samples)),
+        readP99MsAt10pct: round(percentile(small.samples, 99)),
+        readP50Ms: round(median(full.samples)),
+        readP99Ms: round(percentile(full.samples, 99)),
+        trackP50Ms: round(median(full.track)),
+        trackP99Ms: round(percentile(full.track, 99)),
+        referenceSamples: REF_DOCS,
+        referenceReadMedianMs: round(median(ref)),
+        readVsReference: round(median(ref) / median(full.samples)),
+        pingP50MsAt0: round(median(pingBefore)),
+        pingP99MsAt0: round(percentile(pingBefore, 99)),
+        pingP50Ms: round(median(pingAfter)),
+        pingP99Ms: round(percentile(pingAfter, 99)),
+        trimSeconds: round(trimSeconds),
+      },
+      targets: { readP99Ms: '< 50', trackP99Ms: '< 50' },
+      notes:
+        `${TOTAL} samples as ${rideCount} rides × ${PER_RIDE} (10 s apart) over 6 days, ${DRIVERS} drivers, loaded by insertMany per ride partition, one ride at a time; ` +
+        `${READS} reads of random rides at 10 % and 100 %; track = the whole handler (its timeline holds only the 50 measured rides' events); ` +
+        `reference = the pre-partition read (one collection, driverId + at range) over ${REF_DOCS} samples, 5 reads; ` +
+        `ping = insertSample of a ride in progress, ${PINGS} sequential; trim = dropping every partition once expired`,
+    };
+  } finally {
+    await mongo().dropDatabase().catch(() => undefined);
+    await closeClients();
+  }
+}
