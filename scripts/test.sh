@@ -19,7 +19,7 @@ bash scripts/ensure-deps.sh
 step "services"
 bash scripts/services.sh up
 step "type check"
-npx tsc --noEmit -p tsconfig.json
+npm run --silent typecheck
 
 status=0
 step "unit tests (beside the code, no services needed)"

@@ -3,12 +3,12 @@ import { httpSpec, routeOf } from '../../platform/route.js';
 import { clientIp } from '../../platform/client-ip.js';
 import { HttpProblem, notFound } from '../../platform/problem.js';
 import { hitLimits } from '../../platform/rate-limit.js';
-import { redis, rkey } from '../../platform/clients.js';
-import { liveKey, livePosition, type LivePosition } from '../../contracts/live-position.js';
+import type { LivePosition } from '../../contracts/live-position.js';
 import { toSharedCard } from '../../contracts/driver-card.js';
 import { sharedTrip, shareTokenParam } from './schemas.js';
 import { endedAt, findShared, tokenHash, type SharedRow } from './shares.js';
 import { rideSettings } from './settings.js';
+import { LIVE_STATUSES, latestPosition } from './live.js';
 
 const spec = httpSpec('rides-shared');
 
@@ -29,18 +29,6 @@ export interface Stores {
   hit(ip: string): Promise<void>;
 }
 
-/** The ride's latest position as tracking wrote it (contracts/live-position.ts); null when absent or unreadable. */
-async function readLivePosition(rideId: string): Promise<LivePosition | null> {
-  const text = await redis().get(rkey(...liveKey(rideId)));
-  if (!text) return null;
-  try {
-    const parsed = livePosition.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
 const hitSharedLimit = async (ip: string) => {
   const { SHARED_RATE_LIMIT: max, SHARED_RATE_WINDOW_SECONDS: window } = rideSettings();
   await hitLimits([{ what: 'shared trip reads', detail: 'too many shared trip reads from this address', setting: 'SHARED_RATE_LIMIT', key: ['shared', 'ip', ip], max, windowMs: window * 1000 }]);
@@ -48,16 +36,13 @@ const hitSharedLimit = async (ip: string) => {
 
 const gone = (why: string) => new HttpProblem(410, `this shared trip link ${why}`);
 
-/** Live positions only while someone drives towards the rider or with them. */
-const moving = new Set(['accepted', 'arrived', 'in_progress']);
-
 /**
  * Anyone with the link (no account) sees the ride's status, the driver's card without the
  * plate, and the live position with its ETA. Nothing else: no ids, no places, no fare.
  */
 export async function handle(
   input: { token: string; ip: string },
-  stores: Stores = { findShared, livePosition: readLivePosition, hit: hitSharedLimit },
+  stores: Stores = { findShared, livePosition: latestPosition, hit: hitSharedLimit },
   now = new Date(),
 ) {
   await stores.hit(input.ip);
@@ -67,7 +52,7 @@ export async function handle(
   if (s.expires_at <= now) throw gone('expired');
   const ended = endedAt(s);
   if (ended && now.getTime() - ended.getTime() > rideSettings().SHARE_AFTER_END_SECONDS * 1000) throw gone('ended with the ride');
-  const position = moving.has(s.status) ? await stores.livePosition(s.ride_id) : null;
+  const position = LIVE_STATUSES.has(s.status) ? await stores.livePosition(s.ride_id) : null;
   // Not even the ride's id: the link is the only handle the viewer needs.
   const live = position ? (({ rideId: _rideId, ...rest }) => rest)(position) : null;
   return { status: s.status, driver: s.driver_card ? toSharedCard(s.driver_card) : null, live };

@@ -16,7 +16,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import net, { type AddressInfo } from 'node:net';
 import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../eventing/broker/index.js';
@@ -27,6 +26,7 @@ import { enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePu
 import { createPrivateRabbit, type PrivateRabbit } from '../helpers/private-rabbitmq.js';
 import { migrateConsumer, startIdempotentConsumer, until } from './crash-helpers.js';
 import { sendBinary, sleep, testEvent, trigger, uniquePrefix } from './helpers.js';
+import { freePort } from '../helpers/free-port.js';
 
 let rabbit: PrivateRabbit;
 
@@ -196,15 +196,6 @@ describe('outbox across a 10 s crash of RabbitMQ', () => {
 });
 
 const brokerFixture = new URL('./fixtures/broker-process.ts', import.meta.url).pathname;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** The broker in a child process; resolves once it listens. */
 async function spawnBroker(fixture: Record<string, unknown>): Promise<ChildProcess> {

@@ -5,8 +5,6 @@
  * restart, and two relays never send a row twice.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { logger } from '../../platform/logger.js';
@@ -15,6 +13,7 @@ import { provideSettings } from '../../platform/config.js';
 import { dropSchema, migrate } from '../../platform/migrate.js';
 import { changeWithEvent, derivedEventCte, enqueueEvent, outboxMigration, outboxPublishOnCommitMigration, settlePublishes, startOutboxRelay, type OutboxRelay } from '../../platform/events/outbox.js';
 import { sleep, startSubscriber, type Subscriber } from './helpers.js';
+import { freePort } from '../helpers/free-port.js';
 
 const SERVICE = 'evoutbox';
 const spec = { name: 'rides-decline', service: SERVICE, emits: ['microride.ride.declined'] };
@@ -49,14 +48,6 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, t
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(20);
   }
-}
-
-async function freePort(): Promise<number> {
-  const s = http.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 let sink: Subscriber;
