@@ -5,6 +5,7 @@
  */
 import WebSocket from 'ws';
 import { z } from 'zod';
+import { LIVE_POSITION_MESSAGE } from '../contracts/live-position.js';
 import type { Session } from './session.js';
 import type { Stats } from './stats.js';
 
@@ -15,6 +16,15 @@ export const pushSchema = z.object({
   data: z.record(z.string(), z.unknown()).default({}),
 });
 export type Push = z.infer<typeof pushSchema>;
+
+const livePush = z.object({ type: z.literal(LIVE_POSITION_MESSAGE), rideId: z.string() });
+const isLivePosition = (raw: WebSocket.RawData): boolean => {
+  try {
+    return livePush.safeParse(JSON.parse(String(raw))).success;
+  } catch {
+    return false;
+  }
+};
 
 /** Another socket of this user took over (4029) or the session was revoked (4003): do not fight it. */
 const FINAL = new Set([4003, 4029]);
@@ -48,7 +58,12 @@ export function connect(wsUrl: string, session: Session, stats: Stats, onPush: (
         stats.error('websocket: message not JSON');
         return;
       }
-      if (!parsed.success) return stats.error('websocket: unexpected message');
+      if (!parsed.success) {
+        // A live driver position carries no id (it is not replayed); a simulated rider has no screen to draw it on.
+        if (isLivePosition(raw)) stats.count.livePositions += 1;
+        else stats.error('websocket: unexpected message');
+        return;
+      }
       since = parsed.data.id;
       onPush(parsed.data);
     });

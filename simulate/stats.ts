@@ -33,6 +33,8 @@ export class Stats {
     fareMeasured: 0,
     apiCalls: 0,
     wsConnects: 0,
+    /** `ride.driver_location` pushes the riders received (no id: not part of the replayed stream). */
+    livePositions: 0,
   };
   /** Simulated seconds from the request to the driver's arrival. */
   readonly pickupWaits: number[] = [];

@@ -30,6 +30,8 @@ export interface Summary {
   matchSeconds: { p50: number | null; p99: number | null };
   apiCalls: number;
   websocketConnects: number;
+  /** Live driver positions pushed to the riders. */
+  livePositions: number;
   errors: { total: number; byKind: Record<string, number> };
 }
 
@@ -71,6 +73,7 @@ export function summarise(
     matchSeconds: { p50: match(50), p99: match(99) },
     apiCalls: c.apiCalls,
     websocketConnects: c.wsConnects,
+    livePositions: c.livePositions,
     errors: { total: s.errorCount, byKind: Object.fromEntries(s.errors) },
   };
 }
@@ -88,7 +91,7 @@ export function summaryText(x: Summary): string {
     `  drivers: ${x.driverSide.offers} offers, ${x.driverSide.accepts} accepted, ${x.driverSide.declines} declined, ${x.driverSide.acceptsLost} too late; ${x.driverSide.pings} location pings`,
     `  pickup wait (request → driver at the door, simulated): p50 ${num(x.pickupWaitMinutes.p50, 'min')}, p99 ${num(x.pickupWaitMinutes.p99, 'min')}`,
     `  match time (request → accepted, real): p50 ${num(x.matchSeconds.p50, 's')}, p99 ${num(x.matchSeconds.p99, 's')}`,
-    `  API calls ${x.apiCalls}, websocket connects ${x.websocketConnects}, errors ${x.errors.total}`,
+    `  API calls ${x.apiCalls}, websocket connects ${x.websocketConnects}, live positions received ${x.livePositions}, errors ${x.errors.total}`,
     ...Object.entries(x.errors.byKind).map(([k, v]) => `    ${v} × ${k}`),
   ];
   return lines.join('\n');

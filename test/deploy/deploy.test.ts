@@ -81,7 +81,7 @@ describe('manifests derived from the catalog', () => {
 
   it('gives a function that calls another directly the callee\'s cluster-local address, in every way of deploying', () => {
     const callers = catalog.filter((f) => Object.keys(f.calls ?? {}).length > 0);
-    expect(callers.map((f) => f.name).sort()).toEqual(['matching-next', 'matching-request', 'matching-sweep', 'rides-accept', 'rides-complete']);
+    expect(callers.map((f) => f.name).sort()).toEqual(['matching-next', 'matching-rematch', 'matching-request', 'matching-sweep', 'rides-accept', 'rides-complete']);
     const committed = renderAll();
     const knPlan = plan('img:1', 'rides-ns');
     for (const spec of callers) {
@@ -404,7 +404,7 @@ describe('bundles', () => {
       expect(b.bytes, `${b.file} is ${Math.round(b.bytes / 1024)} KiB`).toBeLessThan(BUDGET_BYTES);
       expect(b.mapBytes).toBeGreaterThan(0);
     }
-    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'outbox-relay', 'rides-get', 'rides-request', 'tick-relay']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'admin', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'outbox-relay', 'rides-get', 'rides-request', 'tick-relay']);
   });
 
   it('gives QUOTE_SECRET to exactly the functions whose bundle signs or verifies quotes', () => {

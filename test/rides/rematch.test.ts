@@ -10,7 +10,7 @@ import { provideSettings } from '../../platform/config.js';
 import { rideSettings } from '../../functions/rides/settings.js';
 import { connect } from '../notifier/helpers.js';
 import { useRidesPlatform } from './harness.js';
-import { call, eventOf, eventually, newArea, newDriver, newRider, offered, rideIn, sleep, step, type RideView } from './client.js';
+import { call, eventOf, eventually, newArea, newDriver, newRider, offered, rideIn, sleep, startWithCode, step, type RideView } from './client.js';
 
 const env = useRidesPlatform({ MATCHING_OFFER_FANOUT: '1', CANCEL_GRACE_SECONDS: '0', CANCEL_FEE_AMOUNT: '500' }, { notifier: true });
 
@@ -59,7 +59,7 @@ describe('the assigned driver cancels before pickup', () => {
     // The driver who takes the ride over is on it (the first one's end of it does not block them).
     await eventually(async () => ((await profileOf(second.session)).status === 'on_trip' ? true : undefined), 10_000, 'second driver on_trip');
     await step(env.url, second, ride.id, 'arrived');
-    await step(env.url, second, ride.id, 'start');
+    await startWithCode(env.url, rider, second, ride.id);
     const done = await step(env.url, second, ride.id, 'complete');
     expect(done).toMatchObject({ id: ride.id, status: 'completed', driverId: second.id, cancellation: null });
 

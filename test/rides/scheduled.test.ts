@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { provideSettings } from '../../platform/config.js';
 import { rideSettings } from '../../functions/rides/settings.js';
 import { useRidesPlatform } from './harness.js';
-import { call, eventOf, newArea, newDriver, newRider, offered, quote, step, type Point, type RideView } from './client.js';
+import { call, eventOf, newArea, newDriver, newRider, offered, quote, startWithCode, step, type Point, type RideView } from './client.js';
 
 const env = useRidesPlatform({ SCHEDULED_MATCH_LEAD_MINUTES: '10', CANCEL_FEE_AMOUNT: '500', CANCEL_GRACE_SECONDS: '0' });
 
@@ -62,7 +62,7 @@ describe('a ride booked for later', () => {
     expect((await call(env.url, 'POST', `/api/v1/rides/${later.body.id}/cancel`, other)).status).toBe(200);
     await step(env.url, driver, r.body.id, 'accept');
     await step(env.url, driver, r.body.id, 'arrived');
-    await step(env.url, driver, r.body.id, 'start');
+    await startWithCode(env.url, rider, driver, r.body.id);
     const done = await step(env.url, driver, r.body.id, 'complete');
     expect(done).toMatchObject({ status: 'completed', scheduledFor: new Date(at).toISOString() });
     // Upfront pricing as for any ride: the quote the rider booked with, unless the trip differed.
