@@ -92,8 +92,8 @@ async function pool<T>(items: readonly T[], n: number, f: (t: T) => Promise<void
 const ORDER = ['requested', 'matching', 'accepted', 'arrived', 'in_progress', 'completed'];
 
 /** A driver step; after a retry it may already have happened (409): then the ride shows it. */
-async function step(p: Pair, rideId: string, action: 'accept' | 'arrived' | 'start' | 'complete', to: string): Promise<void> {
-  const r = await call('POST', `/api/v1/rides/${rideId}/${action}`, p.driver);
+async function step(p: Pair, rideId: string, action: 'accept' | 'arrived' | 'start' | 'complete', to: string, body?: unknown): Promise<void> {
+  const r = await call('POST', `/api/v1/rides/${rideId}/${action}`, p.driver, body);
   if (r.status === 200) return;
   const ride = await call('GET', `/api/v1/rides/${rideId}`, p.driver);
   if (r.status === 409 && ORDER.indexOf(ride.body.status as string) >= ORDER.indexOf(to)) return;
@@ -125,7 +125,9 @@ async function lifecycle(p: Pair, n: number, started: string[], completedRides: 
   });
   await step(p, rideId, 'accept', 'accepted');
   await step(p, rideId, 'arrived', 'arrived');
-  await step(p, rideId, 'start', 'in_progress');
+  // The rider tells the driver the pickup code (only the rider's view of the ride holds it).
+  const pickupCode = (await call('GET', `/api/v1/rides/${rideId}`, p.rider)).body.pickupCode;
+  await step(p, rideId, 'start', 'in_progress', { pickupCode });
   await step(p, rideId, 'complete', 'completed');
   completedRides.push(rideId);
 }
