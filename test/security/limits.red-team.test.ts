@@ -87,7 +87,7 @@ describe('red team: limits on the HTTP API', () => {
     expect((await ask(other)).status).toBe(200);
   });
 
-  it('location: a second ping within LOCATION_MIN_INTERVAL_MS is 429 with Retry-After; one a second later is taken', async () => {
+  it('location: a second ping within LOCATION_MIN_INTERVAL_MS (less the jitter allowance) is 429 with Retry-After; one a second later is taken', async () => {
     const driver = await signUp('driver');
     const ping = (lat: number) => post(ctx.url, '/api/v1/drivers/me/location', { lat, lon: 2.17 }, driver.auth);
     expect((await ping(41.39)).status).toBe(202);
