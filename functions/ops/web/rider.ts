@@ -69,9 +69,16 @@ async function main(): Promise<void> {
     h('div', { class: 'app' }, h('div', { class: 'panel' }, h('h2', {}, 'Your ride'), cls, quoteBtn, quoteBox, h('label', { class: 'muted' }, 'Book for later (optional): ', laterInput), requestBtn, cancelBtn, state, noticeBox, driverBox, etaBox, codeBox, receiptBox, errorBox), mapEl),
   );
   const { map } = cityMap(mapEl, cfg);
-  // Defaults: the README's tour (Alexanderplatz area → Friedrichstraße), so one click is enough.
-  let pickup = L.latLng(52.52, 13.405);
-  let dropoff = L.latLng(52.5076, 13.3904);
+  // Defaults: the README's tour (Alexanderplatz area → Friedrichstraße), so one click is
+  // enough; `?from=lat,lon&to=lat,lon` sets others (a link to a given trip).
+  const params = new URLSearchParams(location.search);
+  const at = (v: string | null, fallback: L.LatLng) => {
+    const [lat, lon] = (v ?? '').split(',').map(Number);
+    return lat !== undefined && lon !== undefined && Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? L.latLng(lat, lon) : fallback;
+  };
+  let pickup = at(params.get('from'), L.latLng(52.52, 13.405));
+  let dropoff = at(params.get('to'), L.latLng(52.5076, 13.3904));
+  if (params.has('from') || params.has('to')) map.fitBounds(L.latLngBounds([pickup, dropoff]), { padding: [40, 40], maxZoom: 15 });
   const pickupMarker = L.circleMarker(pickup, { radius: 8, color: '#1a9850', fillOpacity: 0.9 }).addTo(map).bindTooltip('pickup');
   const dropoffMarker = L.circleMarker(dropoff, { radius: 8, color: '#d7191c', fillOpacity: 0.9 }).addTo(map).bindTooltip('drop-off');
   const driverMarker = L.marker([0, 0], { icon: L.divIcon({ className: 'car', iconSize: [18, 18] }) });
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
     const later = r.status === 'scheduled' && r.scheduledFor ? ` for ${new Date(r.scheduledFor).toLocaleString()}` : '';
     state.textContent = `Ride ${r.status.replace('_', ' ')}${later}`;
     state.dataset.status = r.status;
+    state.dataset.rideId = r.id;
     // A driver again (or the end) settles the "finding another driver" notice.
     if (r.status !== 'requested' && r.status !== 'matching') noticeBox.hidden = true;
     showDriver(LIVE_STATUSES.includes(r.status) ? r.driver : null);
