@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { screenshotPath, useWebStack } from './harness.js';
 import { uniqueEmail } from '../helpers/users.js';
-import { call, eventually, newArea, newDriver, type Driver } from '../rides/client.js';
+import { call, eventually, newDriver, type Driver } from '../rides/client.js';
 
 const stack = useWebStack();
 
@@ -99,10 +99,11 @@ describe('rider and driver pages', () => {
   }, 150_000);
 
   it('tells the rider when their driver cancels and shows the next driver who accepts', async () => {
-    const area = newArea();
-    const pickup = area.at(0);
-    const dropoff = area.at(2_000, 1_000);
-    const first = await newDriver(stack.url, area.at(150));
+    // Neukölln → Kreuzberg, kilometres from where the first test's driver went off shift.
+    const pickup = { lat: 52.481, lon: 13.435 };
+    const dropoff = { lat: 52.499, lon: 13.403 };
+    const near = (m: number) => ({ lat: pickup.lat + m / 111_320, lon: pickup.lon });
+    const first = await newDriver(stack.url, near(150));
     const rider = await stack.newPage();
     await rider.goto(`${stack.url}/app/rider?from=${pickup.lat},${pickup.lon}&to=${dropoff.lat},${dropoff.lon}`);
     await signUp(rider, 'Cleo');
@@ -119,7 +120,7 @@ describe('rider and driver pages', () => {
     await rider.waitForFunction(`document.getElementById('driver-name')?.textContent === 'Test'`, null, { timeout: 10_000 });
 
     // The driver cancels before pickup: the ride goes back to matching, and the rider is told.
-    const second = await newDriver(stack.url, area.at(300));
+    const second = await newDriver(stack.url, near(300));
     expect((await call(stack.url, 'POST', `/api/v1/rides/${rideId}/cancel`, first.session, { reason: 'flat tyre' })).status).toBe(200);
     await rider.waitForSelector('#notice:not([hidden])', { timeout: 15_000 });
     expect(await rider.textContent('#notice')).toMatch(/driver cancelled.*another driver/i);

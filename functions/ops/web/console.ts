@@ -255,7 +255,12 @@ async function main(): Promise<void> {
   const unavailable = (box: HTMLElement, err: unknown) => {
     box.replaceChildren(h('p', { class: 'muted', 'data-state': 'unavailable' }, err instanceof ApiError && (err.status === 404 || err.status === 405) ? 'not available' : `error: ${problem(err)}`));
   };
-  const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '–');
+  // Today's times alone; older ones with their date.
+  const when = (iso: string | null) => {
+    if (!iso) return '–';
+    const d = new Date(iso);
+    return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+  };
   const table = <T extends { id: string }>(rows: T[], cols: [string, (r: T) => string][], actions: (r: T) => HTMLElement[]) =>
     h('table', {}, h('tr', {}, ...cols.map(([c]) => h('th', {}, c)), h('th', {}, '')), ...rows.map((r) => h('tr', { 'data-id': r.id }, ...cols.map(([, f]) => h('td', {}, f(r))), h('td', { class: 'actions' }, ...actions(r)))));
 

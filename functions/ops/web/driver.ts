@@ -105,6 +105,8 @@ async function main(): Promise<void> {
     if (r.status === 'accepted' && r.pickup) target = L.latLng(r.pickup.lat, r.pickup.lon);
     else if (r.status === 'in_progress' && r.dropoff) target = L.latLng(r.dropoff.lat, r.dropoff.lon);
     else target = undefined;
+    // Once taken, the offer is the ride under way: no accept or decline left to press.
+    if (r.status !== 'requested' && r.status !== 'matching') offerBox.replaceChildren();
     if (['completed', 'cancelled', 'expired'].includes(r.status)) {
       offerBox.replaceChildren();
       state.textContent = `online — last ride ${r.status}`;

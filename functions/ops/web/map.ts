@@ -31,7 +31,10 @@ export function cityMap(el: HTMLElement, cfg: PageConfig): CityMap {
           if (kind === 'road') return { color: '#c9b98f', weight: 4, opacity: 0.8 };
           return { color: '#b8c4d6', weight: 1, fillColor: '#e9eef5', fillOpacity: 0.6 };
         },
-      }).addTo(map);
+      })
+        .addTo(map)
+        // Drawn when it arrives, often after the page's own markers: keep it underneath them.
+        .bringToBack();
       for (const f of city.features) {
         const p = f.properties as { kind?: string; name?: string };
         if (p.kind !== 'district' || f.geometry.type !== 'Polygon') continue;

@@ -109,6 +109,10 @@ async function main(): Promise<void> {
     }
     if (l.at < liveAt) return;
     liveAt = l.at;
+    if (!map.hasLayer(driverMarker)) {
+      // The driver's first position on the map: show them, the pickup and the drop-off at once.
+      map.fitBounds(L.latLngBounds([pickup, dropoff, L.latLng(l.lat, l.lon)]), { padding: [60, 60], maxZoom: 15 });
+    }
     driverMarker.setLatLng([l.lat, l.lon]).addTo(map);
     etaBox.hidden = false;
     etaBox.dataset.etaSeconds = String(l.etaSeconds);
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
     requestBtn.disabled = true;
     const at = laterInput.value ? new Date(laterInput.value) : undefined;
     const body = at ? { quoteId: quote.quoteId, scheduledFor: at.toISOString() } : { quoteId: quote.quoteId };
+    map.fitBounds(L.latLngBounds([pickup, dropoff]), { padding: [60, 60], maxZoom: 15 });
     client.call<Ride>('POST', '/api/v1/rides', body, { headers: { 'idempotency-key': crypto.randomUUID() } }).then(showRide, (err: unknown) => {
       requestBtn.disabled = false;
       fail(err);
