@@ -22,6 +22,9 @@ async function main(): Promise<void> {
   } catch (err) {
     exitOnConfigError(err);
   }
+  // The pages reach the notifier on their own host at NOTIFIER_PORT, wherever it was moved
+  // (before any worker starts: they inherit the environment).
+  process.env.WEB_NOTIFIER_PORT ??= String(notifierConfig().NOTIFIER_PORT);
   // The console and the rider/driver pages are served from their built scripts.
   await buildWeb(webSettings().WEB_ASSETS_DIR);
   const workers = config().LOCAL_WORKERS ?? availableParallelism();

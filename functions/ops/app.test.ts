@@ -3,8 +3,8 @@ import app, { handle } from './app.js';
 
 describe('ops-app handle', () => {
   it('serves the rider page and the driver page with their own scripts', () => {
-    expect(handle({ page: 'rider' }, { notifierUrl: null, tileUrl: null })).toContain('/web/rider.js');
-    expect(handle({ page: 'driver' }, { notifierUrl: null, tileUrl: null })).toContain('/web/driver.js');
+    expect(handle({ page: 'rider' }, { notifierUrl: null, notifierPort: 8081, tileUrl: null })).toContain('/web/rider.js');
+    expect(handle({ page: 'driver' }, { notifierUrl: null, notifierPort: 8081, tileUrl: null })).toContain('/web/driver.js');
   });
 
   it('has no other page: 422 naming the path parameter', async () => {

@@ -15,12 +15,14 @@ const TITLES: Record<PageName, string> = {
 
 export interface PageConfig {
   notifierUrl: string | null;
+  /** The notifier's port on the page's host, when notifierUrl is null. */
+  notifierPort: number;
   tileUrl: string | null;
 }
 
 export function pageConfig(): PageConfig {
   const s = webSettings();
-  return { notifierUrl: s.WEB_NOTIFIER_URL ?? null, tileUrl: s.MAP_TILE_URL ?? null };
+  return { notifierUrl: s.WEB_NOTIFIER_URL ?? null, notifierPort: s.WEB_NOTIFIER_PORT, tileUrl: s.MAP_TILE_URL ?? null };
 }
 
 /** `<` escaped so no setting can close the script element. */

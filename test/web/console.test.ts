@@ -1,14 +1,19 @@
 /**
  * The operations console in a real browser: admin sign-in, drivers on the live map within
- * 2 s of going online, a requested ride drawn as a line, KPI tiles, the admin views'
- * fallback, and the ops channel refused to riders and drivers before any socket exists.
+ * 2 s of going online, a requested ride drawn as a line, KPI tiles, dead letters replayed
+ * and discarded and a parked outbox row retried through the real admin API, and the ops
+ * channel refused to riders and drivers before any socket exists.
  */
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createAdmin, screenshotPath, signIn, useWebStack } from './harness.js';
 import { post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
 import { redisSurgeState } from '../../functions/analysis/surge.js';
 import { cellOf } from '../../platform/geo.js';
+import { insertDeadLetter } from '../../functions/eventing/store.js';
+import { db, schemaName } from '../../platform/clients.js';
+import { eventually } from '../rides/client.js';
 
 const stack = useWebStack();
 
@@ -128,15 +133,80 @@ describe('operations console', () => {
     await page.close();
   });
 
-  it('shows "not available" where the admin API is missing, or the list where it exists', async () => {
+  it('lists pending dead letters, replays one out of the pending view and discards another; retries a parked outbox row', async () => {
     const page = await stack.newPage();
     const admin = await createAdmin();
+    // Two dead letters as the broker's sink stores them, of a type no other test makes.
+    const type = `test.web.${randomUUID().slice(0, 8)}`;
+    const toReplay = randomUUID();
+    const toDiscard = randomUUID();
+    for (const id of [toReplay, toDiscard]) {
+      await insertDeadLetter({
+        source: '/test/web', id, type, subject: id, error_dest: 'http://drivers-rating.microride.svc.cluster.local', error_code: 500,
+        error_data: Buffer.from('rating store down').toString('base64'), error_text: 'rating store down',
+        event: JSON.stringify({ specversion: '1.0', id, source: '/test/web', type, subject: id, time: new Date().toISOString(), datacontenttype: 'application/json', data: { n: 1 }, knativeerrorcode: '500' }),
+      });
+    }
+    // A parked row of rides' outbox, as a relay leaves it after the Broker refused it.
+    const parkedId = randomUUID();
+    await db()(`${schemaName('rides')}.outbox`).insert({
+      id: parkedId, source: '/microride/rides-rate', type: 'microride.ride.rated', subject: parkedId, time: new Date(),
+      data: JSON.stringify({ rideId: parkedId, riderId: randomUUID(), driverId: randomUUID(), stars: 5 }),
+      created_at: db().raw(`now() - interval '1 minute'`), attempts: 3, next_attempt_at: 'infinity', last_error: 'broker answered 400',
+    });
+    const login = await post(stack.url, '/api/v1/auth/login', { email: admin.email, password: admin.password });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const deadLetterIds = async () => {
+      const r = await fetch(`${stack.url}/api/v1/admin/deadletters?type=${type}&replayed=false`, { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(r.status).toBe(200);
+      return new Map(((await r.json()) as { items: { id: string; eventId: string }[] }).items.map((d) => [d.eventId, d.id]));
+    };
+    const ids = await deadLetterIds();
+    const replayRow = `#deadletters tr[data-id="${ids.get(toReplay)}"]`;
+    const discardRow = `#deadletters tr[data-id="${ids.get(toDiscard)}"]`;
+
     await page.goto(`${stack.url}/ops`);
     await signIn(page, admin.email, admin.password);
+    await page.waitForSelector('#channel-state[data-state=open]', { timeout: 15_000 });
     await page.click('button[data-tab="Dead letters"]');
-    const dead = await fetch(`${stack.url}/api/v1/admin/deadletters`);
-    if (dead.status === 404) await page.waitForSelector('#deadletters [data-state=unavailable]');
-    else await page.waitForSelector('#deadletters table');
+    await page.waitForSelector(replayRow, { timeout: 10_000 });
+    await page.waitForSelector(discardRow, { timeout: 10_000 });
+    expect(await page.textContent(replayRow)).toContain('rating store down');
+    await page.screenshot({ path: screenshotPath('console-deadletters.png') });
+
+    // Replay: the endpoint marks it replayed, so it leaves the pending view and shows under "replayed".
+    await page.click(`${replayRow} button[data-action=replay]`);
+    await page.waitForSelector('#deadletters-note[data-outcome=replayed]', { timeout: 10_000 });
+    await page.waitForSelector(replayRow, { state: 'detached', timeout: 10_000 });
+    expect(await page.locator(discardRow).count()).toBe(1);
+    expect((await deadLetterIds()).has(toReplay)).toBe(false);
+    await page.selectOption('#deadletters-filter', 'true');
+    await page.waitForSelector(replayRow, { timeout: 10_000 });
+    expect(await page.textContent(replayRow)).toContain('1 (last ');
+    await page.selectOption('#deadletters-filter', 'false');
+    await page.waitForSelector(discardRow, { timeout: 10_000 });
+
+    // Discard deletes it for good: gone from every view and from the API.
+    await page.click(`${discardRow} button[data-action=discard]`);
+    await page.waitForSelector('#deadletters-note[data-outcome=discarded]', { timeout: 10_000 });
+    await page.waitForSelector(discardRow, { state: 'detached', timeout: 10_000 });
+    const gone = await fetch(`${stack.url}/api/v1/admin/deadletters?type=${type}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(((await gone.json()) as { items: { eventId: string }[] }).items.map((d) => d.eventId)).toEqual([toReplay]);
+
+    // The parked outbox row shows (all services, then rides); retry makes it due, so it leaves the parked view.
+    await page.click('button[data-tab="Parked outbox"]');
+    const parkedRow = `#outbox tr[data-id="${parkedId}"]`;
+    await page.waitForSelector(parkedRow, { timeout: 10_000 });
+    await page.selectOption('#outbox-service', 'rides');
+    await page.waitForSelector('#outbox-total', { timeout: 10_000 });
+    await page.waitForSelector(parkedRow, { timeout: 10_000 });
+    expect(await page.textContent(parkedRow)).toContain('broker answered 400');
+    await page.screenshot({ path: screenshotPath('console-outbox.png') });
+    await page.click(`${parkedRow} button[data-action=retry]`);
+    await page.waitForSelector('#outbox-note[data-outcome=retried]', { timeout: 10_000 });
+    await page.waitForSelector(parkedRow, { state: 'detached', timeout: 10_000 });
+    // The outbox relay publishes the row and removes it from the outbox.
+    await eventually(async () => ((await db()(`${schemaName('rides')}.outbox`).where({ id: parkedId })).length === 0 ? true : undefined), 20_000, 'the retried outbox row published');
     await page.close();
-  });
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 /**
  * Browser tests' ground: the whole platform with the broker and the notifier on free
- * ports, the web pages built into a temporary directory, an admin account inserted
- * through the accounts store, and Debian's Chromium driven by playwright-core (headless,
+ * ports, the web pages built into a temporary directory, admin accounts created as
+ * `npm run admin -- create` creates them, and Debian's Chromium driven by playwright-core (headless,
  * no sandbox, no GPU, a new empty profile, nothing fetched from outside).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,8 +14,7 @@ import { provideSettings } from '../../platform/config.js';
 import { closeClients } from '../../platform/clients.js';
 import { cleanupStores } from '../helpers/platform.js';
 import { buildWeb } from '../../functions/ops/build-web.js';
-import { hashPassword } from '../../functions/accounts/passwords.js';
-import { insertUser, transaction } from '../../functions/accounts/store.js';
+import { createAdmin as createAdminAccount } from '../../functions/accounts/admin-account.js';
 import { uniqueEmail } from '../helpers/users.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -98,13 +97,11 @@ export function screenshotPath(name: string): string | undefined {
 
 export const ADMIN_PASSWORD = 'correct horse battery';
 
-/** An admin account, inserted through the accounts store (registration only makes riders and drivers). */
+/** An admin account, made by the code `npm run admin -- create` runs (registration only makes riders and drivers). */
 export async function createAdmin(): Promise<{ id: string; email: string; password: string }> {
   const email = uniqueEmail('admin');
-  const passwordHash = await hashPassword(ADMIN_PASSWORD);
-  const row = await transaction((trx) => insertUser(trx, { email, name: 'Test admin', role: 'admin', passwordHash }));
-  if (!row) throw new Error('admin email taken');
-  return { id: row.id, email, password: ADMIN_PASSWORD };
+  const user = await createAdminAccount({ email, password: ADMIN_PASSWORD, name: 'Test admin' });
+  return { id: user.id, email, password: ADMIN_PASSWORD };
 }
 
 /** Signs in on a page's login form. */

@@ -5,6 +5,7 @@
  */
 export interface PageConfig {
   notifierUrl: string | null;
+  notifierPort?: number;
   tileUrl: string | null;
 }
 
@@ -26,10 +27,10 @@ export function pageConfig(): PageConfig {
   return JSON.parse(el?.textContent ?? '{}') as PageConfig;
 }
 
-/** The notifier's base URL: the setting, or this host on port 8081 (`npm start`). */
+/** The notifier's base URL: the setting, or this host on the notifier's port (8081 under a plain `npm start`). */
 export function notifierBase(cfg: PageConfig = pageConfig()): string {
   if (cfg.notifierUrl) return cfg.notifierUrl.replace(/\/$/, '');
-  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:8081`;
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.hostname}:${cfg.notifierPort ?? 8081}`;
 }
 
 export class ApiError extends Error {

@@ -198,14 +198,47 @@ async function main(): Promise<void> {
   };
 
   // ── admin views: dead letters, parked outbox ──────────────────────────
-  const deadBox = h('div', { id: 'deadletters' });
-  const outboxBox = h('div', { id: 'outbox' });
+  // Shapes as the admin API answers them (README, operations endpoints): pages of
+  // `{items, total, limit, offset}`; a replay answers one outcome per id.
+  interface AdminPage<T> {
+    items: T[];
+    total: number;
+  }
+  interface DeadLetter {
+    id: string;
+    eventId: string;
+    type: string;
+    source: string;
+    receivedAt: string;
+    knativeerrordest: string;
+    knativeerrorcode: number | null;
+    errorText: string | null;
+    replays: number;
+    replayedAt: string | null;
+  }
+  interface ReplayResult {
+    results: { id: string; outcome: 'replayed' | 'not_found' | 'failed'; error?: string }[];
+  }
+  interface ParkedRow {
+    service: string;
+    id: string;
+    type: string;
+    createdAt: string;
+    attempts: number;
+    lastError: string | null;
+  }
+  const deadBox = h('div', { id: 'deadletters-list' });
+  const deadNote = h('p', { id: 'deadletters-note', class: 'muted' });
+  // Pending by default: a replayed dead letter leaves this view (it stays listed under "replayed").
+  const deadFilter = h('select', { id: 'deadletters-filter' }, h('option', { value: 'false' }, 'pending'), h('option', { value: 'true' }, 'replayed'), h('option', { value: '' }, 'all'));
+  const outboxBox = h('div', { id: 'outbox-list' });
+  const outboxNote = h('p', { id: 'outbox-note', class: 'muted' });
   const services = ['rides', 'accounts', 'drivers', 'payments'];
-  const outboxService = h('select', { id: 'outbox-service' }, ...services.map((s) => h('option', { value: s }, s)));
+  const outboxService = h('select', { id: 'outbox-service' }, h('option', { value: '' }, 'all services'), ...services.map((s) => h('option', { value: s }, s)));
   const tabs: [string, HTMLElement, () => void][] = [
     ['Events', h('div', {}, filter, feedList), () => undefined],
-    ['Dead letters', deadBox, () => void loadDeadLetters()],
-    ['Parked outbox', h('div', {}, outboxService, outboxBox), () => void loadOutbox()],
+    ['Dead letters', h('div', { id: 'deadletters' }, deadFilter, deadNote, deadBox), () => void loadDeadLetters()],
+    ['Parked outbox', h('div', { id: 'outbox' }, outboxService, outboxNote, outboxBox), () => void loadOutbox()],
   ];
   const tabBar = h('nav', { class: 'tabs' });
   const panes = h('div', { class: 'panes' });
@@ -215,32 +248,69 @@ async function main(): Promise<void> {
     tabBar.append(h('button', { 'data-tab': name, onclick: () => { tabs.forEach(([, p]) => (p.hidden = p !== pane)); onShow(); } }, name));
   });
   side.append(tabBar, panes);
+  deadFilter.addEventListener('change', () => void loadDeadLetters());
   outboxService.addEventListener('change', () => void loadOutbox());
 
-  const rowsOf = (body: unknown): Record<string, unknown>[] => {
-    if (Array.isArray(body)) return body as Record<string, unknown>[];
-    const b = body as { items?: unknown; deadLetters?: unknown; rows?: unknown } | undefined;
-    const list = b?.items ?? b?.deadLetters ?? b?.rows;
-    return Array.isArray(list) ? (list as Record<string, unknown>[]) : [];
-  };
+  const problem = (err: unknown) => (err instanceof ApiError ? `${err.status}: ${err.message}` : (err as Error).message);
   const unavailable = (box: HTMLElement, err: unknown) => {
-    box.replaceChildren(h('p', { class: 'muted', 'data-state': 'unavailable' }, err instanceof ApiError && (err.status === 404 || err.status === 405) ? 'not available' : `error: ${(err as Error).message}`));
+    box.replaceChildren(h('p', { class: 'muted', 'data-state': 'unavailable' }, err instanceof ApiError && (err.status === 404 || err.status === 405) ? 'not available' : `error: ${problem(err)}`));
   };
-  const table = (rows: Record<string, unknown>[], cols: string[], actions: (r: Record<string, unknown>) => HTMLElement[]) =>
-    h('table', {}, h('tr', {}, ...cols.map((c) => h('th', {}, c)), h('th', {}, '')), ...rows.map((r) => h('tr', { 'data-id': String(r.id ?? '') }, ...cols.map((c) => h('td', {}, String(r[c] ?? ''))), h('td', {}, ...actions(r)))));
+  // Today's times alone; older ones with their date.
+  const when = (iso: string | null) => {
+    if (!iso) return '–';
+    const d = new Date(iso);
+    return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
+  };
+  const table = <T extends { id: string }>(rows: T[], cols: [string, (r: T) => string][], actions: (r: T) => HTMLElement[]) =>
+    h('table', {}, h('tr', {}, ...cols.map(([c]) => h('th', {}, c)), h('th', {}, '')), ...rows.map((r) => h('tr', { 'data-id': r.id }, ...cols.map(([, f]) => h('td', {}, f(r))), h('td', { class: 'actions' }, ...actions(r)))));
+
   async function loadDeadLetters(): Promise<void> {
+    const replayed = deadFilter.value;
     try {
-      const rows = rowsOf(await client.call('GET', '/api/v1/admin/deadletters'));
+      const page = await client.call<AdminPage<DeadLetter>>('GET', `/api/v1/admin/deadletters?limit=100${replayed ? `&replayed=${replayed}` : ''}`);
       const replay = async (ids: string[]) => {
-        await client.call('POST', '/api/v1/admin/deadletters/replay', { ids });
+        try {
+          const r = await client.call<ReplayResult>('POST', '/api/v1/admin/deadletters/replay', { ids });
+          const count = (o: string) => r.results.filter((x) => x.outcome === o).length;
+          const failed = r.results.filter((x) => x.outcome === 'failed');
+          deadNote.textContent = `replayed ${count('replayed')}, not found ${count('not_found')}, failed ${failed.length}${failed[0]?.error ? ` (${failed[0].error})` : ''}`;
+          deadNote.dataset.outcome = failed.length > 0 ? 'failed' : 'replayed';
+        } catch (err) {
+          deadNote.textContent = problem(err);
+          deadNote.dataset.outcome = 'error';
+        }
         await loadDeadLetters();
       };
+      const discard = async (id: string) => {
+        try {
+          await client.call('DELETE', `/api/v1/admin/deadletters/${encodeURIComponent(id)}`);
+          deadNote.textContent = 'discarded 1';
+          deadNote.dataset.outcome = 'discarded';
+        } catch (err) {
+          deadNote.textContent = problem(err);
+          deadNote.dataset.outcome = 'error';
+        }
+        await loadDeadLetters();
+      };
+      // At most 100 ids per replay (the endpoint's limit); the list shows at most 100.
+      const ids = page.items.map((r) => r.id);
       deadBox.replaceChildren(
-        h('button', { id: 'deadletters-replay-all', onclick: () => void replay(rows.map((r) => String(r.id))) }, `Replay all (${rows.length})`),
-        table(rows, ['id', 'type', 'reason', 'receivedAt'], (r) => [
-          h('button', { onclick: () => void replay([String(r.id)]) }, 'replay'),
-          h('button', { onclick: () => void client.call('DELETE', `/api/v1/admin/deadletters/${encodeURIComponent(String(r.id))}`).then(loadDeadLetters) }, 'delete'),
-        ]),
+        h('div', { class: 'muted', id: 'deadletters-total', 'data-total': page.total }, `${page.total} dead letter${page.total === 1 ? '' : 's'}${page.total > page.items.length ? ` (newest ${page.items.length} shown)` : ''}`),
+        ...(ids.length > 0 ? [h('button', { id: 'deadletters-replay-all', onclick: () => void replay(ids) }, `Replay shown (${ids.length})`)] : []),
+        table(
+          page.items,
+          [
+            ['type', (r) => r.type.replace(/^microride\./, '')],
+            ['failed at', (r) => `${r.knativeerrorcode ?? ''} ${r.knativeerrordest.replace(/^https?:\/\//, '').split('.')[0] ?? ''}`],
+            ['error', (r) => r.errorText ?? ''],
+            ['received', (r) => when(r.receivedAt)],
+            ['replays', (r) => (r.replays > 0 ? `${r.replays} (last ${when(r.replayedAt)})` : '0')],
+          ],
+          (r) => [
+            h('button', { 'data-action': 'replay', onclick: () => void replay([r.id]) }, 'replay'),
+            h('button', { 'data-action': 'discard', onclick: () => void discard(r.id) }, 'discard'),
+          ],
+        ),
       );
     } catch (err) {
       unavailable(deadBox, err);
@@ -249,11 +319,31 @@ async function main(): Promise<void> {
   async function loadOutbox(): Promise<void> {
     const service = outboxService.value;
     try {
-      const rows = rowsOf(await client.call('GET', `/api/v1/admin/outbox/parked?service=${encodeURIComponent(service)}`));
+      const page = await client.call<AdminPage<ParkedRow>>('GET', `/api/v1/admin/outbox/parked?limit=100${service ? `&service=${encodeURIComponent(service)}` : ''}`);
+      const retry = async (r: ParkedRow) => {
+        try {
+          await client.call('POST', `/api/v1/admin/outbox/${encodeURIComponent(r.service)}/${encodeURIComponent(r.id)}/retry`);
+          outboxNote.textContent = `${r.type.replace(/^microride\./, '')} due again: the relay publishes it within a poll`;
+          outboxNote.dataset.outcome = 'retried';
+        } catch (err) {
+          outboxNote.textContent = problem(err);
+          outboxNote.dataset.outcome = 'error';
+        }
+        await loadOutbox();
+      };
       outboxBox.replaceChildren(
-        table(rows, ['id', 'type', 'attempts', 'lastError'], (r) => [
-          h('button', { onclick: () => void client.call('POST', `/api/v1/admin/outbox/${encodeURIComponent(service)}/${encodeURIComponent(String(r.id))}/retry`).then(loadOutbox) }, 'retry'),
-        ]),
+        h('div', { class: 'muted', id: 'outbox-total', 'data-total': page.total }, `${page.total} parked row${page.total === 1 ? '' : 's'}`),
+        table(
+          page.items,
+          [
+            ['service', (r) => r.service],
+            ['type', (r) => r.type.replace(/^microride\./, '')],
+            ['attempts', (r) => String(r.attempts)],
+            ['last error', (r) => r.lastError ?? ''],
+            ['created', (r) => when(r.createdAt)],
+          ],
+          (r) => [h('button', { 'data-action': 'retry', onclick: () => void retry(r) }, 'retry')],
+        ),
       );
     } catch (err) {
       unavailable(outboxBox, err);

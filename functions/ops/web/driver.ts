@@ -1,8 +1,8 @@
 /**
  * The driver's page: sign in or up, register a vehicle the first time, go online (the page
  * reports the car's position every 3 s; drag the car or let it drive to the next stop),
- * receive an offer, accept, arrive, start (with the rider's pickup code when the API asks
- * for it), complete.
+ * receive an offer, accept, arrive, start (only with the rider's 4-digit pickup code, which
+ * the API requires), complete.
  */
 import L from 'leaflet';
 import { ApiError, Client, connect, h, loginForm, pageConfig } from './api.js';
@@ -25,13 +25,18 @@ async function main(): Promise<void> {
   const state = h('div', { id: 'driver-state', class: 'ride-state' }, 'offline');
   const offerBox = h('div', { id: 'offer' });
   const onlineBtn = h('button', { id: 'online-button', class: 'primary' }, 'Go online');
-  const code = h('input', { id: 'pickup-code', placeholder: 'pickup code (4 digits)', inputmode: 'numeric', maxlength: 4 });
+  const code = h('input', { id: 'pickup-code', placeholder: 'pickup code (4 digits)', inputmode: 'numeric', maxlength: 4, pattern: '[0-9]{4}', required: true, autocomplete: 'off' });
   const steps = {
     arrived: h('button', { id: 'arrived-button', hidden: true }, 'Arrived at pickup'),
-    start: h('button', { id: 'start-button', hidden: true }, 'Start trip'),
+    // The API starts a trip only with the rider's code: the button waits for four digits.
+    start: h('button', { id: 'start-button', hidden: true, disabled: true }, 'Start trip'),
     complete: h('button', { id: 'complete-button', hidden: true }, 'Complete trip'),
   };
-  const codeRow = h('div', { hidden: true, id: 'code-row' }, code);
+  const codeRow = h('label', { hidden: true, id: 'code-row' }, 'Ask the rider for their pickup code: ', code);
+  code.addEventListener('input', () => {
+    code.value = code.value.replace(/\D/g, '').slice(0, 4);
+    steps.start.disabled = !/^[0-9]{4}$/.test(code.value);
+  });
   root.append(
     h('header', {}, h('h1', {}, 'MicroRide — drive'), h('span', { class: 'who' }, session.user.email), h('button', { onclick: () => { client.logout(); location.reload(); } }, 'Sign out')),
     h('div', { class: 'app' }, h('div', { class: 'panel' }, h('h2', {}, 'Your shift'), onlineBtn, state, offerBox, steps.arrived, codeRow, steps.start, steps.complete, errorBox, h('p', { class: 'muted' }, 'A demonstration client: the vehicle details registered on a first visit are made up, and the car drives itself towards the next stop.')), mapEl),
@@ -92,10 +97,16 @@ async function main(): Promise<void> {
     steps.arrived.hidden = r.status !== 'accepted';
     steps.start.hidden = r.status !== 'arrived';
     codeRow.hidden = r.status !== 'arrived';
+    if (r.status !== 'arrived') {
+      code.value = '';
+      steps.start.disabled = true;
+    }
     steps.complete.hidden = r.status !== 'in_progress';
     if (r.status === 'accepted' && r.pickup) target = L.latLng(r.pickup.lat, r.pickup.lon);
     else if (r.status === 'in_progress' && r.dropoff) target = L.latLng(r.dropoff.lat, r.dropoff.lon);
     else target = undefined;
+    // Once taken, the offer is the ride under way: no accept or decline left to press.
+    if (r.status !== 'requested' && r.status !== 'matching') offerBox.replaceChildren();
     if (['completed', 'cancelled', 'expired'].includes(r.status)) {
       offerBox.replaceChildren();
       state.textContent = `online — last ride ${r.status}`;
@@ -116,10 +127,15 @@ async function main(): Promise<void> {
   const act = (step: 'accept' | 'arrived' | 'start' | 'complete') => {
     if (!ride) return;
     errorBox.textContent = '';
-    const body = step === 'start' && code.value ? { pickupCode: code.value } : undefined;
+    if (step === 'start' && !/^[0-9]{4}$/.test(code.value)) {
+      code.focus();
+      return;
+    }
+    const body = step === 'start' ? { pickupCode: code.value } : undefined;
     client.call<Ride>('POST', `/api/v1/rides/${ride.id}/${step}`, body).then(showRide, (err: unknown) => {
-      if (step === 'start' && err instanceof ApiError && /pickupCode/i.test(JSON.stringify(err.body))) {
-        codeRow.hidden = false;
+      if (step === 'start') {
+        // Wrong code (422) or too many wrong codes (429): type it again.
+        code.select();
         code.focus();
       }
       fail(err);

@@ -23,7 +23,7 @@ export function cityMap(el: HTMLElement, cfg: PageConfig): CityMap {
   void fetch('/web/city.json')
     .then((r) => r.json() as Promise<GeoJSON.FeatureCollection & { properties?: CityProps }>)
     .then((city) => {
-      L.geoJSON(city, {
+      const geo = L.geoJSON(city, {
         interactive: false,
         style: (f) => {
           const kind = (f?.properties as { kind?: string } | undefined)?.kind;
@@ -32,6 +32,10 @@ export function cityMap(el: HTMLElement, cfg: PageConfig): CityMap {
           return { color: '#b8c4d6', weight: 1, fillColor: '#e9eef5', fillOpacity: 0.6 };
         },
       }).addTo(map);
+      // Drawn when it arrives, often after the page's own markers: put it underneath them,
+      // last layer first, so the city keeps its own order (roads over districts).
+      const layers = geo.getLayers();
+      for (let i = layers.length - 1; i >= 0; i -= 1) (layers[i] as L.Path).bringToBack();
       for (const f of city.features) {
         const p = f.properties as { kind?: string; name?: string };
         if (p.kind !== 'district' || f.geometry.type !== 'Polygon') continue;
