@@ -3,7 +3,7 @@
  * sure PostgreSQL, Redis, RabbitMQ and FerretDB answer.
  */
 import { join } from 'node:path';
-import { config, exitOnConfigError } from '../platform/config.js';
+import { config, exitOnConfigError, provideSettings } from '../platform/config.js';
 import { closeClients } from '../platform/clients.js';
 import { markDraining } from '../platform/health.js';
 import { notifierConfig } from '../notifier/config.js';
@@ -23,8 +23,8 @@ async function main(): Promise<void> {
     exitOnConfigError(err);
   }
   // The pages reach the notifier on their own host at NOTIFIER_PORT, wherever it was moved
-  // (before any worker starts: they inherit the environment).
-  process.env.WEB_NOTIFIER_PORT ??= String(notifierConfig().NOTIFIER_PORT);
+  // (handed in code before any worker starts: the workers get the provided settings).
+  provideSettings({ WEB_NOTIFIER_PORT: String(notifierConfig().NOTIFIER_PORT) }, { environmentWins: true });
   // The console and the rider/driver pages are served from their built scripts.
   await buildWeb(webSettings().WEB_ASSETS_DIR);
   const workers = config().LOCAL_WORKERS ?? availableParallelism();
