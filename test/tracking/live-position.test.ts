@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import { redis, rkey } from '../../platform/clients.js';
 import { liveChannel, type LivePosition } from '../../contracts/live-position.js';
 import { useRidesPlatform } from '../rides/harness.js';
-import { call, newArea, newDriver, newRider, rideIn, step, type Driver, type Point } from '../rides/client.js';
+import { call, newArea, newDriver, newRider, pickupCodeOf, rideIn, step, type Driver, type Point } from '../rides/client.js';
 import { connect, type Client, type Message } from '../notifier/helpers.js';
 
 const env = useRidesPlatform({}, { notifier: true });
@@ -143,7 +143,7 @@ describe('live driver position and ETA', () => {
 
     // Once started, the ETA points at the drop-off.
     await step(url, d1, rideA.id, 'arrived');
-    await step(url, d1, rideA.id, 'start');
+    await step(url, d1, rideA.id, 'start', { pickupCode: await pickupCodeOf(url, rider1, rideA.id) });
     const toDropoff = await pingUntilPushed(d1, riderA, rideA.id, pickupA, 'push towards the drop-off', (p) => p.towards === 'dropoff');
     expect(toDropoff.distanceMeters).toBeGreaterThan(3_600); // √(3² + 2²) km × 1.3 ≈ 4.7 km
     const started = await call<{ live: LivePosition | null }>(url, 'GET', `/api/v1/rides/${rideA.id}`, rider1);
