@@ -10,12 +10,22 @@
  * (one `locations` collection, {driverId, at} filter as samplesBetween issued it) over
  * TRACK_SCALE_REF_DOCS (100,000) samples: on FerretDB a scan of all of them. The database is
  * dropped at the end, after timing the trim that expires every partition.
+ *
+ * The floor, same run: what any read costs on this server before it touches a row (a find on
+ * an empty collection), what returning a ride's 200 samples costs from a collection holding
+ * nothing else (no scan to speak of: the documents' conversion), and the same 200 samples
+ * packed into one document's string (what a one-document-per-ride trace would cost). And the
+ * other half of /track: `timelineOf` over a timeline of TIMELINE_EVENTS_PER_RIDE events per
+ * loaded ride (the handler's figure above holds only the measured rides' events).
  */
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { closeClients, mongo } from '../platform/clients.js';
 import { provideSettings } from '../platform/config.js';
 import { partitionOf } from '../functions/tracking/retention.js';
-import { ensureIndexes, insertSample, insertTimelineDoc, locationsCollection, samplesOfRide, storageMode, trimExpired, writerTrim, type LocationDoc } from '../functions/tracking/store.js';
+import {
+  ensureIndexes, insertSample, insertTimelineDoc, locationsCollection, samplesOfRide, storageMode, timelineCollection, timelineOf, trimExpired, writerTrim, type LocationDoc,
+} from '../functions/tracking/store.js';
 import { handle as track } from '../functions/tracking/track.js';
 import { median, percentile, type BenchResult } from './lib.js';
 
@@ -24,6 +34,9 @@ const REF_DOCS = Number(process.env.TRACK_SCALE_REF_DOCS ?? 100_000);
 const READS = Number(process.env.TRACK_SCALE_READS ?? 200);
 const PINGS = Number(process.env.TRACK_SCALE_PINGS ?? 500);
 const PER_RIDE = 200;
+const TIMELINE_EVENTS_PER_RIDE = 7;
+const TIMELINE_READS = Number(process.env.TRACK_SCALE_TIMELINE_READS ?? 10);
+const FLOOR_READS = 100;
 const DRIVERS = 500;
 const SPAN_MS = 6 * 86_400_000;
 const now = Date.now();
@@ -111,6 +124,44 @@ async function reads(rides: Ride[], upTo: number, riderId: string): Promise<{ sa
   return { samples, track: trackMs };
 }
 
+/** Finds with (almost) nothing to scan: the server's own cost of a read, and of the documents it returns. */
+async function floor(): Promise<{ empty: number[]; docs200: number[]; packed: number[] }> {
+  const ride = rideAt(0, 1);
+  const empty = mongo().collection('floor_empty');
+  await empty.insertOne({ rideId: 'x' });
+  await empty.deleteMany({});
+  const docs = mongo().collection<LocationDoc>('floor_200');
+  await docs.insertMany(samplesOf(ride));
+  const packed = mongo().collection('floor_packed');
+  await packed.insertOne({ rideId: ride.rideId, samples: samplesOf(ride).map((s) => `${s.at.getTime()} ${s.lat} ${s.lon} ${s.heading} ${s.speedKmh}`).join('\n') });
+  return {
+    empty: await timeEach(FLOOR_READS, () => empty.find({ rideId: ride.rideId }).toArray()),
+    docs200: await timeEach(FLOOR_READS, async () => {
+      const got = await docs.find({ rideId: ride.rideId }, { projection: { _id: 0 } }).toArray();
+      if (got.length !== PER_RIDE) throw new Error(`floor read: ${got.length} samples`);
+    }),
+    packed: await timeEach(FLOOR_READS, async () => {
+      const got = await packed.find({ rideId: ride.rideId }, { projection: { _id: 0 } }).toArray();
+      if (got.length !== 1) throw new Error(`packed read: ${got.length} documents`);
+    }),
+  };
+}
+
+/** A timeline as the service fills it (TIMELINE_EVENTS_PER_RIDE per ride), then the read /track starts with. */
+async function timelineAtScale(rides: Ride[], riderId: string): Promise<number[]> {
+  const types = ['requested', 'offered', 'accepted', 'driver_arrived', 'started', 'completed', 'payment'];
+  const all = rides.flatMap((r) =>
+    types.slice(0, TIMELINE_EVENTS_PER_RIDE).map((type, k) => ({ _id: `bench ${randomUUID()}`, rideId: r.rideId, riderId, driverId: r.driverId, type: `microride.ride.${type}`, rank: 10 * (k + 1), at: r.from })),
+  );
+  for (let i = 0; i < all.length; i += 1000) await timelineCollection().insertMany(all.slice(i, i + 1000), { ordered: false });
+  log(`timeline: ${all.length.toLocaleString('en')} events`);
+  return timeEach(TIMELINE_READS, async (i) => {
+    const r = rides[Math.floor((i * rides.length) / TIMELINE_READS)]!;
+    const got = await timelineOf(r.rideId);
+    if (got.length < TIMELINE_EVENTS_PER_RIDE) throw new Error(`timeline of ${r.rideId}: ${got.length} events`);
+  });
+}
+
 /** Before: one collection, the read samplesBetween issued (driverId + at range, sorted). */
 async function reference(): Promise<number[]> {
   const legacy = mongo().collection<LocationDoc>('locations_before');
@@ -157,6 +208,10 @@ export default async function run(): Promise<BenchResult> {
     log(`ping at ${TOTAL.toLocaleString('en')} samples: p50 ${round(median(pingAfter))} ms`);
     const ref = await reference();
     log(`reference (one collection of ${REF_DOCS.toLocaleString('en')}): median ${round(median(ref))} ms`);
+    const fl = await floor();
+    log(`floor: empty find p50 ${round(median(fl.empty))} ms, 200 documents p50 ${round(median(fl.docs200))} ms, 1 packed p50 ${round(median(fl.packed))} ms`);
+    const tl = await timelineAtScale(rides, riderId);
+    log(`timeline read at ${TIMELINE_EVENTS_PER_RIDE} events × ${rideCount} rides: p50 ${round(median(tl))} ms`);
 
     const t1 = performance.now();
     const dropped = await trimExpired(new Date(now + 400 * 86_400_000));
@@ -184,13 +239,25 @@ export default async function run(): Promise<BenchResult> {
         pingP50Ms: round(median(pingAfter)),
         pingP99Ms: round(percentile(pingAfter, 99)),
         trimSeconds: round(trimSeconds),
+        floorEmptyFindP50Ms: round(median(fl.empty)),
+        floorEmptyFindP99Ms: round(percentile(fl.empty, 99)),
+        floor200DocsP50Ms: round(median(fl.docs200)),
+        floor200DocsP99Ms: round(percentile(fl.docs200, 99)),
+        floorPackedP50Ms: round(median(fl.packed)),
+        floorPackedP99Ms: round(percentile(fl.packed, 99)),
+        timelineEvents: rideCount * TIMELINE_EVENTS_PER_RIDE,
+        timelineReadP50Ms: round(median(tl)),
+        timelineReadP99Ms: round(percentile(tl, 99)),
+        loadAverage1m: round(loadavg()[0]!),
       },
       targets: { readP99Ms: '< 50', trackP99Ms: '< 50' },
       notes:
         `${TOTAL} samples as ${rideCount} rides × ${PER_RIDE} (10 s apart) over 6 days, ${DRIVERS} drivers, loaded by insertMany per ride partition, one ride at a time; ` +
         `${READS} reads of random rides at 10 % and 100 %; track = the whole handler (its timeline holds only the 50 measured rides' events); ` +
         `reference = the pre-partition read (one collection, driverId + at range) over ${REF_DOCS} samples, 5 reads; ` +
-        `ping = insertSample of a ride in progress, ${PINGS} sequential; trim = dropping every partition once expired`,
+        `ping = insertSample of a ride in progress, ${PINGS} sequential; trim = dropping every partition once expired; ` +
+        `floor = ${FLOOR_READS} finds each on an empty collection, on a collection of one ride's ${PER_RIDE} samples (all returned), on one document holding them packed in a string; ` +
+        `timeline = ${TIMELINE_READS} timelineOf reads over ${TIMELINE_EVENTS_PER_RIDE} events per loaded ride`,
     };
   } finally {
     await mongo().dropDatabase().catch(() => undefined);

@@ -30,7 +30,11 @@
 # binary builds with CGO_ENABLED=0 and needs no database server, role or schema: one directory of
 # SQLite files per port under the state dir. The PostgreSQL backend is kept as an option
 # (FERRETDB_BACKEND=postgresql) in case SQLite misbehaves; it needs the `ferretdb` database, which
-# `start` creates with psql when it is missing.
+# `start` creates with psql when it is missing. Measured trade (docs/performance.md, "track-scale"):
+# PostgreSQL evaluates equality filters in SQL (SQLite decodes every row in Go), so scans of large
+# collections are 60-90x cheaper, but it uses none of the indexes createIndex makes, loads slower
+# and drops collections slower. Either way a query's cost is mostly FerretDB converting the
+# documents it returns; no --sqlite-url pragma changes that (SQLite's own work is ~3 % of a read).
 #
 # Durability: MongoDB acknowledges a default (w:1) write before its journal reaches disk and
 # flushes the journal every 100 ms, so a crash of the machine can lose the last moments of

@@ -164,13 +164,20 @@ export async function insertSample(sample: LocationDoc): Promise<void> {
 }
 
 /**
+ * One batch for a whole trace: the default first batch (101 documents) leaves a ride's 200
+ * samples half to a getMore, a second round trip and cursor that cost FerretDB as much as
+ * the documents' conversion (a quarter of the read, docs/performance.md).
+ */
+const TRACE_BATCH = 20_000;
+
+/**
  * A ride's samples taken in [from, to], oldest first: through the {rideId, at} index on
  * MongoDB, by scanning only the ride's shard of the hours it spans on FerretDB.
  */
 export async function samplesOfRide(rideId: string, from: Date, to: Date, limit = 20_000, now = new Date()): Promise<LocationDoc[]> {
   await ensureIndexes();
   if ((await storageMode()) === 'index') {
-    return locationsCollection().find({ rideId, at: { $gte: from, $lte: to } }, { projection: { _id: 0 } }).sort({ at: 1 }).limit(limit).toArray();
+    return locationsCollection().find({ rideId, at: { $gte: from, $lte: to } }, { projection: { _id: 0 }, batchSize: Math.min(limit, TRACE_BATCH) }).sort({ at: 1 }).limit(limit).toArray();
   }
   // Partitions older than the window are gone: a ride that never ended does not cost a read per hour since.
   const since = retainedSince(now, retentionSettings().LOCATION_RETENTION_HOURS);
@@ -178,7 +185,7 @@ export async function samplesOfRide(rideId: string, from: Date, to: Date, limit 
   // The rideId filter goes to the server (fewer documents on the wire); the time range and
   // the order are applied here: FerretDB evaluates them in Go per document anyway, and the
   // few samples of the partition outside [from, to] are the hour's edges of this ride.
-  const parts = await Promise.all(names.map((n) => locationsCollection(n).find({ rideId }, { projection: { _id: 0 } }).toArray()));
+  const parts = await Promise.all(names.map((n) => locationsCollection(n).find({ rideId }, { projection: { _id: 0 }, batchSize: TRACE_BATCH }).toArray()));
   return parts
     .flat()
     .filter((s) => s.at >= from && s.at <= to)

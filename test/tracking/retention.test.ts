@@ -107,6 +107,23 @@ describe('location retention on FerretDB', () => {
     expect(await trimExpired(now)).toEqual([]);
   });
 
+  it('reads a trace longer than the driver’s first batch (101) in one find per partition, without a getMore', async () => {
+    const rideId = randomUUID();
+    const hourStart = new Date(Math.floor(ago(2).getTime() / HOUR) * HOUR);
+    // 150 samples 10 s apart: 25 minutes, inside one hour, so one partition.
+    const trace = Array.from({ length: 150 }, (_, i) => sample(randomUUID(), rideId, new Date(hourStart.getTime() + i * 10_000), i));
+    await locationsCollection(partitionOf(trace[0]!)).insertMany(trace.map((s) => ({ ...s })));
+
+    let got: LocationDoc[] = [];
+    const commands = await mongoCommands(async () => {
+      got = await samplesOfRide(rideId, trace[0]!.at, trace[149]!.at);
+    });
+
+    expect(got.map((s) => s.at)).toEqual(trace.map((s) => s.at));
+    // A getMore is a second round trip and cursor, which costs FerretDB as much as the documents.
+    expect(commands.map((c) => `${c.name} ${String(c.collection)}`)).toEqual([`find ${partitionOf(trace[0]!)}`]);
+  });
+
   it('/track reads the ride’s trace from its shard of the hours it spans only, whatever else is stored', async () => {
     const riderId = randomUUID();
     const driverId = randomUUID();
