@@ -47,7 +47,7 @@ export interface Started {
   stop(): Promise<number | null>;
 }
 
-export async function startBundle(file: string, env: Record<string, string>, opts: { timeoutMs?: number; pollMs?: number; cwd?: string } = {}): Promise<Started> {
+export async function startBundle(file: string, env: Record<string, string>, opts: { timeoutMs?: number; pollMs?: number; cwd?: string; readyPath?: string } = {}): Promise<Started> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
@@ -76,7 +76,7 @@ export async function startBundle(file: string, env: Record<string, string>, opt
       throw new Error(`${file} not ready within ${opts.timeoutMs ?? 15_000} ms:\n${out}`);
     }
     try {
-      const r = await http(`${url}/health/readiness`, { timeoutMs: 2_000 });
+      const r = await http(`${url}${opts.readyPath ?? '/health/readiness'}`, { timeoutMs: 2_000 });
       if (r.status === 200) break;
     } catch {
       // not listening yet
