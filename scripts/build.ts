@@ -155,7 +155,7 @@ export const ADMIN_TOOL = { bundle: 'system/admin', entry: { module: 'functions/
 /** The size table's kind of a workload's bundle. */
 const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
-function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
+export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
   return {
     name: 'microride-entry',
@@ -190,6 +190,19 @@ function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: 
       b.onLoad({ filter: /.*/, namespace: 'microride-whatwg-url' }, () => ({
         contents: 'export const URL = globalThis.URL;\nexport const URLSearchParams = globalThis.URLSearchParams;\n',
         loader: 'js',
+      }));
+
+      // The MongoDB driver imports saslprep at load, which decodes its Unicode tables there
+      // and then; only SCRAM-SHA-256 authentication calls it. A wrapper defers that to the
+      // first call (esbuild evaluates a bundled CommonJS module at its first require).
+      b.onResolve({ filter: /^@mongodb-js\/saslprep$/ }, (args) => {
+        if (args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
+        return { path: args.importer, namespace: 'microride-lazy-saslprep' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'microride-lazy-saslprep' }, (args) => ({
+        contents: "let real;\nexports.saslprep = (...a) => (real ??= require('@mongodb-js/saslprep')).saslprep(...a);\n",
+        loader: 'js',
+        resolveDir: dirname(args.path),
       }));
 
       for (const store of stubbed) {
