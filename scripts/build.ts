@@ -39,7 +39,7 @@ import { workloads as allWorkloads } from '../contracts/workloads.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** DESIGN §9: uWebSockets.js is a native addon; ESM output needs a real `require`. */
-const banner = "import {createRequire as __mrCreateRequire} from 'node:module'; const require = __mrCreateRequire(import.meta.url);";
+export const banner = "import {createRequire as __mrCreateRequire} from 'node:module'; const require = __mrCreateRequire(import.meta.url);";
 
 /**
  * Packages that must not be bundled: native addons and optional drivers that are
@@ -217,9 +217,47 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
           loader: 'js',
         }));
       }
+
+      // A declared MongoDB or Redis driver is evaluated at its first use, not at load: the
+      // process answers liveness sooner and pays for the driver with its first store call
+      // (readiness). Only what our code takes from them at run time is forwarded.
+      for (const store of Object.keys(lazyDrivers) as (keyof typeof lazyDrivers)[]) {
+        if (stubbed.includes(store)) continue;
+        const { pkg, contents: lazy } = lazyDrivers[store];
+        b.onResolve({ filter: new RegExp(`^${pkg}$`) }, (args) => {
+          if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer)) return undefined;
+          return { path: pkg, namespace: 'microride-lazy-driver' };
+        });
+        b.onLoad({ filter: new RegExp(`^${pkg}$`), namespace: 'microride-lazy-driver' }, () => ({ contents: lazy, loader: 'js', resolveDir: root }));
+      }
     },
   };
 }
+
+/**
+ * Stand-ins for what platform/ and functions/ import from the MongoDB and Redis drivers;
+ * each loads the real driver (bundled, evaluated on first require) when first used.
+ * A name not listed here fails the build (esbuild: no matching export).
+ */
+export const lazyDrivers = {
+  mongo: {
+    pkg: 'mongodb',
+    contents: [
+      "let real; const load = () => (real ??= require('mongodb'));",
+      'export class MongoClient { constructor(...a) { return new (load().MongoClient)(...a); } }',
+      'export class MongoBulkWriteError { static [Symbol.hasInstance](x) { return x instanceof load().MongoBulkWriteError; } }',
+      '',
+    ].join('\n'),
+  },
+  redis: {
+    pkg: 'ioredis',
+    contents: [
+      "let real; const load = () => (real ??= require('ioredis'));",
+      'export class Redis { constructor(...a) { return new (load().Redis)(...a); } }',
+      '',
+    ].join('\n'),
+  },
+} as const;
 
 /** Output bytes per npm package (or source folder) of the last build of each bundle, for --analyze. */
 export const composition = new Map<string, Record<string, number>>();
