@@ -12,10 +12,14 @@
  *            ("ready"), then the first 200 from /health/readiness, which opens and pings
  *            every store the catalog declares for it ("stores"); the stores' first
  *            connection is counted separately so;
- *   no maps  the same bundle without --enable-source-maps: what loading its source map costs.
+ *   no maps  the same bundle without --enable-source-maps: what loading its source map costs;
+ *   eager    (functions with MongoDB or Redis) the bundle built with its drivers evaluated at
+ *            load, as before the lazy stand-ins (build option eagerDrivers): what they save.
  * Figures are medians over rounds of the paired differences (bundle − bare of the same
- * round). Target: ready within 60 ms of bare Node. Writes bench/results/coldstart.json
- * with one row per function.
+ * round), in wall time and in CPU time of the process until ready (/proc/<pid>/schedstat:
+ * on a shared machine the CPU figures move far less with the load than the wall ones).
+ * Target: ready within 60 ms of bare Node. Writes bench/results/coldstart.json with one row
+ * per function.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -46,13 +50,22 @@ interface Samples {
   ready: number[];
   stores: number[];
   noMaps: number[];
+  eager: number[];
+  bareCpu: number[];
+  readyCpu: number[];
+  noMapsCpu: number[];
+  eagerCpu: number[];
 }
+
+const cpu = (s: { readyCpuMs?: { main: number } }) => s.readyCpuMs?.main ?? Number.NaN;
 
 export default async function coldstart(): Promise<BenchResult[]> {
   const out = mkdtempSync(join(tmpdir(), 'microride-coldstart-'));
   try {
     const names = (ONLY ?? catalog.map((f) => f.name)).filter((n) => catalog.some((f) => f.name === n));
     const bundles = await build({ outdir: out, only: names, notifier: false, jobs: false });
+    const withDrivers = names.filter((n) => catalog.find((f) => f.name === n)!.stores.some((s) => s === 'mongo' || s === 'redis'));
+    if (withDrivers.length) await build({ outdir: join(out, 'eager'), only: withDrivers, notifier: false, jobs: false, eagerDrivers: true });
     const keys = generateKeyPairPem();
     const prefix = `cs${randomBytes(3).toString('hex')}_`;
     const env = {
@@ -72,7 +85,7 @@ export default async function coldstart(): Promise<BenchResult[]> {
     const bare = join(out, 'bare.mjs');
     writeFileSync(bare, "import { createServer } from 'node:http';\ncreateServer((q, s) => { s.setHeader('content-type', 'application/json'); s.end('{}'); }).listen(Number(process.env.PORT));\n");
 
-    const samples = new Map<string, Samples>(names.map((n) => [n, { bare: [], ready: [], stores: [], noMaps: [] }]));
+    const samples = new Map<string, Samples>(names.map((n) => [n, { bare: [], ready: [], stores: [], noMaps: [], eager: [], bareCpu: [], readyCpu: [], noMapsCpu: [], eagerCpu: [] }]));
     const loads: number[] = [loadavg()[0]!];
     for (let r = 0; r < RUNS; r++) {
       for (const name of shuffled(names)) {
@@ -80,6 +93,7 @@ export default async function coldstart(): Promise<BenchResult[]> {
         const file = join(out, 'functions', `${name}.mjs`);
         const b = await startBundle(bare, {}, { readyPath: '/' });
         s.bare.push(b.readyMs);
+        s.bareCpu.push(cpu(b));
         await b.stop();
 
         const f = await startBundle(file, env, { readyPath: '/health/liveness' });
@@ -89,11 +103,20 @@ export default async function coldstart(): Promise<BenchResult[]> {
         await f.stop();
         if (ready.status !== 200) throw new Error(`${name}: /health/readiness → ${ready.status}: ${ready.body}`);
         s.ready.push(f.readyMs);
+        s.readyCpu.push(cpu(f));
         s.stores.push(stores);
 
         const n = await startBundle(file, { ...env, NODE_OPTIONS: '' }, { readyPath: '/health/liveness' });
         s.noMaps.push(n.readyMs);
+        s.noMapsCpu.push(cpu(n));
         await n.stop();
+
+        if (withDrivers.includes(name)) {
+          const e = await startBundle(join(out, 'eager', 'functions', `${name}.mjs`), env, { readyPath: '/health/liveness' });
+          s.eager.push(e.readyMs);
+          s.eagerCpu.push(cpu(e));
+          await e.stop();
+        }
       }
       loads.push(loadavg()[0]!);
       process.stderr.write(`  round ${r + 1}/${RUNS} done; load average ${loadavg()[0]!.toFixed(1)}\n`);
@@ -115,13 +138,18 @@ export default async function coldstart(): Promise<BenchResult[]> {
         storesFirstConnectionMs: round1(pairedMedian(s.stores, s.ready)),
         sourceMapsCostMs: round1(pairedMedian(s.ready, s.noMaps)),
         noMapsOverBareMs: round1(pairedMedian(s.noMaps, s.bare)),
+        bareCpuMs: round1(median(s.bareCpu)),
+        readyCpuMs: round1(median(s.readyCpu)),
+        readyCpuOverBareMs: round1(pairedMedian(s.readyCpu, s.bareCpu)),
+        sourceMapsCpuMs: round1(pairedMedian(s.readyCpu, s.noMapsCpu)),
+        lazyDriversSaveMs: s.eager.length ? round1(pairedMedian(s.eager, s.ready)) : '-',
+        lazyDriversSaveCpuMs: s.eager.length ? round1(pairedMedian(s.eagerCpu, s.readyCpu)) : '-',
       };
     });
-    rows.sort((a, b) => b.readyOverBareMs - a.readyOverBareMs);
-    process.stderr.write(`\n  ${'function'.padEnd(32)} ${'KiB'.padStart(7)} ${'bare'.padStart(6)} ${'ready'.padStart(6)} ${'+bare'.padStart(6)} ${'stores'.padStart(7)} ${'maps'.padStart(6)}\n`);
-    for (const x of rows) {
-      process.stderr.write(`  ${x.function.padEnd(32)} ${String(x.bundleKiB).padStart(7)} ${String(x.bareMs).padStart(6)} ${String(x.readyMs).padStart(6)} ${String(x.readyOverBareMs).padStart(6)} ${String(x.storesFirstConnectionMs).padStart(7)} ${String(x.sourceMapsCostMs).padStart(6)}\n`);
-    }
+    rows.sort((a, b) => b.readyCpuOverBareMs - a.readyCpuOverBareMs);
+    const cols = ['bundleKiB', 'bareMs', 'readyMs', 'readyOverBareMs', 'storesFirstConnectionMs', 'sourceMapsCostMs', 'bareCpuMs', 'readyCpuOverBareMs', 'sourceMapsCpuMs', 'lazyDriversSaveMs', 'lazyDriversSaveCpuMs'] as const;
+    process.stderr.write(`\n  ${'function'.padEnd(28)} ${cols.map((c) => c.replace(/Ms$/, '').slice(0, 12).padStart(12)).join(' ')}\n`);
+    for (const x of rows) process.stderr.write(`  ${x.function.padEnd(28)} ${cols.map((c) => String(x[c]).padStart(12)).join(' ')}\n`);
     const over = rows.map((x) => x.readyOverBareMs);
     const load = `${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`;
     return [{
@@ -130,6 +158,12 @@ export default async function coldstart(): Promise<BenchResult[]> {
         functions: rows.length,
         withinTargetOfBare: rows.filter((x) => x.readyOverBareMs <= TARGET_OVER_BARE_MS).length,
         readyOverBareMedianMs: round1(median(over)),
+        readyCpuOverBareMedianMs: round1(median(rows.map((x) => x.readyCpuOverBareMs))),
+        readyCpuOverBareWorstMs: round1(Math.max(...rows.map((x) => x.readyCpuOverBareMs))),
+        bareNodeCpuMedianMs: round1(median(rows.map((x) => x.bareCpuMs))),
+        sourceMapsCpuMedianMs: round1(median(rows.map((x) => x.sourceMapsCpuMs))),
+        lazyDriversSaveCpuMedianMs: round1(median(rows.flatMap((x) => (typeof x.lazyDriversSaveCpuMs === 'number' ? [x.lazyDriversSaveCpuMs] : [])))),
+        lazyDriversSaveMedianMs: round1(median(rows.flatMap((x) => (typeof x.lazyDriversSaveMs === 'number' ? [x.lazyDriversSaveMs] : [])))),
         readyOverBareWorstMs: round1(Math.max(...over)),
         worstFunction: rows[0]!.function,
         bareNodeHttpReadyMedianMs: round1(median(rows.map((x) => x.bareMs))),
@@ -141,7 +175,7 @@ export default async function coldstart(): Promise<BenchResult[]> {
       },
       targets: { readyOverBareWorstMs: `<= ${TARGET_OVER_BARE_MS}`, biggestBundleKiB: `< ${BUDGET_BYTES / 1024}` },
       rows,
-      notes: `node ${process.version}; each bundle run as dist/functions/<fn>.mjs with NODE_OPTIONS=--enable-source-maps; per round and function (shuffled order) a bare node:http server, the bundle, and the bundle without source maps, one after the other. ready = spawn → first 200 from /health/liveness (no store; polled every 2 ms); storesFirstConnectionMs = the first /health/readiness after that (opens and pings the declared stores, local PostgreSQL/Redis/FerretDB); readyOverBareMs, sourceMapsCostMs: medians of the paired differences within a round. 2 shared cores; load average ${load} over the run.`,
+      notes: `node ${process.version}; each bundle run as dist/functions/<fn>.mjs with NODE_OPTIONS=--enable-source-maps; per round and function (shuffled order) a bare node:http server, the bundle, and the bundle without source maps, one after the other. ready = spawn → first 200 from /health/liveness (no store; polled every 2 ms); storesFirstConnectionMs = the first /health/readiness after that (opens and pings the declared stores, local PostgreSQL/Redis/FerretDB); readyOverBareMs, sourceMapsCostMs, lazyDriversSave*: medians of the paired differences within a round; *Cpu*: the process's main-thread CPU time until ready (/proc/<pid>/schedstat), which moves far less with the machine's load than wall time; eager = the same function built with eagerDrivers (drivers evaluated at load). 2 shared cores; load average ${load} over the run.`,
     }];
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -124,6 +124,8 @@ export interface BuildOptions {
   functions?: readonly FunctionSpec[];
   workloads?: readonly Workload[];
   log?: (line: string) => void;
+  /** Evaluate the store drivers at load, as before the lazy stand-ins (for comparing; bench/coldstart). */
+  eagerDrivers?: boolean;
 }
 
 export const BUDGET_BYTES = Number(process.env.MICRORIDE_BUNDLE_BUDGET ?? 1024 * 1024);
@@ -155,7 +157,7 @@ export const ADMIN_TOOL = { bundle: 'system/admin', entry: { module: 'functions/
 /** The size table's kind of a workload's bundle. */
 const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
-export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
+export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): esbuild.Plugin {
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
   return {
     name: 'microride-entry',
@@ -196,7 +198,7 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
       // and then; only SCRAM-SHA-256 authentication calls it. A wrapper defers that to the
       // first call (esbuild evaluates a bundled CommonJS module at its first require).
       b.onResolve({ filter: /^@mongodb-js\/saslprep$/ }, (args) => {
-        if (args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
+        if (eagerDrivers || args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
         return { path: args.importer, namespace: 'microride-lazy-saslprep' };
       });
       b.onLoad({ filter: /.*/, namespace: 'microride-lazy-saslprep' }, (args) => ({
@@ -222,7 +224,7 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
       // process answers liveness sooner and pays for the driver with its first store call
       // (readiness). Only what our code takes from them at run time is forwarded.
       for (const store of Object.keys(lazyDrivers) as (keyof typeof lazyDrivers)[]) {
-        if (stubbed.includes(store)) continue;
+        if (eagerDrivers || stubbed.includes(store)) continue;
         const { pkg, contents: lazy } = lazyDrivers[store];
         b.onResolve({ filter: new RegExp(`^${pkg}$`) }, (args) => {
           if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer)) return undefined;
@@ -264,7 +266,7 @@ export const composition = new Map<string, Record<string, number>>();
 /** Source files (relative to the repo) in each bundle of the last build. */
 export const bundleInputs = new Map<string, string[]>();
 
-async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string): Promise<void> {
+async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
   const result = await esbuild.build({
     metafile: true,
@@ -285,7 +287,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
     mainFields: ['module', 'main'],
     logLevel: 'warning',
     logOverride: { 'empty-import-meta': 'silent' },
-    plugins: [entryPlugin(contents, stores, label)],
+    plugins: [entryPlugin(contents, stores, label, eagerDrivers)],
     absWorkingDir: root,
   });
   const byPackage: Record<string, number> = {};
@@ -322,7 +324,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       const file = join(outdir, 'functions', `${spec.name}.mjs`);
-      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`);
+      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`, opts.eagerDrivers);
       out.push(sizeOf(spec.name, 'function', file));
     }
   };

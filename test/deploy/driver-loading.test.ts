@@ -21,7 +21,8 @@ describe('a MongoDB function bundle', () => {
 
   beforeAll(async () => {
     out = mkdtempSync(join(tmpdir(), 'microride-mongo-bundle-'));
-    [bundle] = await build({ outdir: out, only: ['tracking-track'], notifier: false, jobs: false });
+    const built = await build({ outdir: out, only: ['tracking-track'], notifier: false, jobs: false });
+    bundle = built[0]!;
   }, 120_000);
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
