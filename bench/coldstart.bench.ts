@@ -57,6 +57,17 @@ interface Samples {
   eagerCpu: number[];
 }
 
+/** startBundle, again when another process took the free port between its probe and the listen. */
+async function start(...args: Parameters<typeof startBundle>): ReturnType<typeof startBundle> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startBundle(...args);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 const cpu = (s: { readyCpuMs?: { main: number } }) => s.readyCpuMs?.main ?? Number.NaN;
 
 export default async function coldstart(): Promise<BenchResult[]> {
@@ -91,12 +102,12 @@ export default async function coldstart(): Promise<BenchResult[]> {
       for (const name of shuffled(names)) {
         const s = samples.get(name)!;
         const file = join(out, 'functions', `${name}.mjs`);
-        const b = await startBundle(bare, {}, { readyPath: '/' });
+        const b = await start(bare, {}, { readyPath: '/' });
         s.bare.push(b.readyMs);
         s.bareCpu.push(cpu(b));
         await b.stop();
 
-        const f = await startBundle(file, env, { readyPath: '/health/liveness' });
+        const f = await start(file, env, { readyPath: '/health/liveness' });
         const t = performance.now();
         const ready = await http(`${f.url}/health/readiness`);
         const stores = f.readyMs + (performance.now() - t);
@@ -106,13 +117,13 @@ export default async function coldstart(): Promise<BenchResult[]> {
         s.readyCpu.push(cpu(f));
         s.stores.push(stores);
 
-        const n = await startBundle(file, { ...env, NODE_OPTIONS: '' }, { readyPath: '/health/liveness' });
+        const n = await start(file, { ...env, NODE_OPTIONS: '' }, { readyPath: '/health/liveness' });
         s.noMaps.push(n.readyMs);
         s.noMapsCpu.push(cpu(n));
         await n.stop();
 
         if (withDrivers.includes(name)) {
-          const e = await startBundle(join(out, 'eager', 'functions', `${name}.mjs`), env, { readyPath: '/health/liveness' });
+          const e = await start(join(out, 'eager', 'functions', `${name}.mjs`), env, { readyPath: '/health/liveness' });
           s.eager.push(e.readyMs);
           s.eagerCpu.push(cpu(e));
           await e.stop();
