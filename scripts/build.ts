@@ -24,7 +24,8 @@
  * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
  * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
  * A function's bundle holds only the store drivers its catalog entry declares; one that
- * holds another store's driver fails the build.
+ * holds another store's driver fails the build. The MongoDB and Redis drivers it holds are
+ * evaluated at their first use, not at load (`lazyDrivers`; docs/performance.md).
  */
 import { buildWeb } from '../functions/ops/build-web.js';
 import * as esbuild from 'esbuild';
