@@ -13,6 +13,8 @@ export interface BenchResult {
   /** Target per figure, as text (e.g. ">= 8000"). */
   targets?: Record<string, string>;
   notes?: string;
+  /** Per-item figures (e.g. one row per function), kept in the result file as they are. */
+  rows?: Record<string, number | string>[];
 }
 
 export type Bench = () => Promise<BenchResult | BenchResult[]>;

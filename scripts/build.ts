@@ -24,7 +24,8 @@
  * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
  * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
  * A function's bundle holds only the store drivers its catalog entry declares; one that
- * holds another store's driver fails the build.
+ * holds another store's driver fails the build. The MongoDB and Redis drivers it holds are
+ * evaluated at their first use, not at load (`lazyDrivers`; docs/performance.md).
  */
 import { buildWeb } from '../functions/ops/build-web.js';
 import * as esbuild from 'esbuild';
@@ -39,7 +40,7 @@ import { workloads as allWorkloads } from '../contracts/workloads.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** DESIGN §9: uWebSockets.js is a native addon; ESM output needs a real `require`. */
-const banner = "import {createRequire as __mrCreateRequire} from 'node:module'; const require = __mrCreateRequire(import.meta.url);";
+export const banner = "import {createRequire as __mrCreateRequire} from 'node:module'; const require = __mrCreateRequire(import.meta.url);";
 
 /**
  * Packages that must not be bundled: native addons and optional drivers that are
@@ -124,6 +125,8 @@ export interface BuildOptions {
   functions?: readonly FunctionSpec[];
   workloads?: readonly Workload[];
   log?: (line: string) => void;
+  /** Evaluate the store drivers at load, as before the lazy stand-ins (for comparing; bench/coldstart). */
+  eagerDrivers?: boolean;
 }
 
 export const BUDGET_BYTES = Number(process.env.MICRORIDE_BUNDLE_BUDGET ?? 1024 * 1024);
@@ -155,7 +158,7 @@ export const ADMIN_TOOL = { bundle: 'system/admin', entry: { module: 'functions/
 /** The size table's kind of a workload's bundle. */
 const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
-function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string): esbuild.Plugin {
+export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): esbuild.Plugin {
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
   return {
     name: 'microride-entry',
@@ -192,6 +195,19 @@ function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: 
         loader: 'js',
       }));
 
+      // The MongoDB driver imports saslprep at load, which decodes its Unicode tables there
+      // and then; only SCRAM-SHA-256 authentication calls it. A wrapper defers that to the
+      // first call (esbuild evaluates a bundled CommonJS module at its first require).
+      b.onResolve({ filter: /^@mongodb-js\/saslprep$/ }, (args) => {
+        if (eagerDrivers || args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
+        return { path: args.importer, namespace: 'microride-lazy-saslprep' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'microride-lazy-saslprep' }, (args) => ({
+        contents: "let real;\nexports.saslprep = (...a) => (real ??= require('@mongodb-js/saslprep')).saslprep(...a);\n",
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      }));
+
       for (const store of stubbed) {
         const { pkg, stub } = storePackages[store];
         // The package and its subpaths: runtime/pg-client.ts extends knex's PostgreSQL
@@ -204,16 +220,54 @@ function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: 
           loader: 'js',
         }));
       }
+
+      // A declared MongoDB or Redis driver is evaluated at its first use, not at load: the
+      // process answers liveness sooner and pays for the driver with its first store call
+      // (readiness). Only what our code takes from them at run time is forwarded.
+      for (const store of Object.keys(lazyDrivers) as (keyof typeof lazyDrivers)[]) {
+        if (eagerDrivers || stubbed.includes(store)) continue;
+        const { pkg, contents: lazy } = lazyDrivers[store];
+        b.onResolve({ filter: new RegExp(`^${pkg}$`) }, (args) => {
+          if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer)) return undefined;
+          return { path: pkg, namespace: 'microride-lazy-driver' };
+        });
+        b.onLoad({ filter: new RegExp(`^${pkg}$`), namespace: 'microride-lazy-driver' }, () => ({ contents: lazy, loader: 'js', resolveDir: root }));
+      }
     },
   };
 }
+
+/**
+ * Stand-ins for what platform/ and functions/ import from the MongoDB and Redis drivers;
+ * each loads the real driver (bundled, evaluated on first require) when first used.
+ * A name not listed here fails the build (esbuild: no matching export).
+ */
+export const lazyDrivers = {
+  mongo: {
+    pkg: 'mongodb',
+    contents: [
+      "let real; const load = () => (real ??= require('mongodb'));",
+      'export class MongoClient { constructor(...a) { return new (load().MongoClient)(...a); } }',
+      'export class MongoBulkWriteError { static [Symbol.hasInstance](x) { return x instanceof load().MongoBulkWriteError; } }',
+      '',
+    ].join('\n'),
+  },
+  redis: {
+    pkg: 'ioredis',
+    contents: [
+      "let real; const load = () => (real ??= require('ioredis'));",
+      'export class Redis { constructor(...a) { return new (load().Redis)(...a); } }',
+      '',
+    ].join('\n'),
+  },
+} as const;
 
 /** Output bytes per npm package (or source folder) of the last build of each bundle, for --analyze. */
 export const composition = new Map<string, Record<string, number>>();
 /** Source files (relative to the repo) in each bundle of the last build. */
 export const bundleInputs = new Map<string, string[]>();
 
-async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string): Promise<void> {
+async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
   const result = await esbuild.build({
     metafile: true,
@@ -234,7 +288,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
     mainFields: ['module', 'main'],
     logLevel: 'warning',
     logOverride: { 'empty-import-meta': 'silent' },
-    plugins: [entryPlugin(contents, stores, label)],
+    plugins: [entryPlugin(contents, stores, label, eagerDrivers)],
     absWorkingDir: root,
   });
   const byPackage: Record<string, number> = {};
@@ -271,7 +325,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       const file = join(outdir, 'functions', `${spec.name}.mjs`);
-      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`);
+      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`, opts.eagerDrivers);
       out.push(sizeOf(spec.name, 'function', file));
     }
   };

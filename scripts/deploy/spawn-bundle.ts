@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -43,11 +44,17 @@ export interface Started {
   url: string;
   /** spawn → first 200 from /health/readiness, ms */
   readyMs: number;
+  /**
+   * CPU time the process had used when it was ready, ms (Linux: /proc/<pid>/schedstat, in
+   * ns): its main thread, and all its threads. Unlike readyMs it hardly moves with the
+   * machine's load, so it compares across runs on a shared machine. Undefined elsewhere.
+   */
+  readyCpuMs?: { main: number; all: number };
   output(): string;
   stop(): Promise<number | null>;
 }
 
-export async function startBundle(file: string, env: Record<string, string>, opts: { timeoutMs?: number; pollMs?: number; cwd?: string } = {}): Promise<Started> {
+export async function startBundle(file: string, env: Record<string, string>, opts: { timeoutMs?: number; pollMs?: number; cwd?: string; readyPath?: string } = {}): Promise<Started> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const t0 = performance.now();
@@ -76,12 +83,24 @@ export async function startBundle(file: string, env: Record<string, string>, opt
       throw new Error(`${file} not ready within ${opts.timeoutMs ?? 15_000} ms:\n${out}`);
     }
     try {
-      const r = await http(`${url}/health/readiness`, { timeoutMs: 2_000 });
+      const r = await http(`${url}${opts.readyPath ?? '/health/readiness'}`, { timeoutMs: 2_000 });
       if (r.status === 200) break;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 2));
   }
-  return { child, url, readyMs: performance.now() - t0, output: () => out, stop };
+  const readyMs = performance.now() - t0;
+  return { child, url, readyMs, readyCpuMs: cpuMs(child.pid), output: () => out, stop };
+}
+
+function cpuMs(pid: number | undefined): Started['readyCpuMs'] {
+  if (pid === undefined) return undefined;
+  try {
+    const onCpu = (path: string) => Number(readFileSync(path, 'utf8').split(' ')[0]) / 1e6;
+    const tasks = readdirSync(`/proc/${pid}/task`);
+    return { main: onCpu(`/proc/${pid}/schedstat`), all: tasks.reduce((sum, t) => sum + onCpu(`/proc/${pid}/task/${t}/schedstat`), 0) };
+  } catch {
+    return undefined;
+  }
 }
