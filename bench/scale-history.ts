@@ -31,6 +31,8 @@ export interface HistoryPoint {
   /** The index the first page's plan reads ('' = none: a scan). */
   firstIndex: string;
   deepIndex: string;
+  /** Reference, same process and moment: `select 1` through the same pool. */
+  refSelect1P99Ms: number;
 }
 
 /** `count` completed rides of `rider` (null: one fresh rider each) spread over the last year. */
@@ -86,12 +88,13 @@ export async function historyCurve(sizes: readonly number[], reads: number, log:
       if (check.items.length !== PAGE) throw new Error(`first page: ${check.items.length} rides`);
       const first = await timeEach(reads, () => list({ limit: PAGE }, caller));
       const deep = await timeEach(reads, () => list({ limit: PAGE, cursor }, caller));
+      const ref = await timeEach(reads, () => db().raw('select 1'));
       const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
       const base = () => db().withSchema(ridesSchema()).table('rides').select('*').where({ rider_id: rider }).orderBy([{ column: 'requested_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(PAGE + 1);
       const firstIndex = await planIndex(base().toSQL());
       const deepIndex = await planIndex(base().whereRaw('(requested_at, id) < (?::timestamptz, ?::uuid)', [at, id]).toSQL());
       const p: HistoryPoint = {
-        rows, loadSeconds: r2(loadSeconds), firstIndex, deepIndex,
+        rows, loadSeconds: r2(loadSeconds), firstIndex, deepIndex, refSelect1P99Ms: r2(percentile(ref, 99)),
         firstP50Ms: r2(median(first)), firstP99Ms: r2(percentile(first, 99)), deepP50Ms: r2(median(deep)), deepP99Ms: r2(percentile(deep, 99)),
       };
       log(`rides history at ${rows.toLocaleString('en')} rows: first page p99 ${p.firstP99Ms} ms (${firstIndex || 'no index'}), deep page p99 ${p.deepP99Ms} ms (${deepIndex || 'no index'}); loaded in ${p.loadSeconds} s`);

@@ -35,6 +35,8 @@ export interface MatchingPoint {
   p99Ms: number;
   seedSeconds: number;
   offeredPerRound: number;
+  /** Reference, same process and moment: one Redis PING round trip. */
+  refPingP99Ms: number;
 }
 
 /** A point at `r` metres from the centre in direction `a` (radians). */
@@ -100,12 +102,17 @@ export async function matchingAt(drivers: number, requests: number): Promise<Mat
     for (let i = 0; i < 50; i++) await one();
     offered = 0;
     const ms: number[] = [];
+    const ping: number[] = [];
+    // Interleaved with the requests, so both see the same moments of a shared machine.
     for (let i = 0; i < requests; i++) {
       const s = performance.now();
       await one();
-      ms.push(performance.now() - s);
+      const e = performance.now();
+      ms.push(e - s);
+      await redis().ping();
+      ping.push(performance.now() - e);
     }
-    return { drivers, nearby, requests, p50Ms: round(median(ms)), p99Ms: round(percentile(ms, 99)), seedSeconds: round(seedSeconds), offeredPerRound: round(offered / requests) };
+    return { drivers, nearby, requests, p50Ms: round(median(ms)), p99Ms: round(percentile(ms, 99)), seedSeconds: round(seedSeconds), offeredPerRound: round(offered / requests), refPingP99Ms: round(percentile(ping, 99)) };
   } finally {
     await dropPrefix(prefix);
   }

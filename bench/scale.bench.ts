@@ -29,8 +29,8 @@ const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Numbe
 const MATCHING_DRIVERS = list(process.env.SCALE_MATCHING_DRIVERS, [1_000, 10_000, 50_000]);
 const HISTORY_ROWS = list(process.env.SCALE_HISTORY_ROWS, quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]);
 /** Each tracking run measures at 10 % and at 100 % of its total. */
-const TRACK_TOTALS = list(process.env.SCALE_TRACK_DOCS, quick ? [100_000] : [100_000, 1_000_000]);
-const NOTIFIER_SOCKETS = list(process.env.SCALE_NOTIFIER_SOCKETS, quick ? [2_000, 5_000] : [10_000, 25_000, 50_000]);
+const TRACK_TOTALS = list(process.env.SCALE_TRACK_DOCS, quick ? [50_000] : [100_000, 1_000_000]);
+const NOTIFIER_SOCKETS = list(process.env.SCALE_NOTIFIER_SOCKETS, quick ? [1_000, 4_000] : [10_000, 25_000, 50_000]);
 const BROKER_PARALLELISMS = list(process.env.SCALE_BROKER_PARALLELISMS, [1, 16, 64]);
 /** Sizes the targets name; estimated when a run could not measure them. */
 const EXTRAPOLATE: Record<string, number[]> = {
@@ -68,7 +68,8 @@ export function extrapolate(points: readonly { size: number; value: number }[], 
   const mx = xs.reduce((a, b) => a + b, 0) / n;
   const my = ys.reduce((a, b) => a + b, 0) / n;
   const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  const slope = sxx === 0 ? 0 : xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / sxx;
+  // A cost that fell with size in the measured points is noise, not a trend: held flat.
+  const slope = sxx === 0 ? 0 : Math.max(0, xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0) / sxx);
   return Math.round((my + slope * (Math.log10(size) - mx)) * 100) / 100;
 }
 
@@ -78,6 +79,7 @@ async function matching(f: Figures): Promise<void> {
   const { value, load } = await part<MatchingPoint[]>('matching', { SCALE_SIZES: MATCHING_DRIVERS.join(','), SCALE_READS: quick ? '200' : '1000' });
   f['load.matching'] = load;
   for (const p of value) {
+    f[`matching.refRedisPingP99Ms@${p.drivers}`] = p.refPingP99Ms;
     f[`matching.p50Ms@${p.drivers}`] = p.p50Ms;
     f[`matching.p99Ms@${p.drivers}`] = p.p99Ms;
     f[`matching.nearbyDrivers@${p.drivers}`] = p.nearby;
@@ -88,6 +90,7 @@ async function history(f: Figures): Promise<void> {
   const { value, load } = await part<HistoryPoint[]>('history', { SCALE_SIZES: HISTORY_ROWS.join(','), SCALE_READS: quick ? '100' : '500' });
   f['load.history'] = load;
   for (const p of value) {
+    f[`history.refSelect1P99Ms@${p.rows}`] = p.refSelect1P99Ms;
     f[`history.firstP50Ms@${p.rows}`] = p.firstP50Ms;
     f[`history.firstP99Ms@${p.rows}`] = p.firstP99Ms;
     f[`history.deepP99Ms@${p.rows}`] = p.deepP99Ms;
@@ -97,7 +100,7 @@ async function history(f: Figures): Promise<void> {
 
 async function tracking(f: Figures): Promise<void> {
   for (const total of TRACK_TOTALS) {
-    const env = { TRACK_SCALE_DOCS: String(total), TRACK_SCALE_REF_DOCS: '10000', TRACK_SCALE_READS: quick ? '50' : '200', TRACK_SCALE_PINGS: quick ? '200' : '500' };
+    const env = { TRACK_SCALE_DOCS: String(total), TRACK_SCALE_REF_DOCS: quick ? '5000' : '10000', TRACK_SCALE_READS: quick ? '50' : '200', TRACK_SCALE_PINGS: quick ? '200' : '500' };
     const { value, load } = await part<BenchResult>('bench:track-scale', env);
     const g = value.figures;
     f[`load.tracking@${total}`] = load;
@@ -143,7 +146,7 @@ async function broker(f: Figures): Promise<void> {
     BENCH_PARALLELISMS: BROKER_PARALLELISMS.join(','),
     BENCH_PAYLOAD_BYTES: '1024',
     BENCH_RUNS: quick ? '1' : '3',
-    BENCH_EVENTS: quick ? '4000' : '15000',
+    BENCH_EVENTS: quick ? '2000' : '15000',
     BENCH_SECONDS: quick ? '2' : '5',
     BENCH_RATES_P1: '1000',
     BENCH_RATES_P16: '1000,3000',
@@ -164,8 +167,9 @@ async function broker(f: Figures): Promise<void> {
   }
 }
 
-/** The estimate at each size the targets name that no run measured. */
+/** The estimate at each size the targets name that no full run measured (a quick run estimates nothing). */
 function fillExtrapolations(f: Figures): void {
+  if (quick) return;
   for (const [series, sizes] of Object.entries(EXTRAPOLATE)) {
     const points = Object.entries(f)
       .map(([k, v]) => ({ m: new RegExp(`^${series.replace('.', '\\.')}@(\\d+)$`).exec(k), v }))
