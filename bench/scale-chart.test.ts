@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lineChartSvg, scaleTable, seriesOf, type ChartSpec } from './scale-chart.js';
-import { extrapolate } from './scale.bench.js';
+import { extrapolate, socketSizes } from './scale.bench.js';
 
 const spec: ChartSpec = { file: 'x.svg', title: 'Matching <p99>', xLabel: 'drivers', yLabel: 'ms', series: [{ key: 'matching.p99Ms', label: 'p99' }], target: 20 };
 
@@ -52,5 +52,12 @@ describe('extrapolation', () => {
   it('continues the straight line on log size', () => {
     expect(extrapolate([{ size: 1_000, value: 1 }, { size: 10_000, value: 2 }], 100_000)).toBe(3);
     expect(extrapolate([{ size: 1_000, value: 4 }, { size: 10_000, value: 4 }], 50_000)).toBe(4);
+  });
+});
+
+describe('socket sizes under the open-files limit', () => {
+  it('keeps the sizes that fit and adds the largest that does', () => {
+    expect(socketSizes([10_000, 25_000, 50_000], 20_000)).toEqual([10_000, 19_000]);
+    expect(socketSizes([10_000, 25_000, 50_000], 1_048_576)).toEqual([10_000, 25_000, 50_000]);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * The scale family's matching curve: ride.requested → offer decided (the matching-request
- * handler called as a function, real Redis) with N online drivers in the city, 1 % of them
- * within the first search radius (1k → 10, 10k → 100, 50k → 1,000), as a city of 20 km
- * radius spread evenly would have. Only the hand-over to rides (an HTTP call to
+ * handler called as a function, real Redis) with N online drivers in a city of 20 km radius
+ * and a given number of them within the first search radius (by default 1k → 10,
+ * 10k → 100, 50k → 1,000: a centre that gets denser as the fleet grows). Only the hand-over to rides (an HTTP call to
  * rides-offers) is replaced: the measured time ends when the round is decided.
  *
  * Drivers are seeded through the live index's own writers (setDriverStatus,
@@ -70,10 +70,9 @@ async function seed(drivers: number, nearby: number): Promise<void> {
 }
 
 /** One size: seed, warm up, then `requests` rides requested one after another. */
-export async function matchingAt(drivers: number, requests: number): Promise<MatchingPoint> {
+export async function matchingAt(drivers: number, nearby: number, requests: number): Promise<MatchingPoint> {
   const prefix = `benchscale${randomUUID().slice(0, 8)}:`;
   provideSettings({ REDIS_PREFIX: prefix, LOG_LEVEL: 'warn' });
-  const nearby = Math.round(drivers / 100);
   try {
     const t0 = performance.now();
     await seed(drivers, nearby);

@@ -4,7 +4,7 @@
  * loaded, so each size that changes them gets a process of its own) and writes what it
  * measured as JSON to SCALE_OUT. Nothing here writes bench/results: the family's one
  * result is the parent's.
- *   matching   SCALE_SIZES (online drivers), SCALE_READS (requests per size)
+ *   matching   SCALE_SIZES (online drivers), SCALE_NEARBY (of them within the first radius), SCALE_READS (requests per size)
  *   history    SCALE_SIZES (rows, ascending), SCALE_READS (reads per page and size)
  *   bench:<n>  the default export of bench/<n>.bench.ts
  */
@@ -23,8 +23,9 @@ async function run(): Promise<unknown> {
   if (part === 'matching') {
     const { matchingAt } = await import('./scale-matching.js');
     const out = [];
-    for (const drivers of sizes) {
-      const p = await matchingAt(drivers, reads);
+    const nearby = (process.env.SCALE_NEARBY ?? '').split(',').map(Number);
+    for (const [i, drivers] of sizes.entries()) {
+      const p = await matchingAt(drivers, nearby[i] ?? Math.round(drivers / 100), reads);
       log(`matching with ${drivers.toLocaleString('en')} online drivers (${p.nearby} within the first radius): p50 ${p.p50Ms} ms, p99 ${p.p99Ms} ms (seeded in ${p.seedSeconds} s)`);
       out.push(p);
     }

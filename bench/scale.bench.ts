@@ -13,8 +13,8 @@
  * A size this machine cannot hold is not measured: listed in EXTRAPOLATE, it is estimated
  * from the measured points (least squares on log size) and marked (`~`, ≈, hollow).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeScaleDocs } from './scale-chart.js';
@@ -27,6 +27,8 @@ const log = (line: string) => process.stderr.write(`  ${line}\n`);
 const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
 
 const MATCHING_DRIVERS = list(process.env.SCALE_MATCHING_DRIVERS, [1_000, 10_000, 50_000]);
+/** Of them within the first search radius (2 km), size by size. */
+const MATCHING_NEARBY = list(process.env.SCALE_MATCHING_NEARBY, [10, 100, 1_000]);
 const HISTORY_ROWS = list(process.env.SCALE_HISTORY_ROWS, quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]);
 /** Each tracking run measures at 10 % and at 100 % of its total. */
 const TRACK_TOTALS = list(process.env.SCALE_TRACK_DOCS, quick ? [50_000] : [100_000, 1_000_000]);
@@ -37,8 +39,8 @@ const EXTRAPOLATE: Record<string, number[]> = {
   'history.firstP99Ms': [1_000_000],
   'history.deepP99Ms': [1_000_000],
   'tracking.trackP99Ms': [1_000_000],
-  'notifier.rssPerSocketKiB': [50_000],
-  'notifier.pushP99Ms': [50_000],
+  'notifier.rssPerSocketKiB': [25_000, 50_000],
+  'notifier.pushP99Ms': [25_000, 50_000],
 };
 
 /** Runs one part in its own process; returns what it wrote to SCALE_OUT. */
@@ -76,7 +78,7 @@ export function extrapolate(points: readonly { size: number; value: number }[], 
 type Figures = Record<string, number | string>;
 
 async function matching(f: Figures): Promise<void> {
-  const { value, load } = await part<MatchingPoint[]>('matching', { SCALE_SIZES: MATCHING_DRIVERS.join(','), SCALE_READS: quick ? '200' : '1000' });
+  const { value, load } = await part<MatchingPoint[]>('matching', { SCALE_SIZES: MATCHING_DRIVERS.join(','), SCALE_NEARBY: MATCHING_NEARBY.join(','), SCALE_READS: quick ? '200' : '1000' });
   f['load.matching'] = load;
   for (const p of value) {
     f[`matching.refRedisPingP99Ms@${p.drivers}`] = p.refPingP99Ms;
@@ -117,8 +119,35 @@ async function tracking(f: Figures): Promise<void> {
   }
 }
 
+/**
+ * The open files a process started from here may raise itself to (the hard limit): the
+ * notifier and the load client each hold one per socket, and without the privilege to
+ * raise it, that is as many sockets as this machine can measure.
+ */
+function openFilesLimit(): number {
+  try {
+    const v = Number(execSync('ulimit -Hn', { shell: '/bin/bash' }).toString().trim());
+    return Number.isFinite(v) ? v : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** The sizes asked for that fit under the limit, plus the largest that does when some do not. */
+export function socketSizes(asked: readonly number[], limit: number): number[] {
+  const cap = Math.floor((limit - 500) / 1_000) * 1_000;
+  const fit = asked.filter((n) => n <= cap);
+  return fit.length < asked.length && cap > (fit[fit.length - 1] ?? 0) ? [...fit, cap] : fit;
+}
+
 async function notifier(f: Figures): Promise<void> {
-  for (const sockets of NOTIFIER_SOCKETS) {
+  const limit = openFilesLimit();
+  const sizes = socketSizes(NOTIFIER_SOCKETS, limit);
+  if (sizes.length < NOTIFIER_SOCKETS.length || sizes.some((n) => !NOTIFIER_SOCKETS.includes(n))) {
+    f['notifier.openFilesHardLimit'] = limit;
+    log(`open files: hard limit ${limit} here, which a process cannot raise without the privilege; measuring ${sizes.join(', ')} sockets, estimating the rest`);
+  }
+  for (const sockets of sizes) {
     const env = {
       BENCH_NOTIFIER_CONNECTIONS: String(sockets),
       BENCH_NOTIFIER_WINDOWS: quick ? '1' : '3',
@@ -181,11 +210,23 @@ function fillExtrapolations(f: Figures): void {
   }
 }
 
+/**
+ * SCALE_PARTS=matching,…: measures only those paths again and keeps the other paths'
+ * figures of the last result of the same mode (their load averages say when they were taken).
+ */
+function previous(parts: readonly string[]): Figures {
+  const file = join(process.cwd(), 'bench', 'results', `${quick ? 'scale-quick' : 'scale'}.json`);
+  if (!existsSync(file)) return { mode: quick ? 'quick' : 'full' };
+  const kept = (JSON.parse(readFileSync(file, 'utf8')) as BenchResult).figures;
+  const redone = (k: string) => parts.some((p) => k.startsWith(`${p}.`) || k.startsWith(`load.${p}`)) || k.endsWith('~') || k === 'seconds';
+  return Object.fromEntries(Object.entries(kept).filter(([k]) => !redone(k)));
+}
+
 export default async function run(): Promise<BenchResult> {
-  const figures: Figures = { mode: quick ? 'quick' : 'full' };
+  const only = process.env.SCALE_PARTS?.split(',');
+  const figures = only ? previous(only) : { mode: quick ? 'quick' : 'full' };
   const t0 = performance.now();
   const parts: [string, (f: Figures) => Promise<void>][] = [['matching', matching], ['history', history], ['tracking', tracking], ['notifier', notifier], ['broker', broker]];
-  const only = process.env.SCALE_PARTS?.split(',');
   for (const [name, fn] of parts) {
     if (only && !only.includes(name)) continue;
     log(`▸ ${name}`);
