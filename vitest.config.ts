@@ -17,7 +17,7 @@ export default defineConfig({
           // Beside the code: each operation's handle with its stores faked, the floors, pure
           // rules. No running service is needed; `npm run test:unit` runs these in seconds.
           name: 'unit',
-          include: ['platform/**/*.test.ts', 'contracts/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts', 'local/**/*.test.ts', 'simulate/**/*.test.ts', 'test/architecture/**/*.test.ts'],
+          include: ['platform/**/*.test.ts', 'bench/**/*.test.ts', 'contracts/**/*.test.ts', 'functions/**/*.test.ts', 'eventing/**/*.test.ts', 'notifier/**/*.test.ts', 'local/**/*.test.ts', 'simulate/**/*.test.ts', 'test/architecture/**/*.test.ts'],
           exclude: ['node_modules/**'],
           setupFiles: ['test/setup/isolation.ts'],
           testTimeout: 10_000,

@@ -32,7 +32,10 @@ const AMQP_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
  */
 const rates = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d);
 const PACED_RATES: Record<number, number[]> = { 1: rates(process.env.BENCH_RATES_P1, [500]), 16: rates(process.env.BENCH_RATES_P16, [3_000, 1_500]) };
-const pacedRates = (parallelism: number) => PACED_RATES[parallelism] ?? [500];
+/** BENCH_RATES_P<n> sets the rates of any other parallelism (500/s when unset). */
+const pacedRates = (parallelism: number) => PACED_RATES[parallelism] ?? rates(process.env[`BENCH_RATES_P${parallelism}`], [500]);
+/** BENCH_PAYLOAD_BYTES: the event's data (JSON) padded to this size (default: a 25-byte object). */
+const PAYLOAD_BYTES = Number(process.env.BENCH_PAYLOAD_BYTES ?? 0);
 
 type QueueType = 'quorum' | 'classic';
 /** Epoch milliseconds with sub-millisecond resolution, comparable across processes. */
@@ -147,7 +150,7 @@ let ackMs: number[] = [];
 // One event rendered by the SDK; each message only gets a fresh id and send time, so the
 // load generator spends its (shared) CPU on sending, not on building events.
 const template = (() => {
-  const e = new CloudEvent({ id: randomUUID(), source: '/microride/bench', type: 'bench.ping', subject: 'bench', datacontenttype: 'application/json', data: { hello: 'world', n: 42 } });
+  const e = new CloudEvent({ id: randomUUID(), source: '/microride/bench', type: 'bench.ping', subject: 'bench', datacontenttype: 'application/json', data: { hello: 'world', n: 42, ...(PAYLOAD_BYTES > 33 ? { pad: 'x'.repeat(PAYLOAD_BYTES - 33) } : {}) } });
   const m = HTTP.binary(e);
   const body = m.body as string;
   return { headers: { ...(m.headers as Record<string, string>), 'content-length': String(Buffer.byteLength(body)) }, body };

@@ -26,6 +26,12 @@ let closedUnexpectedly = 0;
 
 const reply = (msg: unknown) => process.send?.(msg);
 
+// One client address reaches only as many sockets to the notifier's one port as the
+// ephemeral port range holds (~28k): BENCH_NOTIFIER_LOCAL_ADDRESSES > 1 spreads them over
+// 127.0.0.1, 127.0.0.2, … (all loopback).
+const localAddresses = Array.from({ length: Math.max(1, Number(process.env.BENCH_NOTIFIER_LOCAL_ADDRESSES ?? 1)) }, (_, i) => `127.0.0.${i + 1}`);
+let opened = 0;
+
 async function tokens(users: string[]): Promise<string[]> {
   const pem = process.env.JWT_PRIVATE_KEY;
   if (!pem) throw new Error('JWT_PRIVATE_KEY missing');
@@ -48,7 +54,8 @@ async function tokens(users: string[]): Promise<string[]> {
 function open(wsUrl: string, token: string): Promise<boolean> {
   return new Promise((resolve) => {
     // The token as a sub-protocol: the notifier accepts `?token=` only with NOTIFIER_QUERY_TOKEN=true.
-    const ws = new WebSocket(wsUrl, ['bearer', token], { perMessageDeflate: false });
+    const localAddress = localAddresses.length > 1 ? localAddresses[opened++ % localAddresses.length] : undefined;
+    const ws = new WebSocket(wsUrl, ['bearer', token], { perMessageDeflate: false, ...(localAddress ? { localAddress } : {}) });
     ws.on('message', (raw) => {
       const t = now();
       const text = String(raw);

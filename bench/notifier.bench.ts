@@ -21,7 +21,7 @@ import { median, percentile, type BenchResult } from './lib.js';
 const CONNECTIONS = Number(process.env.BENCH_NOTIFIER_CONNECTIONS ?? 10_000);
 const RATE = Number(process.env.BENCH_NOTIFIER_RATE ?? 1_000);
 const WINDOW_S = 5;
-const WINDOWS = 3;
+const WINDOWS = Number(process.env.BENCH_NOTIFIER_WINDOWS ?? 3);
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { machine, writeResult, type Bench, type BenchResult } from './lib.js';
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+// --quick: the CI-sized variant of the benchmarks that have one (BENCH_QUICK=1 says the same).
+if (args.includes('--quick')) process.env.BENCH_QUICK = '1';
+const wanted = args.filter((a) => !a.startsWith('--'));
 const rank = (file: string) => (file === 'floor.bench.ts' ? 1 : 0);
 const dir = join(process.cwd(), 'bench');
 const files = readdirSync(dir)
@@ -33,7 +36,7 @@ for (const file of files) {
   const mod = (await import(pathToFileURL(join(dir, file)).href)) as { default: Bench };
   const out = await mod.default();
   for (const r of Array.isArray(out) ? out : [out]) {
-    const path = writeResult(r, `npm run bench -- ${name}`);
+    const path = writeResult(r, `npm run bench -- ${name}${process.env.BENCH_QUICK === '1' ? ' --quick' : ''}`);
     process.stderr.write(`  wrote ${path}\n`);
     rows.push(r);
   }

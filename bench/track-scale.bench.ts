@@ -227,6 +227,8 @@ export default async function run(): Promise<BenchResult> {
         loadSecondsLast10pct: steps[steps.length - 1] ?? Number.NaN,
         readP50MsAt10pct: round(median(small.samples)),
         readP99MsAt10pct: round(percentile(small.samples, 99)),
+        trackP50MsAt10pct: round(median(small.track)),
+        trackP99MsAt10pct: round(percentile(small.track, 99)),
         readP50Ms: round(median(full.samples)),
         readP99Ms: round(percentile(full.samples, 99)),
         trackP50Ms: round(median(full.track)),
