@@ -108,7 +108,8 @@ export function lineChartSvg(spec: ChartSpec, series: ReadonlyMap<string, Point[
   );
   if (spec.target !== undefined) {
     const y = r1(Y(spec.target));
-    parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" stroke="#e69f00" stroke-dasharray="6 4" stroke-width="1.5"/>`, `<text x="${M.left + pw + 6}" y="${y + 4}" fill="#b07800">target ${fmt(spec.target)}</text>`);
+    parts.push(`<line x1="${M.left}" y1="${y}" x2="${M.left + pw}" y2="${y}" stroke="#e69f00" stroke-dasharray="6 4" stroke-width="1.5"/>`, // Inside the plot, right-aligned above the line: beside it, the label ran into the legend.
+      `<text x="${M.left + pw - 4}" y="${y - 4}" text-anchor="end" fill="#b07800">target ${fmt(spec.target)}</text>`);
   }
   lines.forEach((l, i) => {
     const measured = l.points.filter((p) => !p.extrapolated);
