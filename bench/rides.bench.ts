@@ -284,6 +284,7 @@ export default async function ridesBench(): Promise<BenchResult> {
     const offeredRides = new Set<string>();
     const acceptSentAt = new Map<string, number>(); // rideId → t before POST /accept
     const finished = new Map<string, () => void>(); // rideId → wake the rider
+    let acceptRetries = 0;
 
     const riderTokens = new Map(riders.map((r) => [r.id, r.token]));
     /** The rider's app shows the pickup code (their ride detail); the rider tells the driver. */
@@ -296,7 +297,14 @@ export default async function ridesBench(): Promise<BenchResult> {
 
     const drive = async (d: Driver, rideId: string, riderId: string): Promise<boolean> => {
       acceptSentAt.set(rideId, now());
-      const acc = await api('POST', `/api/v1/rides/${rideId}/accept`, d.token);
+      let acc = await api('POST', `/api/v1/rides/${rideId}/accept`, d.token);
+      // 503: the driver card could not be read in time; the offer stands and the app taps
+      // again after Retry-After (as documented), at most twice.
+      for (let again = 0; acc.status === 503 && again < 2; again++) {
+        acceptRetries += 1;
+        await new Promise((r) => setTimeout(r, 1_000));
+        acc = await api('POST', `/api/v1/rides/${rideId}/accept`, d.token);
+      }
       if (acc.status !== 200) {
         acceptSentAt.delete(rideId);
         return false;
@@ -559,6 +567,7 @@ export default async function ridesBench(): Promise<BenchResult> {
         lightAcceptToEventP99Ms: round(light.acceptP99),
         failures,
         websocketsLost: socketsLost,
+        acceptRetries,
         ...kindFigures(kinds),
       },
       targets: { ridesPerSec: '>= 100', offerP99Ms: '< 50' },

@@ -8,6 +8,12 @@
  * included) rather than as fresh as a replica, and rides keeps no second copy of every
  * profile that has to follow each change. The card is stored on the ride, so everything
  * after the accept shows the car the rider was told about.
+ *
+ * The profile part is kept in Redis for DRIVER_CARD_CACHE_SECONDS (300) after a read: a
+ * driver accepts ride after ride, and a call per accept is one more request through the
+ * gateway, which under full load (every core busy) timed out and turned accepts into 503s
+ * and retries (docs/performance.md, "The rider's journey at full load"). A rating up to
+ * five minutes old on the card is the price.
  */
 import { z } from 'zod';
 import type { DriverCard } from '../../contracts/driver-card.js';
@@ -15,6 +21,7 @@ import { vehicleClass } from '../../contracts/vehicles.js';
 import { httpRequest } from '../../platform/events/http-send.js';
 import type { Logger } from '../../platform/logger.js';
 import { HttpProblem } from '../../platform/problem.js';
+import { redis, rkey } from '../../platform/clients.js';
 import { liveDriver } from '../tracking/live-index.js';
 import { rideSettings } from './settings.js';
 
@@ -37,14 +44,35 @@ const unavailable = () =>
  * the plate the rider needs to find the car.
  */
 export async function driverCardOf(driverId: string, authorization: string, log: Logger): Promise<DriverCard | null> {
-  const { DRIVERS_URL, DRIVERS_TIMEOUT_MS } = rideSettings();
+  const { DRIVERS_URL } = rideSettings();
   if (!DRIVERS_URL) return null;
-  const url = new URL(`/api/v1/drivers/${encodeURIComponent(driverId)}`, DRIVERS_URL).href;
-  const [res, live] = await Promise.all([
-    httpRequest('GET', url, { authorization, accept: 'application/json' }, undefined, { timeoutMs: DRIVERS_TIMEOUT_MS }).catch((err: Error) => err),
+  const [d, live] = await Promise.all([
+    profileOf(driverId, authorization, DRIVERS_URL, log),
     // The position is a nicety: without it the card still says who is coming.
     liveDriver(driverId).catch(() => null),
   ]);
+  const p = live?.position;
+  return {
+    id: d.id,
+    firstName: d.firstName,
+    vehicle: { make: d.vehicle.make, model: d.vehicle.model, class: d.vehicle.class, plate: d.vehicle.plate },
+    rating: d.rating,
+    positionAtAcceptance: p ? { lat: p.lat, lon: p.lon, at: p.at.toISOString() } : null,
+  };
+}
+
+type PublicDriver = z.infer<typeof publicDriver>;
+
+const cacheKey = (driverId: string) => rkey('rides', 'driver-profile', driverId);
+
+/** The profile from the cache, else from the drivers service (then cached); 503 when neither answers. */
+async function profileOf(driverId: string, authorization: string, driversUrl: string, log: Logger): Promise<PublicDriver> {
+  const { DRIVERS_TIMEOUT_MS, DRIVER_CARD_CACHE_SECONDS } = rideSettings();
+  const cached = DRIVER_CARD_CACHE_SECONDS > 0 ? await redis().get(cacheKey(driverId)).catch(() => null) : null;
+  const hit = cached ? publicDriver.safeParse(jsonOrNull(cached)) : undefined;
+  if (hit?.success) return hit.data;
+  const url = new URL(`/api/v1/drivers/${encodeURIComponent(driverId)}`, driversUrl).href;
+  const res = await httpRequest('GET', url, { authorization, accept: 'application/json' }, undefined, { timeoutMs: DRIVERS_TIMEOUT_MS }).catch((err: Error) => err);
   if (res instanceof Error) {
     log.warn({ driverId, err: res.message }, 'drivers call failed at accept');
     throw unavailable();
@@ -54,15 +82,10 @@ export async function driverCardOf(driverId: string, authorization: string, log:
     log.warn({ driverId, status: res.status }, 'drivers answered no usable profile at accept');
     throw unavailable();
   }
-  const d = parsed.data;
-  const p = live?.position;
-  return {
-    id: d.id,
-    firstName: d.firstName,
-    vehicle: { make: d.vehicle.make, model: d.vehicle.model, class: d.vehicle.class, plate: d.vehicle.plate },
-    rating: d.rating,
-    positionAtAcceptance: p ? { lat: p.lat, lon: p.lon, at: p.at.toISOString() } : null,
-  };
+  if (DRIVER_CARD_CACHE_SECONDS > 0) {
+    await redis().set(cacheKey(driverId), JSON.stringify(parsed.data), 'EX', DRIVER_CARD_CACHE_SECONDS).catch(() => undefined);
+  }
+  return parsed.data;
 }
 
 function jsonOrNull(text: string): unknown {
