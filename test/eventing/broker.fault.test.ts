@@ -60,6 +60,28 @@ async function crashAndRestart(downMs: number): Promise<void> {
   }
 }
 
+
+/**
+ * Eight senders that retry each event until the ingress acknowledges it (202), as the
+ * outbox relay does; `refused` counts the attempts the ingress did not take.
+ */
+function sendUntilAcked(ingress: string, events: readonly Parameters<typeof sendBinary>[1][]) {
+  const stream = { acked: new Set<string>(), refused: 0, done: Promise.resolve() };
+  let next = 0;
+  const sender = async () => {
+    while (next < events.length) {
+      const e = events[next++]!;
+      while ((await sendBinary(ingress, e).then((r) => r.status, () => 0)) !== 202) {
+        stream.refused++;
+        await sleep(100);
+      }
+      stream.acked.add(e.id);
+    }
+  };
+  stream.done = Promise.all(Array.from({ length: 8 }, sender)).then(() => undefined);
+  return stream;
+}
+
 describe('kill -9 of RabbitMQ', () => {
   it('loses none of 2,000 acknowledged events with a backlog queued; duplicates have no second effect', async () => {
     const SERVICE = 'evcrash';
@@ -73,25 +95,8 @@ describe('kill -9 of RabbitMQ', () => {
       const ingress = broker.url;
       const total = 2_000;
       const events = Array.from({ length: total }, (_, i) => testEvent('test.stream', { i }));
-      const acked = new Set<string>();
-      let refused = 0;
-      let next = 0;
-      // A sender retries an event until the ingress acknowledges it, as the outbox relay does.
-      const sender = async () => {
-        while (next < events.length) {
-          const e = events[next++]!;
-          for (;;) {
-            const status = await sendBinary(ingress, e).then((r) => r.status, () => 0);
-            if (status === 202) {
-              acked.add(e.id);
-              break;
-            }
-            refused++;
-            await sleep(100);
-          }
-        }
-      };
-      const senders = Promise.all(Array.from({ length: 8 }, sender));
+      const stream = sendUntilAcked(ingress, events);
+      const { acked, done: senders } = stream;
       const queue = broker.names.queue(t);
       let backlog = 0;
       await until('1,000 acknowledged events and a backlog of 300', async () => {
@@ -109,9 +114,9 @@ describe('kill -9 of RabbitMQ', () => {
 
       const { effects, distinct } = await consumer.counts();
       const ids = await consumer.effectIds();
-      console.info(`crash: ${sentBeforeCrash} acknowledged and a backlog of ${backlog} ready at the crash, ${refused} refused during the outage, ${consumer.deliveries()} deliveries, ${distinct} distinct, ${effects} effects`);
+      console.info(`crash: ${sentBeforeCrash} acknowledged and a backlog of ${backlog} ready at the crash, ${stream.refused} refused during the outage, ${consumer.deliveries()} deliveries, ${distinct} distinct, ${effects} effects`);
       expect(acked.size).toBe(total);
-      expect(refused).toBeGreaterThan(0); // the crash really hit the stream
+      expect(stream.refused).toBeGreaterThan(0); // the crash really hit the stream
       expect(events.filter((e) => !ids.has(e.id))).toEqual([]);
       expect(effects).toBe(total);
       expect(distinct).toBe(total);
@@ -222,24 +227,8 @@ describe('kill -9 of the broker process', () => {
     try {
       const total = 2_000;
       const events = Array.from({ length: total }, (_, i) => testEvent('test.stream', { i }));
-      const acked = new Set<string>();
-      let refused = 0;
-      let next = 0;
-      const sender = async () => {
-        while (next < events.length) {
-          const e = events[next++]!;
-          for (;;) {
-            const status = await sendBinary(ingress, e).then((r) => r.status, () => 0);
-            if (status === 202) {
-              acked.add(e.id);
-              break;
-            }
-            refused++;
-            await sleep(100);
-          }
-        }
-      };
-      const senders = Promise.all(Array.from({ length: 8 }, sender));
+      const stream = sendUntilAcked(ingress, events);
+      const { acked, done: senders } = stream;
       const queue = `${fixture.prefix}trigger.${t.name}`;
       let backlog = 0;
       await until('1,000 acknowledged events and a backlog of 300', async () => {
@@ -261,9 +250,9 @@ describe('kill -9 of the broker process', () => {
 
       const { effects, distinct } = await consumer.counts();
       const ids = await consumer.effectIds();
-      console.info(`broker crash: ${inFlight} deliveries before the kill, backlog ${backlog}, ${refused} refused while no broker listened, ${consumer.deliveries()} deliveries, ${distinct} distinct, ${effects} effects`);
+      console.info(`broker crash: ${inFlight} deliveries before the kill, backlog ${backlog}, ${stream.refused} refused while no broker listened, ${consumer.deliveries()} deliveries, ${distinct} distinct, ${effects} effects`);
       expect(acked.size).toBe(total);
-      expect(refused).toBeGreaterThan(0);
+      expect(stream.refused).toBeGreaterThan(0);
       expect(events.filter((e) => !ids.has(e.id))).toEqual([]);
       expect(effects).toBe(total);
       expect(distinct).toBe(total);
