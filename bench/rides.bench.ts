@@ -285,6 +285,8 @@ export default async function ridesBench(): Promise<BenchResult> {
     const acceptSentAt = new Map<string, number>(); // rideId → t before POST /accept
     const finished = new Map<string, () => void>(); // rideId → wake the rider
     let acceptRetries = 0;
+    /** What the 503s said, by detail: a driver card that could not be read, or a store the function could not reach. */
+    const retryReasons = new Map<string, number>();
 
     const riderTokens = new Map(riders.map((r) => [r.id, r.token]));
     /** The rider's app shows the pickup code (their ride detail); the rider tells the driver. */
@@ -302,6 +304,8 @@ export default async function ridesBench(): Promise<BenchResult> {
       // again after Retry-After (as documented), at most twice.
       for (let again = 0; acc.status === 503 && again < 2; again++) {
         acceptRetries += 1;
+        const why = String((acc.body as { detail?: unknown }).detail);
+        retryReasons.set(why, (retryReasons.get(why) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 1_000));
         acc = await api('POST', `/api/v1/rides/${rideId}/accept`, d.token);
       }
@@ -522,6 +526,7 @@ export default async function ridesBench(): Promise<BenchResult> {
     }
     stopping = true;
     clearInterval(refresher);
+    for (const [why, n] of retryReasons) log(`accept answered 503 ${n} times: ${why}`);
     for (const wake of finished.values()) wake();
     await Promise.race([Promise.all(loops), sleep(35_000)]);
 

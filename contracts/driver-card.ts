@@ -22,6 +22,15 @@ export const driverCard = z.object({
 
 export type DriverCard = z.infer<typeof driverCard>;
 
+/**
+ * The card's profile part, as the drivers service keeps it in the live index beside the
+ * driver's status (functions/tracking/live-index.ts): what rides reads at acceptance
+ * without a call. The id and the position come from the index itself.
+ */
+export const cardProfile = driverCard.omit({ id: true, positionAtAcceptance: true });
+
+export type CardProfile = z.infer<typeof cardProfile>;
+
 /** The card a shared-trip viewer (no account) sees: no plate, nothing to look the driver up by. */
 export const sharedDriverCard = driverCard.omit({ id: true, positionAtAcceptance: true }).extend({
   vehicle: driverCard.shape.vehicle.omit({ plate: true }),

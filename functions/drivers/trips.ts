@@ -66,24 +66,31 @@ export async function driverCancelled(c: { rideId: string; driverUserId: string;
 
 export type RatingOutcome = 'counted' | 'duplicate' | 'no_driver';
 
-/** microride.ride.rated: one rating per ride; the average is recomputed from the ratings held. */
+/**
+ * microride.ride.rated: one rating per ride; the average is recomputed from the ratings
+ * held, and the new rating goes to the card profile in the live index after the commit
+ * (a redelivery, counted nothing, writes it again: that repairs a failed Redis write).
+ */
 export async function rideRated(rideId: string, driverUserId: string, stars: number): Promise<RatingOutcome> {
-  return db().transaction(async (trx) => {
-    const row = await lockByUser(trx, driverUserId);
+  const { outcome, row } = await db().transaction(async (trx): Promise<{ outcome: RatingOutcome; row?: DriverRow }> => {
+    const held = await lockByUser(trx, driverUserId);
     const inserted = await ratings(trx)
       .insert({ ride_id: rideId, driver_user_id: driverUserId, stars })
       .onConflict('ride_id')
       .ignore()
       .returning<{ ride_id: string }[]>('ride_id');
-    if (inserted.length === 0) return 'duplicate';
-    if (!row) return 'no_driver';
+    if (!held) return { outcome: inserted.length === 0 ? 'duplicate' : 'no_driver' };
+    if (inserted.length === 0) return { outcome: 'duplicate', row: held };
     const agg = await ratings(trx)
       .where({ driver_user_id: driverUserId })
       .select(trx.raw('count(*)::int as count'), trx.raw('round(avg(stars), 2) as avg'))
       .first<{ count: number; avg: string }>();
-    await driversTable(trx)
-      .where({ id: row.id })
-      .update({ rating_count: agg?.count ?? 0, rating_avg: agg?.avg ?? null, updated_at: trx.fn.now() });
-    return 'counted';
+    const [updated] = await driversTable(trx)
+      .where({ id: held.id })
+      .update({ rating_count: agg?.count ?? 0, rating_avg: agg?.avg ?? null, updated_at: trx.fn.now() })
+      .returning<DriverRow[]>('*');
+    return { outcome: 'counted', row: updated };
   });
+  if (row) await syncLiveStatus(row);
+  return outcome;
 }

@@ -1,19 +1,18 @@
 /**
- * The accepting driver's public card, taken at acceptance: the profile from the drivers
- * service (a documented HTTP call, `GET {DRIVERS_URL}/api/v1/drivers/{id}` with the
- * driver's own bearer token: the answer is needed now, to tell the rider who is coming)
- * and the driver's last position from the live index (the shared read model tracking
- * keeps in Redis, functions/tracking/live-index.ts). Why a call and not a copy fed by
- * drivers' events: an accept is one human tap per ride, the card is then current (rating
- * included) rather than as fresh as a replica, and rides keeps no second copy of every
- * profile that has to follow each change. The card is stored on the ride, so everything
- * after the accept shows the car the rider was told about.
+ * The accepting driver's public card, taken at acceptance, from the live index (the shared
+ * read model in Redis, functions/tracking/live-index.ts): the profile part the drivers
+ * service writes there with every status change and rating (functions/drivers/live.ts),
+ * and the driver's last position, in one read. A driver can only be offered a ride once
+ * they went online, which wrote the card, so the call below is a fallback for an index
+ * that lost it or predates it: `GET {DRIVERS_URL}/api/v1/drivers/{id}` with the driver's
+ * own bearer token.
  *
- * The profile part is kept in Redis for DRIVER_CARD_CACHE_SECONDS (300) after a read: a
- * driver accepts ride after ride, and a call per accept is one more request through the
- * gateway, which under full load (every core busy) timed out and turned accepts into 503s
- * and retries (docs/performance.md, "The rider's journey at full load"). A rating up to
- * five minutes old on the card is the price.
+ * Why the index rather than a call per accept: the call went through the same gateway as
+ * everything else, and under full load (every core busy) it timed out and turned accepts
+ * into 503s and retries that cost the full-load rides benchmark a third of its rides
+ * (docs/performance.md, "The rider's journey at full load"). The card in the index is as
+ * fresh as the driver's last status change or rating. The card is stored on the ride, so
+ * everything after the accept shows the car the rider was told about.
  */
 import { z } from 'zod';
 import type { DriverCard } from '../../contracts/driver-card.js';
@@ -21,7 +20,6 @@ import { vehicleClass } from '../../contracts/vehicles.js';
 import { httpRequest } from '../../platform/events/http-send.js';
 import type { Logger } from '../../platform/logger.js';
 import { HttpProblem } from '../../platform/problem.js';
-import { redis, rkey } from '../../platform/clients.js';
 import { liveDriver } from '../tracking/live-index.js';
 import { rideSettings } from './settings.js';
 
@@ -38,39 +36,34 @@ const unavailable = () =>
   new HttpProblem(503, 'the driver profile could not be read; try again', { headers: { 'retry-after': '1' } });
 
 /**
- * The driver's card; null when no drivers service is configured (a platform running rides
- * alone). A driver without a profile cannot have been offered a ride, so any failure to
- * read one is the service's, and the accept is refused with 503 rather than made without
- * the plate the rider needs to find the car.
+ * The driver's card; null when the index holds no card and no drivers service is
+ * configured (a platform running rides alone). A driver without a profile cannot have been
+ * offered a ride, so a failure to read one is the service's, and the accept is refused with
+ * 503 rather than made without the plate the rider needs to find the car.
  */
 export async function driverCardOf(driverId: string, authorization: string, log: Logger): Promise<DriverCard | null> {
+  // The position is a nicety: without it (or the index) the card still says who is coming.
+  const live = await liveDriver(driverId).catch(() => null);
+  const p = live?.position;
+  const positionAtAcceptance = p ? { lat: p.lat, lon: p.lon, at: p.at.toISOString() } : null;
+  if (live?.card) return { id: driverId, ...live.card, positionAtAcceptance };
   const { DRIVERS_URL } = rideSettings();
   if (!DRIVERS_URL) return null;
-  const [d, live] = await Promise.all([
-    profileOf(driverId, authorization, DRIVERS_URL, log),
-    // The position is a nicety: without it the card still says who is coming.
-    liveDriver(driverId).catch(() => null),
-  ]);
-  const p = live?.position;
+  const d = await profileOf(driverId, authorization, DRIVERS_URL, log);
   return {
     id: d.id,
     firstName: d.firstName,
     vehicle: { make: d.vehicle.make, model: d.vehicle.model, class: d.vehicle.class, plate: d.vehicle.plate },
     rating: d.rating,
-    positionAtAcceptance: p ? { lat: p.lat, lon: p.lon, at: p.at.toISOString() } : null,
+    positionAtAcceptance,
   };
 }
 
 type PublicDriver = z.infer<typeof publicDriver>;
 
-const cacheKey = (driverId: string) => rkey('rides', 'driver-profile', driverId);
-
-/** The profile from the cache, else from the drivers service (then cached); 503 when neither answers. */
+/** The profile from the drivers service; 503 when it does not answer in DRIVERS_TIMEOUT_MS. */
 async function profileOf(driverId: string, authorization: string, driversUrl: string, log: Logger): Promise<PublicDriver> {
-  const { DRIVERS_TIMEOUT_MS, DRIVER_CARD_CACHE_SECONDS } = rideSettings();
-  const cached = DRIVER_CARD_CACHE_SECONDS > 0 ? await redis().get(cacheKey(driverId)).catch(() => null) : null;
-  const hit = cached ? publicDriver.safeParse(jsonOrNull(cached)) : undefined;
-  if (hit?.success) return hit.data;
+  const { DRIVERS_TIMEOUT_MS } = rideSettings();
   const url = new URL(`/api/v1/drivers/${encodeURIComponent(driverId)}`, driversUrl).href;
   const res = await httpRequest('GET', url, { authorization, accept: 'application/json' }, undefined, { timeoutMs: DRIVERS_TIMEOUT_MS }).catch((err: Error) => err);
   if (res instanceof Error) {
@@ -81,9 +74,6 @@ async function profileOf(driverId: string, authorization: string, driversUrl: st
   if (!parsed?.success) {
     log.warn({ driverId, status: res.status }, 'drivers answered no usable profile at accept');
     throw unavailable();
-  }
-  if (DRIVER_CARD_CACHE_SECONDS > 0) {
-    await redis().set(cacheKey(driverId), JSON.stringify(parsed.data), 'EX', DRIVER_CARD_CACHE_SECONDS).catch(() => undefined);
   }
   return parsed.data;
 }

@@ -22,12 +22,10 @@ export const rideSettings = settingsHandle(
     FARE_DEVIATION_PCT: z.coerce.number().min(0).max(1_000).default(25),
     /** A trip repriced from its measurement pays at most this many times the quote. */
     FARE_CAP_MULTIPLIER: z.coerce.number().min(1).max(10).default(1.5),
-    /** Base URL of the drivers service (GET /api/v1/drivers/{id} at acceptance, for the driver card). Unset = no card. */
+    /** Base URL of the drivers service: the driver card at acceptance when the live index holds none (driver-card.ts). */
     DRIVERS_URL: z.string().url().optional(),
     // Longer than tracking's: a completion falls back to the quote, an accept without the card is refused (503).
     DRIVERS_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(2_000),
-    // How long an accept reuses a driver's profile for the card (functions/rides/driver-card.ts); 0 = always ask drivers.
-    DRIVER_CARD_CACHE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     /** Wrong pickup codes a ride takes before its start is refused (429) for PICKUP_CODE_LOCKOUT_SECONDS. */
     PICKUP_CODE_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
     PICKUP_CODE_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),

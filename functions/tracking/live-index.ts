@@ -6,15 +6,17 @@
  * matching (offers) and analysis (surge, pickup ETA), and is fed by two writers at
  * different rates. Ownership is therefore split by field, not by key:
  *   - tracking owns the module and writes positions (recordPosition, several per minute);
- *   - drivers writes status (setDriverStatus, when availability or a trip changes);
+ *   - drivers writes status and the driver's public card profile (setDriverStatus, when
+ *     availability, a trip or the rating changes);
  *   - rides/matching adjust the open-request counters (adjustOpenRequests);
  *   - matching and analysis only read (nearestAvailable, marketNear); rides reads one
- *     driver's last position when they accept a ride, for the rider's driver card (liveDriver);
+ *     driver's card profile and last position when they accept a ride, for the rider's
+ *     driver card (liveDriver), so an accept makes no call to drivers;
  *     the notifier's operations channel reads them all (liveSnapshot: the console's map).
  * Nobody else may write these keys directly: go through this module.
  *
  * Keys (all through rkey(), so tests get a per-run prefix):
- *   live:driver:<driverId>        hash  profile, class, status, lat, lon, at, heading, speed
+ *   live:driver:<driverId>        hash  profile, class, status, card, lat, lon, at, heading, speed
  *   live:seen                     zset  driverId → time of the last position (ms)
  *   live:geo:<vehicleClass>       geo   drivers that are online AND have a fresh position
  *   live:open:<vehicleClass>:<cell> int open ride requests in a geohash-5 cell
@@ -28,6 +30,7 @@ import { redis, rkey } from '../../platform/clients.js';
 import { lua, runScript } from '../../platform/redis-script.js';
 import { geohashBounds, cellOf, haversineMeters } from '../../platform/geo.js';
 import { vehicleClasses, type VehicleClass } from '../../contracts/vehicles.js';
+import { cardProfile, type CardProfile } from '../../contracts/driver-card.js';
 
 export type LiveStatus = 'online' | 'offline' | 'on_trip';
 
@@ -49,7 +52,8 @@ const openKey = (c: VehicleClass, cell: string) => rkey('live', 'open', c, cell)
 const allGeoKeys = () => vehicleClasses.map(geoKey);
 
 // KEYS: hash, seen, geo(economy), geo(comfort), geo(xl)
-// ARGV: driverId, profileId, class, status, nowMs, freshMs, ttl, maxLat, version ('' = none)
+// ARGV: driverId, profileId, class, status, nowMs, freshMs, ttl, maxLat, version ('' = none),
+//       card profile JSON ('' = leave the held one)
 // Status and GEO membership change together, so a concurrent position update cannot put
 // an offline driver back into the GEO set between the two writes. A status older than the
 // one held (a lower version: two changes synced in the opposite order) is ignored: -1.
@@ -61,6 +65,7 @@ if ARGV[9] ~= '' then
   redis.call('HSET', KEYS[1], 'version', ARGV[9])
 end
 redis.call('HSET', KEYS[1], 'profile', ARGV[2], 'class', ARGV[3], 'status', ARGV[4])
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'card', ARGV[10]) end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
 for i = 3, 5 do redis.call('ZREM', KEYS[i], ARGV[1]) end
 if ARGV[4] == 'online' then
@@ -127,6 +132,8 @@ export interface DriverStatusUpdate {
    * change under the row lock): an older one arriving late does not overwrite a newer one.
    */
   version?: number;
+  /** The driver's public card profile, written with the status (absent: the held one stays). */
+  card?: CardProfile;
 }
 
 /**
@@ -136,6 +143,7 @@ export interface DriverStatusUpdate {
 export async function setDriverStatus(u: DriverStatusUpdate, now = Date.now()): Promise<boolean> {
   const r = await runScript(redis(), setStatusScript, [driverKey(u.driverId), seenKey(), ...allGeoKeys()], [
     u.driverId, u.driverProfileId, u.vehicleClass, u.status, now, FRESH_MS, DRIVER_TTL_SECONDS, GEO_MAX_LAT, u.version ?? '',
+    u.card ? JSON.stringify(u.card) : '',
   ]);
   return r === 1;
 }
@@ -165,6 +173,8 @@ export interface LiveDriver {
   driverProfileId: string | null;
   vehicleClass: VehicleClass | null;
   status: LiveStatus | null;
+  /** The card profile drivers wrote with the status; null when none was written (or it is unreadable). */
+  card: CardProfile | null;
   position: { lat: number; lon: number; at: Date; heading: number | null; speedKmh: number | null } | null;
 }
 
@@ -181,8 +191,19 @@ export async function liveDriver(driverId: string): Promise<LiveDriver | null> {
     driverProfileId: h.profile ?? null,
     vehicleClass: (vehicleClasses as readonly string[]).includes(h.class ?? '') ? (h.class as VehicleClass) : null,
     status: h.status === 'online' || h.status === 'offline' || h.status === 'on_trip' ? h.status : null,
+    card: cardOf(h.card),
     position: lat !== null && lon !== null && at !== null ? { lat, lon, at: new Date(at), heading: num(h.heading), speedKmh: num(h.speed) } : null,
   };
+}
+
+function cardOf(text: string | undefined): CardProfile | null {
+  if (!text) return null;
+  try {
+    const c = cardProfile.safeParse(JSON.parse(text));
+    return c.success ? c.data : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Drops drivers whose last position is older than FRESH_MS from every GEO set. */

@@ -93,6 +93,25 @@ describe('the driver card', () => {
       driverSocket.close();
     }
   });
+
+  it('shows the rating the driver has when they accept: a rating of one ride is on the next ride’s card', async () => {
+    const a = newArea();
+    const rider = await newRider(env.url);
+    const driver = await grace(a.at(300));
+    const first = (await acceptedRide(env.url, env.events, rider, driver, a.at(0), a.at(2_000))) as Detail;
+    expect(first.driver?.rating).toEqual({ average: null, count: 0 });
+    await step(env.url, driver, first.id, 'arrived');
+    await startWithCode(env.url, rider, driver, first.id);
+    await step(env.url, driver, first.id, 'complete');
+    expect((await call(env.url, 'POST', `/api/v1/rides/${first.id}/rating`, rider, { stars: 4 })).status).toBe(200);
+    await eventually(async () => {
+      const p = await call<{ rating: { count: number } }>(env.url, 'GET', `/api/v1/drivers/${driver.id}`, rider);
+      return p.body.rating.count === 1 ? true : undefined;
+    }, 10_000, 'the rating counted by drivers');
+    // The card is read from the live index, which drivers updates with the rating.
+    const second = (await acceptedRide(env.url, env.events, rider, driver, a.at(0), a.at(2_500))) as Detail;
+    expect(second.driver).toMatchObject({ id: driver.id, rating: { average: 4, count: 1 } });
+  });
 });
 
 async function waitForMessage(c: Client, type: string, rideId: string) {

@@ -78,6 +78,25 @@ describe('live driver index', () => {
     expect((await liveDriver(d.driverId))?.status).toBe('offline');
   });
 
+  it('keeps the card profile drivers write with a status, until a newer one replaces it', async () => {
+    const d = await onlineDriver(area());
+    const base = { ...d, vehicleClass: 'economy' as const };
+    const card = { firstName: 'Ada', vehicle: { make: 'Kia', model: 'Niro', class: 'economy' as const, plate: 'B-AD 1' }, rating: { average: null, count: 0 } };
+    expect((await liveDriver(d.driverId))?.card).toBeNull();
+    await setDriverStatus({ ...base, status: 'online', card });
+    expect((await liveDriver(d.driverId))?.card).toEqual(card);
+    // a status without a card (a position, a sync that carries none) leaves it
+    await setDriverStatus({ ...base, status: 'on_trip' });
+    expect((await liveDriver(d.driverId))?.card).toEqual(card);
+    const rated = { ...card, rating: { average: 4.5, count: 2 } };
+    await setDriverStatus({ ...base, status: 'online', card: rated });
+    expect((await liveDriver(d.driverId))?.card).toEqual(rated);
+    // an older version changes neither the status nor the card
+    await setDriverStatus({ ...base, status: 'online', version: 5, card: rated });
+    await setDriverStatus({ ...base, status: 'offline', version: 4, card });
+    expect(await liveDriver(d.driverId)).toMatchObject({ status: 'online', card: rated });
+  });
+
   it('drops drivers who have been quiet for 30 s', async () => {
     const here = area();
     const now = Date.now();
