@@ -165,9 +165,12 @@ interface RidesRun {
   date?: string;
 }
 
-/** What the last rides benchmark counted and spent per ride (bench/results/rides.json). */
+/**
+ * What the last rides benchmark counted and spent per ride: bench/results/rides.json, or
+ * BENCH_RIDES_RESULT (the scale family's `ride` part hands over the run it just made).
+ */
 function lastRidesRun(): RidesRun {
-  const file = 'bench/results/rides.json';
+  const file = process.env.BENCH_RIDES_RESULT ?? 'bench/results/rides.json';
   if (!existsSync(file)) return {};
   const r = JSON.parse(readFileSync(file, 'utf8')) as { figures: Record<string, unknown>; date?: unknown };
   const num = (v: unknown) => (typeof v === 'number' ? v : undefined);

@@ -61,3 +61,14 @@ describe('socket sizes under the open-files limit', () => {
     expect(socketSizes([10_000, 25_000, 50_000], 1_048_576)).toEqual([10_000, 25_000, 50_000]);
   });
 });
+
+describe('table', () => {
+  it('lists the ride figures of the same sitting under the curves', () => {
+    const t = scaleTable({ 'matching.p99Ms@1000': 1, 'ride.ridesPerSec': 30.5, 'ride.rideCpuOverFloor': 2.9, 'load.ride': 1.2 });
+    expect(t).toContain('| matching.p99Ms | 1,000: 1 |');
+    expect(t).toContain('| the ride, same sitting | value |');
+    expect(t).toContain('| ride.ridesPerSec | 30.5 |');
+    expect(t).toContain('| ride.rideCpuOverFloor | 2.9 |');
+    expect(t).not.toContain('load.ride');
+  });
+});

@@ -137,6 +137,11 @@ export function scaleTable(figures: Readonly<Record<string, number | string>>): 
     const cells = points.map((p) => `${p.size.toLocaleString('en')}: ${p.extrapolated ? '≈ ' : ''}${p.value}`);
     rows.push(`| ${key} | ${cells.join(' · ')} |`);
   }
+  const ride = Object.entries(figures).filter(([k]) => k.startsWith('ride.'));
+  if (ride.length > 0) {
+    rows.push('', '| the ride, same sitting | value |', '|---|---|');
+    for (const [k, v] of ride) rows.push(`| ${k} | ${v} |`);
+  }
   return `${rows.join('\n')}\n`;
 }
 

@@ -5,6 +5,8 @@
  *   tracking  /track and the location ping, by stored samples (track-scale.bench.ts, reused)
  *   notifier  RSS per idle socket and push latency, by open sockets (notifier.bench.ts, reused)
  *   broker    events/s by parallelism and p99 by offered rate, 1 KiB payloads (broker.bench.ts, reused)
+ *   ride      the whole ride beside them, same sitting: rides/s, CPU per ride, the plumbing floor
+ *             and rideCpuOverFloor, light-load offer p99 (rides.bench.ts, then floor.bench.ts)
  * Each part runs in a child process (scale-part.ts) with its sizes in the environment.
  * Quick mode (--quick or BENCH_QUICK=1) measures CI-sized curves in under three minutes; the
  * full mode the sizes the targets name. One result, bench/results/scale.json, with figures
@@ -14,7 +16,7 @@
  * from the measured points (least squares on log size) and marked (`~`, ≈, hollow).
  */
 import { execSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeScaleDocs } from './scale-chart.js';
@@ -197,6 +199,35 @@ async function broker(f: Figures): Promise<void> {
   }
 }
 
+/**
+ * The ride, measured in the same sitting as the curves (the figures issue #23 asks to keep
+ * reporting beside them): the rides benchmark, then the floor priced with its counts.
+ */
+async function ride(f: Figures): Promise<void> {
+  const env: Record<string, string> = quick
+    ? { BENCH_RIDES_ACTORS: '50', BENCH_RIDES_WARMUP: '5', BENCH_RIDES_LIGHT_SECONDS: '15', BENCH_RIDES_WINDOWS: '1' }
+    : { BENCH_RIDES_LIGHT_SECONDS: '60' };
+  const rides = await part<BenchResult>('bench:rides', env);
+  const dir = mkdtempSync(join(tmpdir(), 'scale-ride-'));
+  try {
+    const handed = join(dir, 'rides.json');
+    writeFileSync(handed, JSON.stringify(rides.value));
+    const floor = await part<BenchResult>('bench:floor', { BENCH_RIDES_RESULT: handed, ...(quick ? { BENCH_RUNS: '1' } : {}) });
+    const r = rides.value.figures;
+    const fl = floor.value.figures;
+    f['load.ride'] = rides.load;
+    f['ride.ridesPerSec'] = r.ridesPerSec!;
+    f['ride.cpuMsPerRide'] = r.cpuMsPerRide!;
+    f['ride.floorMsPerRide'] = fl.floorMsPerRide!;
+    if (fl.rideCpuOverFloor !== undefined) f['ride.rideCpuOverFloor'] = fl.rideCpuOverFloor;
+    f['ride.lightOfferP99Ms'] = r.lightOfferP99Ms!;
+    f['ride.offerP99Ms'] = r.offerP99Ms!;
+    f['ride.notCompleted'] = r.failures!;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The estimate at each size the targets name that no full run measured (a quick run estimates nothing). */
 function fillExtrapolations(f: Figures): void {
   if (quick) return;
@@ -227,7 +258,7 @@ export default async function run(): Promise<BenchResult> {
   const only = process.env.SCALE_PARTS?.split(',');
   const figures = only ? previous(only) : { mode: quick ? 'quick' : 'full' };
   const t0 = performance.now();
-  const parts: [string, (f: Figures) => Promise<void>][] = [['matching', matching], ['history', history], ['tracking', tracking], ['notifier', notifier], ['broker', broker]];
+  const parts: [string, (f: Figures) => Promise<void>][] = [['matching', matching], ['history', history], ['tracking', tracking], ['notifier', notifier], ['broker', broker], ['ride', ride]];
   for (const [name, fn] of parts) {
     if (only && !only.includes(name)) continue;
     log(`▸ ${name}`);
@@ -249,6 +280,8 @@ export default async function run(): Promise<BenchResult> {
       'notifier.pushP99Ms@50000': '< 10',
       'broker.eventsPerSec@16': '>= 5000',
       'broker.p99Ms@3000': '<= 20',
+      'ride.rideCpuOverFloor': '<= 2.5',
+      'ride.lightOfferP99Ms': '< 50',
     },
     notes:
       'figures <path>.<metric>@<size>; `~` = extrapolated from the measured sizes (least squares on log size), not measured. ' +
@@ -256,6 +289,7 @@ export default async function run(): Promise<BenchResult> {
       'history: the rides-list handler (real PostgreSQL), a rider with 1,000 rides, deep page = after the 900th; index@ = the index both plans read; ' +
       'tracking: track-scale (10 % and 100 % of each total; its reference read is in its own result); ' +
       'notifier: notifier.bench at 1,000 events/s; broker: broker.bench, classic queue, 1 KiB payloads, p99Ms@rate at parallelism 16 (p64P99Ms at 64). ' +
+      'ride: rides.bench (200 riders and drivers; quick: 50) then floor.bench priced with its counts, rideCpuOverFloor = its CPU per ride over that floor; notCompleted = rides not completed within 30 s. ' +
       'load.* = 1-minute load average when the part started (2 cores shared with other work).',
   };
 }
