@@ -20,7 +20,9 @@
  *          created makes every pooled connection re-read a schema that grows with the
  *          tables; created at the rate rides start, under load, that cost grew without
  *          bound (docs/performance.md). Shards create TRACE_SHARDS tables an hour, whatever
- *          the ride rate.
+ *          the ride rate. An ended ride's samples are also packed into one document
+ *          (packed-trace.ts) in `packed.<end day>.<shard>`, dropped whole like the samples;
+ *          the timeline goes to `timeline.<shard>` (TIMELINE_SHARDS), never dropped.
  *   auto   (default) trim when the server reports a FerretDB version (buildInfo), else index.
  */
 import { z } from 'zod';

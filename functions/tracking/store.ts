@@ -13,13 +13,14 @@
  *              written once when the ride ends, so /track of an ended ride converts one
  *              document instead of hundreds; dropped whole when expired, like the samples.
  *
- * Both are INSERT-ONLY. FerretDB 1.24 runs every find/update/findAndModify as a full scan
+ * All are INSERT-ONLY. FerretDB 1.24 runs every find/update/findAndModify as a full scan
  * of the collection, even by _id (measured: an upsert by _id 35 ms at 1k documents, 880 ms
  * at 30k), while insertOne stays flat (~1 ms). So the hot paths (every ride event, every
  * position) only insert here; the live state they need lives in Redis (ride-state.ts,
  * trip-trace.ts, active-ride.ts). MongoDB is READ only by the rare GET /rides/{id}/track
  * and as the fallback of /distance once a ride's Redis keys have expired; real MongoDB
- * serves those reads from the indexes, FerretDB scans the ride's shard of its hours.
+ * serves those reads from the indexes, FerretDB scans the ride's timeline shard and reads
+ * its packed trace (or, for a ride without one, scans the ride's shard of its hours).
  * The _id of a timeline document is the event's key, so a redelivered event fails with
  * E11000 instead of being recorded twice. No geospatial queries: FerretDB has none.
  * Concurrent inserts into a collection share one insertMany per round trip (batched-insert.ts).
@@ -30,7 +31,6 @@ import { config } from '../../platform/config.js';
 import { logger } from '../../platform/logger.js';
 import { batchedInserter, DocumentRejectedError, outcomesOf, type InsertOutcome } from './batched-insert.js';
 import { expiredPartitions, packedPartition, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, timelinePartition, trimGate, type StorageMode } from './retention.js';
-import type { TraceSample } from './trip-trace.js';
 
 export interface TimelineDoc {
   /** `<source> <id>` of the CloudEvent. */
