@@ -136,6 +136,8 @@ async function pings(n: number): Promise<number[]> {
 
 interface Reads {
   samples: number[];
+  /** The ended ride's packed trace alone (traceOfRide with its end): /track's second read. */
+  packed: number[];
   /** /track of the ended ride: timeline shard + packed trace. */
   track: number[];
   /** /track made to read the partitions, as before packing (and for a ride without a packed trace). */
@@ -149,6 +151,11 @@ async function reads(rides: Ride[], upTo: number, riderId: string): Promise<Read
     const got = await samplesOfRide(r.rideId, r.from, r.to);
     if (got.length !== PER_RIDE) throw new Error(`ride ${r.rideId}: ${got.length} samples, expected ${PER_RIDE}`);
   });
+  const packed = await timeEach(READS, async (i) => {
+    const r = pick[i]!;
+    const got = await traceOfRide(r.rideId, r.from, r.to, r.to);
+    if (got.length !== PER_RIDE) throw new Error(`packed trace of ${r.rideId}: ${got.length} samples`);
+  });
   const trackOf = async (r: Ride, stores?: Parameters<typeof track>[1]) => {
     const out = await track({ id: r.rideId, userId: riderId, role: 'rider' }, stores);
     if (out.trace.length !== PER_RIDE || out.timeline.length !== TIMELINE_EVENTS_PER_RIDE) throw new Error(`track ${r.rideId}: ${out.trace.length} samples, ${out.timeline.length} events`);
@@ -160,7 +167,7 @@ async function reads(rides: Ride[], upTo: number, riderId: string): Promise<Read
   // The two reads must agree (same samples, same order).
   const [a, b] = [await trackOf(pick[0]!), await trackOf(pick[0]!, unpacked)];
   if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`track ${pick[0]!.rideId}: the packed trace differs from the partitions'`);
-  return { samples, track: trackMs, trackUnpacked };
+  return { samples, packed, track: trackMs, trackUnpacked };
 }
 
 /** Finds with (almost) nothing to scan: the server's own cost of a read, and of the documents it returns. */
@@ -246,6 +253,7 @@ export default async function run(): Promise<BenchResult> {
     const summary = (at: number, r: Reads) =>
       log(
         `at ${at.toLocaleString('en')}: samples p50 ${round(median(r.samples))} p99 ${round(percentile(r.samples, 99))} ms; ` +
+          `packed trace p50 ${round(median(r.packed))} p99 ${round(percentile(r.packed, 99))} ms; ` +
           `/track packed p50 ${round(median(r.track))} p99 ${round(percentile(r.track, 99))} ms; unpacked p50 ${round(median(r.trackUnpacked))} p99 ${round(percentile(r.trackUnpacked, 99))} ms`,
       );
     await load(rides, 0, tenth, steps, riderId);
@@ -286,6 +294,8 @@ export default async function run(): Promise<BenchResult> {
         trackUnpackedP99MsAt10pct: round(percentile(small.trackUnpacked, 99)),
         readP50Ms: round(median(full.samples)),
         readP99Ms: round(percentile(full.samples, 99)),
+        packedReadP50Ms: round(median(full.packed)),
+        packedReadP99Ms: round(percentile(full.packed, 99)),
         trackP50Ms: round(median(full.track)),
         trackP99Ms: round(percentile(full.track, 99)),
         trackUnpackedP50Ms: round(median(full.trackUnpacked)),
@@ -316,7 +326,7 @@ export default async function run(): Promise<BenchResult> {
       notes:
         `${TOTAL} samples as ${rideCount} rides × ${PER_RIDE} (10 s apart) over 6 days, ${DRIVERS} drivers, loaded by insertMany per ride partition, one ride at a time; ` +
         `each ride loaded as ended: samples, packed trace (partition of its end day × shard), ${TIMELINE_EVENTS_PER_RIDE} events in its timeline shard; ` +
-        `${READS} reads of random rides at 10 % and 100 %: samples = samplesOfRide from the partitions, track = the whole handler of the ended ride (timeline shard + packed trace), ` +
+        `${READS} reads of random rides at 10 % and 100 %: samples = samplesOfRide from the partitions, packedRead = traceOfRide of the ended ride (its packed trace), track = the whole handler of the ended ride (timeline shard + packed trace), ` +
         `trackUnpacked = the same handler reading the partitions (${UNPACKED_READS} reads); ` +
         `reference = the pre-partition read (one collection, driverId + at range) over ${REF_DOCS} samples, 5 reads; ` +
         `ping = insertSample of a ride in progress, ${PINGS} sequential; trim = dropping every partition once expired; ` +
