@@ -47,14 +47,14 @@ describe('tracking retention', () => {
     const shard = traceShard('r-1');
     expect(packedPartition('r-1', at('2026-12-03T23:59:59.999Z'))).toBe(`packed.20261203.${shard}`);
     expect(packedPartition('r-1', at('2026-12-04T00:00:00Z'))).toBe(`packed.20261204.${shard}`);
-    expect(timelinePartition('r-1')).toMatch(/^timeline\.\d{3}$/);
+    expect(timelinePartition('r-1')).toMatch(/^timeline\.\d{4}$/);
     expect(timelinePartition('r-1')).toBe(timelinePartition('r-1'));
     const shards = new Set(Array.from({ length: 20_000 }, (_, i) => timelinePartition(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)));
     expect(shards.size).toBe(TIMELINE_SHARDS);
   });
 
   it('expires a packed partition once its whole day is older than the window, never a timeline shard', () => {
-    const names = ['packed.20261203.07', 'packed.20261204.07', 'timeline.007', 'timeline', 'packed.note'];
+    const names = ['packed.20261203.07', 'packed.20261204.07', 'timeline.0007', 'timeline', 'packed.note'];
     // Window 2 h: the day of the 3rd ended at 00:00 on the 4th, so it goes at 02:00 on the 4th.
     expect(expiredPartitions(names, at('2026-12-04T01:59:59Z'), 2)).toEqual([]);
     expect(expiredPartitions(names, at('2026-12-04T02:00:00Z'), 2)).toEqual(['packed.20261203.07']);
