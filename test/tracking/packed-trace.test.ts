@@ -21,7 +21,9 @@ import { applyRideEvent, type RideEvent } from '../../functions/tracking/ride-lo
 import { handle as ping } from '../../functions/tracking/location.js';
 import { handle as track } from '../../functions/tracking/track.js';
 import { timelineOf as timelineRead } from '../../functions/tracking/store.js';
-import { traceKey } from '../../functions/tracking/ride-state.js';
+import { rideKey, rideSummary, seenKey, traceKey } from '../../functions/tracking/ride-state.js';
+import { handle as distance } from '../../functions/tracking/distance.js';
+import { traceBetween } from '../../functions/tracking/trip-trace.js';
 
 const HOUR = 3_600_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +44,8 @@ async function rideWithPings(pings: number) {
   await applyRideEvent(event('accepted', parties, new Date(t0 + 1_000)));
   await applyRideEvent(event('started', parties, new Date(t0 + 2_000)));
   for (let i = 0; i < pings; i++) {
-    const out = await ping({ driverId, lat: 45 + i / 10_000, lon: 9 + i / 7_000, ...(i % 3 === 0 ? {} : { heading: (i * 37) % 360, speedKmh: 20 + i / 4 }) });
+    // ~1.4 cm a step: a plausible speed for the odometer however fast the pings come.
+    const out = await ping({ driverId, lat: 45 + i / 1e7, lon: 9 + i / 1.3e7, ...(i % 3 === 0 ? {} : { heading: (i * 37) % 360, speedKmh: 20 + i / 4 }) });
     expect(out.rideId).toBe(rideId);
     await sleep(2); // one sample per millisecond at most: equal times would leave the order to the store
   }
@@ -104,6 +107,20 @@ describe('packed traces on FerretDB', () => {
     expect(packed?.trace.map((s) => s.heading)).toContain(null);
     expect(packed?.trace.map((s) => s.speedKmh)).toContain(null);
     expect(packed?.trace).toEqual(active?.trace);
+
+    // The /distance fallback (the ride's Redis keys gone) reads the packed trace too, to the same distance.
+    await redis().del(rideKey(rideId), seenKey(rideId), traceKey(rideId));
+    const asDriver = { id: rideId, live: false, userId: parties.driverId, role: 'driver' as const };
+    let measured: Awaited<ReturnType<typeof distance>> | undefined;
+    const distanceReads = await mongoCommands(async () => {
+      measured = await distance(asDriver);
+    });
+    expect(shapes(distanceReads)).toEqual([`find ${timelinePartition(rideId)}`, `find ${packedPartition(rideId, endedAt)}`]);
+    const fromPartitions = await distance(asDriver, {
+      rideSummary, traceBetween, timelineOf: timelineRead, traceOfRide: (id, from, to) => traceOfRide(id, from, to, undefined),
+    });
+    expect(measured).toEqual(fromPartitions);
+    expect(measured).toMatchObject({ basis: 'measured', samples: 40 });
   });
 
   it('answers from the partitions for an ended ride without a packed trace (end applied before it was written, or it could not be)', async () => {
