@@ -1,31 +1,36 @@
 /**
- * `npm run bench -- track-scale`: a ride's trace read (GET /rides/{id}/track's MongoDB part)
- * and a ping's insert, as the stored samples grow to TRACK_SCALE_DOCS (1,000,000), on the
- * local MongoDB server (FerretDB: trim mode, hourly partitions per ride; retention.ts).
+ * `npm run bench -- track-scale`: GET /rides/{id}/track's MongoDB reads (a ride's timeline
+ * and trace) and a ping's insert, as the stored samples grow to TRACK_SCALE_DOCS
+ * (1,000,000), on the local MongoDB server (FerretDB: trim mode; retention.ts).
  *
- * In one isolated database: the ping's insert at 0 samples; samples loaded (insertMany of
- * whole rides, 200 samples each, over the last 6 days) to 10 % and to 100 % of the total,
- * the read of randomly chosen rides at both points (samplesOfRide and the whole /track
- * handler); the ping again at the end. Reference, same run: the read as it was before
- * (one `locations` collection, {driverId, at} filter as samplesBetween issued it) over
- * TRACK_SCALE_REF_DOCS (100,000) samples: on FerretDB a scan of all of them. The database is
- * dropped at the end, after timing the trim that expires every partition.
+ * In one isolated database: the ping's insert at 0 samples; rides loaded (over the last 6
+ * days, each as the service stores an ended ride: its 200 samples by insertMany per hourly
+ * partition, its packed trace in its end day's partition, its TIMELINE_EVENTS_PER_RIDE
+ * events in its timeline shard) to 10 % and to 100 % of the total; at both points the
+ * reads of randomly chosen rides: the samples from the partitions (samplesOfRide: a ride in
+ * progress, or one without a packed trace), the whole /track handler of the ended ride
+ * (timeline shard + packed trace), the same handler made to read the partitions instead (as
+ * before packing), and at 100 % `timelineOf` alone; the ping again at the end. References,
+ * same run: the trace read as it was before the partitions (one `locations` collection,
+ * {driverId, at} filter as samplesBetween issued it) over TRACK_SCALE_REF_DOCS (100,000)
+ * samples, and the timeline read as it was before the shards (one collection holding every
+ * loaded ride's events): on FerretDB scans of all of them. The database is dropped at the
+ * end, after timing the trim that expires every partition.
  *
  * The floor, same run: what any read costs on this server before it touches a row (a find on
  * an empty collection), what returning a ride's 200 samples costs from a collection holding
  * nothing else (no scan to speak of: the documents' conversion), and the same 200 samples
- * packed into one document's string (what a one-document-per-ride trace would cost). And the
- * other half of /track: `timelineOf` over a timeline of TIMELINE_EVENTS_PER_RIDE events per
- * loaded ride (the handler's figure above holds only the measured rides' events).
+ * packed into one document's string, alone in its collection.
  */
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { closeClients, mongo } from '../platform/clients.js';
 import { provideSettings } from '../platform/config.js';
-import { partitionOf } from '../functions/tracking/retention.js';
+import { packedPartition, partitionOf, timelinePartition } from '../functions/tracking/retention.js';
 import {
-  ensureIndexes, insertSample, insertTimelineDoc, locationsCollection, samplesOfRide, storageMode, timelineCollection, timelineOf, trimExpired, writerTrim, type LocationDoc,
+  ensureIndexes, insertSample, locationsCollection, samplesOfRide, storageMode, timelineCollection, timelineOf, trimExpired, writerTrim, type LocationDoc, type PackedTraceDoc, type TimelineDoc,
 } from '../functions/tracking/store.js';
+import { encodeTrace, traceOfRide } from '../functions/tracking/packed-trace.js';
 import { handle as track } from '../functions/tracking/track.js';
 import { median, percentile, type BenchResult } from './lib.js';
 
@@ -35,7 +40,10 @@ const READS = Number(process.env.TRACK_SCALE_READS ?? 200);
 const PINGS = Number(process.env.TRACK_SCALE_PINGS ?? 500);
 const PER_RIDE = 200;
 const TIMELINE_EVENTS_PER_RIDE = 7;
-const TIMELINE_READS = Number(process.env.TRACK_SCALE_TIMELINE_READS ?? 10);
+const TIMELINE_READS = Number(process.env.TRACK_SCALE_TIMELINE_READS ?? 200);
+const TIMELINE_REF_READS = 5;
+/** Reads of /track made to read the partitions (as before packing), beside the packed ones. */
+const UNPACKED_READS = 50;
 const FLOOR_READS = 100;
 const DRIVERS = 500;
 const SPAN_MS = 6 * 86_400_000;
@@ -57,6 +65,23 @@ function rideAt(i: number, rides: number): Ride {
   return { rideId: `bench-${i}-${randomUUID()}`, driverId: `driver-${i % DRIVERS}`, from, to: new Date(from.getTime() + (PER_RIDE - 1) * 10_000) };
 }
 
+/** The ride's events as tracking stores them (ride-log.ts); the ride ends at its last sample. */
+function eventsOf(r: Ride, riderId: string): TimelineDoc[] {
+  const at = (ms: number) => new Date(r.from.getTime() + ms);
+  const ev = (type: string, rank: number, when: Date, driver: boolean): TimelineDoc => ({
+    _id: `bench ${randomUUID()}`, rideId: r.rideId, riderId, ...(driver ? { driverId: r.driverId } : {}), type: `microride.ride.${type}`, rank, at: when,
+  });
+  return [
+    ev('requested', 10, at(-60_000), false),
+    ev('offered', 20, at(-50_000), false),
+    ev('accepted', 30, r.from, true),
+    ev('driver_arrived', 40, at(120_000), true),
+    ev('started', 50, at(180_000), true),
+    ev('completed', 90, r.to, true),
+    ev('rated', 90, at(r.to.getTime() - r.from.getTime() + 60_000), true),
+  ].slice(0, TIMELINE_EVENTS_PER_RIDE);
+}
+
 function samplesOf(r: Ride): LocationDoc[] {
   return Array.from({ length: PER_RIDE }, (_, j) => ({
     driverId: r.driverId, rideId: r.rideId, at: new Date(r.from.getTime() + j * 10_000), lat: 45 + j / 10_000, lon: 9 + j / 10_000, heading: 90, speedKmh: 36,
@@ -67,18 +92,23 @@ function samplesOf(r: Ride): LocationDoc[] {
  * Loads rides [start, end), one ride (one insertMany per partition) at a time: each new
  * partition is a table (and index) created in FerretDB's SQLite file, and concurrent creates
  * make every other pooled connection re-read a schema that grows with the tables.
- * Returns the seconds each 10 % took.
+ * Each ride as an ended one: its samples, its packed trace, its events. Returns the seconds
+ * each 10 % took.
  */
-async function load(rides: Ride[], start: number, end: number, steps: number[]): Promise<void> {
+async function load(rides: Ride[], start: number, end: number, steps: number[], riderId: string): Promise<void> {
   const step = Math.max(1, Math.round(rides.length / 10));
   let t0 = performance.now();
   for (let i = start; i < end; i++) {
+    const r = rides[i]!;
+    const samples = samplesOf(r);
     const byPartition = new Map<string, LocationDoc[]>();
-    for (const s of samplesOf(rides[i]!)) {
+    for (const s of samples) {
       const p = partitionOf(s);
       byPartition.set(p, [...(byPartition.get(p) ?? []), s]);
     }
     for (const [p, docs] of byPartition) await locationsCollection(p).insertMany(docs, { ordered: false });
+    await mongo().collection<PackedTraceDoc>(packedPartition(r.rideId, r.to)).insertOne({ _id: r.rideId, endedAt: r.to, trace: encodeTrace(samples) });
+    await timelineCollection(timelinePartition(r.rideId)).insertMany(eventsOf(r, riderId), { ordered: false });
     if ((i + 1) % step === 0 || i + 1 === end) {
       const seconds = (performance.now() - t0) / 1000;
       steps.push(Math.round(seconds * 10) / 10);
@@ -104,24 +134,40 @@ async function pings(n: number): Promise<number[]> {
   return timeEach(n, (i) => insertSample({ driverId: `ping-${i % 25}`, rideId: rides[i % 25]!, at: new Date(), lat: 45, lon: 9, heading: null, speedKmh: null }));
 }
 
-async function reads(rides: Ride[], upTo: number, riderId: string): Promise<{ samples: number[]; track: number[] }> {
+interface Reads {
+  samples: number[];
+  /** The ended ride's packed trace alone (traceOfRide with its end): /track's second read. */
+  packed: number[];
+  /** /track of the ended ride: timeline shard + packed trace. */
+  track: number[];
+  /** /track made to read the partitions, as before packing (and for a ride without a packed trace). */
+  trackUnpacked: number[];
+}
+
+async function reads(rides: Ride[], upTo: number, riderId: string): Promise<Reads> {
   const pick = Array.from({ length: READS }, (_, i) => rides[Math.floor(((i * 7919) % READS) * (upTo / READS))]!);
   const samples = await timeEach(READS, async (i) => {
     const r = pick[i]!;
     const got = await samplesOfRide(r.rideId, r.from, r.to);
     if (got.length !== PER_RIDE) throw new Error(`ride ${r.rideId}: ${got.length} samples, expected ${PER_RIDE}`);
   });
-  // The whole handler (timeline + samples); the timeline holds only the measured rides' events.
-  for (const r of pick.slice(0, 50)) {
-    const ev = (type: string, rank: number, at: Date) => insertTimelineDoc({ _id: `bench ${randomUUID()}`, rideId: r.rideId, riderId, driverId: r.driverId, type, rank, at });
-    await ev('microride.ride.accepted', 30, r.from);
-    await ev('microride.ride.completed', 90, r.to);
-  }
-  const trackMs = await timeEach(Math.min(50, READS), async (i) => {
-    const out = await track({ id: pick[i]!.rideId, userId: riderId, role: 'rider' });
-    if (out.trace.length !== PER_RIDE) throw new Error(`track ${pick[i]!.rideId}: ${out.trace.length} samples`);
+  const packed = await timeEach(READS, async (i) => {
+    const r = pick[i]!;
+    const got = await traceOfRide(r.rideId, r.from, r.to, r.to);
+    if (got.length !== PER_RIDE) throw new Error(`packed trace of ${r.rideId}: ${got.length} samples`);
   });
-  return { samples, track: trackMs };
+  const trackOf = async (r: Ride, stores?: Parameters<typeof track>[1]) => {
+    const out = await track({ id: r.rideId, userId: riderId, role: 'rider' }, stores);
+    if (out.trace.length !== PER_RIDE || out.timeline.length !== TIMELINE_EVENTS_PER_RIDE) throw new Error(`track ${r.rideId}: ${out.trace.length} samples, ${out.timeline.length} events`);
+    return out;
+  };
+  const trackMs = await timeEach(READS, (i) => trackOf(pick[i]!));
+  const unpacked = { timelineOf, traceOfRide: (id: string, from: Date, to: Date) => traceOfRide(id, from, to, undefined) };
+  const trackUnpacked = await timeEach(Math.min(UNPACKED_READS, READS), (i) => trackOf(pick[i]!, unpacked));
+  // The two reads must agree (same samples, same order).
+  const [a, b] = [await trackOf(pick[0]!), await trackOf(pick[0]!, unpacked)];
+  if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`track ${pick[0]!.rideId}: the packed trace differs from the partitions'`);
+  return { samples, packed, track: trackMs, trackUnpacked };
 }
 
 /** Finds with (almost) nothing to scan: the server's own cost of a read, and of the documents it returns. */
@@ -147,18 +193,25 @@ async function floor(): Promise<{ empty: number[]; docs200: number[]; packed: nu
   };
 }
 
-/** A timeline as the service fills it (TIMELINE_EVENTS_PER_RIDE per ride), then the read /track starts with. */
-async function timelineAtScale(rides: Ride[], riderId: string): Promise<number[]> {
-  const types = ['requested', 'offered', 'accepted', 'driver_arrived', 'started', 'completed', 'payment'];
-  const all = rides.flatMap((r) =>
-    types.slice(0, TIMELINE_EVENTS_PER_RIDE).map((type, k) => ({ _id: `bench ${randomUUID()}`, rideId: r.rideId, riderId, driverId: r.driverId, type: `microride.ride.${type}`, rank: 10 * (k + 1), at: r.from })),
-  );
-  for (let i = 0; i < all.length; i += 1000) await timelineCollection().insertMany(all.slice(i, i + 1000), { ordered: false });
-  log(`timeline: ${all.length.toLocaleString('en')} events`);
+/** Every loaded ride's timeline shard read (`timelineOf`, the first half of /track). */
+async function timelineReads(rides: Ride[]): Promise<number[]> {
   return timeEach(TIMELINE_READS, async (i) => {
-    const r = rides[Math.floor((i * rides.length) / TIMELINE_READS)]!;
+    const r = rides[Math.floor(((i * 7919) % TIMELINE_READS) * (rides.length / TIMELINE_READS))]!;
     const got = await timelineOf(r.rideId);
-    if (got.length < TIMELINE_EVENTS_PER_RIDE) throw new Error(`timeline of ${r.rideId}: ${got.length} events`);
+    if (got.length !== TIMELINE_EVENTS_PER_RIDE) throw new Error(`timeline of ${r.rideId}: ${got.length} events`);
+  });
+}
+
+/** Before the shards: every loaded ride's events in one collection, the read /track started with. */
+async function timelineReference(rides: Ride[], riderId: string): Promise<number[]> {
+  const before = mongo().collection<TimelineDoc>('timeline_before');
+  const all = rides.flatMap((r) => eventsOf(r, riderId));
+  for (let i = 0; i < all.length; i += 1000) await before.insertMany(all.slice(i, i + 1000), { ordered: false });
+  log(`timeline reference: ${all.length.toLocaleString('en')} events in one collection`);
+  return timeEach(TIMELINE_REF_READS, async (i) => {
+    const r = rides[Math.floor((i * rides.length) / TIMELINE_REF_READS)]!;
+    const got = await before.find({ rideId: r.rideId }).toArray();
+    if (got.length !== TIMELINE_EVENTS_PER_RIDE) throw new Error(`timeline reference of ${r.rideId}: ${got.length} events`);
   });
 }
 
@@ -197,21 +250,29 @@ export default async function run(): Promise<BenchResult> {
     const tenth = Math.round(rideCount / 10);
     const t0 = performance.now();
     const steps: number[] = [];
-    await load(rides, 0, tenth, steps);
+    const summary = (at: number, r: Reads) =>
+      log(
+        `at ${at.toLocaleString('en')}: samples p50 ${round(median(r.samples))} p99 ${round(percentile(r.samples, 99))} ms; ` +
+          `packed trace p50 ${round(median(r.packed))} p99 ${round(percentile(r.packed, 99))} ms; ` +
+          `/track packed p50 ${round(median(r.track))} p99 ${round(percentile(r.track, 99))} ms; unpacked p50 ${round(median(r.trackUnpacked))} p99 ${round(percentile(r.trackUnpacked, 99))} ms`,
+      );
+    await load(rides, 0, tenth, steps, riderId);
     const small = await reads(rides, tenth, riderId);
-    log(`at ${(tenth * PER_RIDE).toLocaleString('en')}: samples p50 ${round(median(small.samples))} ms p99 ${round(percentile(small.samples, 99))} ms`);
-    await load(rides, tenth, rideCount, steps);
+    summary(tenth * PER_RIDE, small);
+    await load(rides, tenth, rideCount, steps, riderId);
     const loadSeconds = (performance.now() - t0) / 1000;
     const full = await reads(rides, rideCount, riderId);
-    log(`at ${TOTAL.toLocaleString('en')}: samples p50 ${round(median(full.samples))} ms p99 ${round(percentile(full.samples, 99))} ms`);
+    summary(TOTAL, full);
+    const tl = await timelineReads(rides);
+    log(`timeline read (shard) at ${(rideCount * TIMELINE_EVENTS_PER_RIDE).toLocaleString('en')} events: p50 ${round(median(tl))} ms p99 ${round(percentile(tl, 99))} ms`);
     const pingAfter = await pings(PINGS);
     log(`ping at ${TOTAL.toLocaleString('en')} samples: p50 ${round(median(pingAfter))} ms`);
     const ref = await reference();
     log(`reference (one collection of ${REF_DOCS.toLocaleString('en')}): median ${round(median(ref))} ms`);
     const fl = await floor();
     log(`floor: empty find p50 ${round(median(fl.empty))} ms, 200 documents p50 ${round(median(fl.docs200))} ms, 1 packed p50 ${round(median(fl.packed))} ms`);
-    const tl = await timelineAtScale(rides, riderId);
-    log(`timeline read at ${TIMELINE_EVENTS_PER_RIDE} events × ${rideCount} rides: p50 ${round(median(tl))} ms`);
+    const tlRef = await timelineReference(rides, riderId);
+    log(`timeline reference (one collection): median ${round(median(tlRef))} ms`);
 
     const t1 = performance.now();
     const dropped = await trimExpired(new Date(now + 400 * 86_400_000));
@@ -229,10 +290,18 @@ export default async function run(): Promise<BenchResult> {
         readP99MsAt10pct: round(percentile(small.samples, 99)),
         trackP50MsAt10pct: round(median(small.track)),
         trackP99MsAt10pct: round(percentile(small.track, 99)),
+        trackUnpackedP50MsAt10pct: round(median(small.trackUnpacked)),
+        trackUnpackedP99MsAt10pct: round(percentile(small.trackUnpacked, 99)),
         readP50Ms: round(median(full.samples)),
         readP99Ms: round(percentile(full.samples, 99)),
+        packedReadP50Ms: round(median(full.packed)),
+        packedReadP99Ms: round(percentile(full.packed, 99)),
         trackP50Ms: round(median(full.track)),
         trackP99Ms: round(percentile(full.track, 99)),
+        trackUnpackedP50Ms: round(median(full.trackUnpacked)),
+        trackUnpackedP99Ms: round(percentile(full.trackUnpacked, 99)),
+        trackP50VsFloor200Docs: round(median(full.track) / median(fl.docs200)),
+        trackP99VsFloor200Docs: round(percentile(full.track, 99) / percentile(fl.docs200, 99)),
         referenceSamples: REF_DOCS,
         referenceReadMedianMs: round(median(ref)),
         readVsReference: round(median(ref) / median(full.samples)),
@@ -250,16 +319,19 @@ export default async function run(): Promise<BenchResult> {
         timelineEvents: rideCount * TIMELINE_EVENTS_PER_RIDE,
         timelineReadP50Ms: round(median(tl)),
         timelineReadP99Ms: round(percentile(tl, 99)),
+        timelineReferenceMedianMs: round(median(tlRef)),
         loadAverage1m: round(loadavg()[0]!),
       },
       targets: { readP99Ms: '< 50', trackP99Ms: '< 50' },
       notes:
         `${TOTAL} samples as ${rideCount} rides × ${PER_RIDE} (10 s apart) over 6 days, ${DRIVERS} drivers, loaded by insertMany per ride partition, one ride at a time; ` +
-        `${READS} reads of random rides at 10 % and 100 %; track = the whole handler (its timeline holds only the 50 measured rides' events); ` +
+        `each ride loaded as ended: samples, packed trace (partition of its end day × shard), ${TIMELINE_EVENTS_PER_RIDE} events in its timeline shard; ` +
+        `${READS} reads of random rides at 10 % and 100 %: samples = samplesOfRide from the partitions, packedRead = traceOfRide of the ended ride (its packed trace), track = the whole handler of the ended ride (timeline shard + packed trace), ` +
+        `trackUnpacked = the same handler reading the partitions (${UNPACKED_READS} reads); ` +
         `reference = the pre-partition read (one collection, driverId + at range) over ${REF_DOCS} samples, 5 reads; ` +
         `ping = insertSample of a ride in progress, ${PINGS} sequential; trim = dropping every partition once expired; ` +
         `floor = ${FLOOR_READS} finds each on an empty collection, on a collection of one ride's ${PER_RIDE} samples (all returned), on one document holding them packed in a string; ` +
-        `timeline = ${TIMELINE_READS} timelineOf reads over ${TIMELINE_EVENTS_PER_RIDE} events per loaded ride`,
+        `timeline = ${TIMELINE_READS} timelineOf reads (the ride's shard) over ${TIMELINE_EVENTS_PER_RIDE} events per loaded ride; timelineReference = ${TIMELINE_REF_READS} reads of one unpartitioned collection of them all`,
     };
   } finally {
     await mongo().dropDatabase().catch(() => undefined);

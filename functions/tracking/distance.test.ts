@@ -30,7 +30,7 @@ function fakes(opts: { live?: RideSummary | null; timeline?: TimelineDoc[]; trac
       reads.push('mongo:timeline');
       return opts.timeline ?? [];
     },
-    samplesOfRide: async (...args) => {
+    traceOfRide: async (...args) => {
       reads.push('mongo:samples');
       asked.push(args);
       return opts.samples ?? [];
@@ -78,7 +78,8 @@ describe('tracking-distance handle', () => {
     const out = await handle({ id: rideId, live: false, userId: riderId, role: 'rider' }, stores);
 
     expect(out).toMatchObject({ samples: 3, durationSeconds: 30, basis: 'measured' });
-    expect(asked).toEqual([[rideId, t(20), t(50)]]);
+    // The end goes along: an ended ride's packed trace is read instead of its samples when there is one.
+    expect(asked).toEqual([[rideId, t(20), t(50), t(50)]]);
     expect(reads).toEqual(['redis:summary', 'mongo:timeline', 'mongo:samples']);
   });
 

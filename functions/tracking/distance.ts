@@ -8,7 +8,8 @@ import { readableRide } from './access.js';
 import { rideSummary } from './ride-state.js';
 import { traceBetween } from './trip-trace.js';
 import { summaryFromTimeline } from './summary.js';
-import { samplesOfRide, timelineOf } from './store.js';
+import { timelineOf } from './store.js';
+import { traceOfRide } from './packed-trace.js';
 import { drivenDistance, type Sample } from './odometer.js';
 
 const spec = httpSpec('tracking-distance');
@@ -26,7 +27,7 @@ export interface Stores {
   rideSummary: typeof rideSummary;
   traceBetween: typeof traceBetween;
   timelineOf: typeof timelineOf;
-  samplesOfRide: typeof samplesOfRide;
+  traceOfRide: typeof traceOfRide;
 }
 
 /**
@@ -41,7 +42,7 @@ export interface Stores {
  */
 export async function handle(
   input: { id: string; live: boolean } & Pick<Principal, 'userId' | 'role'>,
-  stores: Stores = { rideSummary, traceBetween, timelineOf, samplesOfRide },
+  stores: Stores = { rideSummary, traceBetween, timelineOf, traceOfRide },
 ): Promise<z.infer<typeof distance>> {
   const rideId = input.id;
   const live = await stores.rideSummary(rideId);
@@ -51,7 +52,7 @@ export async function handle(
   const end = ride.endedAt ?? new Date();
   const samples: Sample[] = live
     ? await stores.traceBetween(rideId, ride.startedAt, end)
-    : await stores.samplesOfRide(ride.rideId, ride.startedAt, end);
+    : await stores.traceOfRide(ride.rideId, ride.startedAt, end, ride.endedAt);
   const odo = drivenDistance(samples);
   return {
     distanceMeters: odo.meters,

@@ -52,7 +52,7 @@ describe('tracking-location handle', () => {
     expect(out).toEqual({ receivedAt: NOW.toISOString(), rideId, searchable: true });
     expect(written.positions).toEqual([{ driverId, p: { lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30, at: NOW } }]);
     expect(written.samples).toEqual([{ driverId, rideId, at: NOW, lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30 }]);
-    expect(written.traces).toEqual([{ rideId, s: { at: NOW, lat: 52.52, lon: 13.405 } }]);
+    expect(written.traces).toEqual([{ rideId, s: { at: NOW, lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30 } }]);
     expect(written.live).toEqual([{ rideId, ping: { lat: 52.52, lon: 13.405, heading: 90, speedKmh: 30 }, at: NOW }]);
   });
 

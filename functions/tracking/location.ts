@@ -56,7 +56,7 @@ export async function handle(
   const [indexed] = await Promise.all([
     stores.recordPosition(driverId, { lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null, at }),
     stores.insertSample({ driverId, rideId, at, lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null }),
-    rideId ? stores.appendTrace(rideId, { at, lat, lon }) : undefined,
+    rideId ? stores.appendTrace(rideId, { at, lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null }) : undefined,
     rideId ? pushLive(stores, rideId, { lat, lon, heading: heading ?? null, speedKmh: speedKmh ?? null }, at) : undefined,
   ]);
   return { receivedAt: at.toISOString(), rideId, searchable: indexed === 'indexed' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiredPartitions, hourKey, partitionOf, resolveMode, retainedSince, rideTracePartitions, TRACE_SHARDS, traceShard, trimGate } from './retention.js';
+import { expiredPartitions, hourKey, packedPartition, partitionOf, resolveMode, retainedSince, rideTracePartitions, TIMELINE_SHARDS, timelinePartition, TRACE_SHARDS, traceShard, trimGate } from './retention.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -41,6 +41,24 @@ describe('tracking retention', () => {
     expect(expiredPartitions(names, at('2026-12-03T03:00:00Z'), 2)).toEqual(['trace.2026120300.07', 'locations.2026120300']);
     expect(expiredPartitions(names, at('2026-12-03T02:59:59Z'), 2)).toEqual([]);
     expect(expiredPartitions(names, at('2026-12-10T02:00:00Z'), 168)).toEqual(['trace.2026120300.07', 'locations.2026120300', 'trace.2026120301.07', 'locations.2026120301']);
+  });
+
+  it('puts an ended ride’s packed trace in its shard of the day it ended, and its timeline in one of TIMELINE_SHARDS', () => {
+    const shard = traceShard('r-1');
+    expect(packedPartition('r-1', at('2026-12-03T23:59:59.999Z'))).toBe(`packed.20261203.${shard}`);
+    expect(packedPartition('r-1', at('2026-12-04T00:00:00Z'))).toBe(`packed.20261204.${shard}`);
+    expect(timelinePartition('r-1')).toMatch(/^timeline\.\d{4}$/);
+    expect(timelinePartition('r-1')).toBe(timelinePartition('r-1'));
+    const shards = new Set(Array.from({ length: 20_000 }, (_, i) => timelinePartition(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)));
+    expect(shards.size).toBe(TIMELINE_SHARDS);
+  });
+
+  it('expires a packed partition once its whole day is older than the window, never a timeline shard', () => {
+    const names = ['packed.20261203.07', 'packed.20261204.07', 'timeline.0007', 'timeline', 'packed.note'];
+    // Window 2 h: the day of the 3rd ended at 00:00 on the 4th, so it goes at 02:00 on the 4th.
+    expect(expiredPartitions(names, at('2026-12-04T01:59:59Z'), 2)).toEqual([]);
+    expect(expiredPartitions(names, at('2026-12-04T02:00:00Z'), 2)).toEqual(['packed.20261203.07']);
+    expect(expiredPartitions(names, at('2027-01-01T00:00:00Z'), 168)).toEqual(['packed.20261203.07', 'packed.20261204.07']);
   });
 
   it('reads no partition the trim may already have dropped', () => {

@@ -20,7 +20,9 @@
  *          created makes every pooled connection re-read a schema that grows with the
  *          tables; created at the rate rides start, under load, that cost grew without
  *          bound (docs/performance.md). Shards create TRACE_SHARDS tables an hour, whatever
- *          the ride rate.
+ *          the ride rate. An ended ride's samples are also packed into one document
+ *          (packed-trace.ts) in `packed.<end day>.<shard>`, dropped whole like the samples;
+ *          the timeline goes to `timeline.<shard>` (TIMELINE_SHARDS), never dropped.
  *   auto   (default) trim when the server reports a FerretDB version (buildInfo), else index.
  */
 import { z } from 'zod';
@@ -60,11 +62,45 @@ function hourStart(key: string): number {
  */
 export const TRACE_SHARDS = 32;
 
-/** The shard of a ride: FNV-1a of its id, two digits. */
-export function traceShard(rideId: string): string {
+/** FNV-1a of a ride id: the same shard for a ride whoever writes or reads it. */
+function rideHash(rideId: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < rideId.length; i++) h = Math.imul(h ^ rideId.charCodeAt(i), 0x01000193);
-  return String((h >>> 0) % TRACE_SHARDS).padStart(2, '0');
+  return h >>> 0;
+}
+
+/** The shard of a ride's samples and packed trace: two digits. */
+export function traceShard(rideId: string): string {
+  return String(rideHash(rideId) % TRACE_SHARDS).padStart(2, '0');
+}
+
+/**
+ * Shards of the timeline (`timeline.<shard>`, trim mode). The timeline has no retention
+ * (it is the ride's record, read by /track and the /distance fallback at any age), so no
+ * time goes into its partitions and a shard holds all events ever / TIMELINE_SHARDS; a
+ * ride's read scans its shard only (~34 events at 35,000: 1024 read the timeline in ~30 %
+ * less time than 256 at the median, docs/performance.md). A constant, for the reason
+ * TRACE_SHARDS is; each table is created once, with the first event of a ride in its shard.
+ */
+export const TIMELINE_SHARDS = 1024;
+
+/** The timeline partition of a ride (trim mode). */
+export function timelinePartition(rideId: string): string {
+  return `timeline.${String(rideHash(rideId) % TIMELINE_SHARDS).padStart(4, '0')}`;
+}
+
+/** `YYYYMMDD` of the UTC day that holds `at`. */
+export function dayKey(at: Date): string {
+  return at.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+/**
+ * Where an ended ride's packed trace goes (trim mode): by the UTC day of the ride's end and
+ * its shard, so a partition holds a day's ended rides / TRACE_SHARDS (~26 at 35 rides an
+ * hour) and is dropped whole, as the samples are, once the day is past the window.
+ */
+export function packedPartition(rideId: string, endedAt: Date): string {
+  return `packed.${dayKey(endedAt)}.${traceShard(rideId)}`;
 }
 
 /** Where a sample goes in trim mode. */
@@ -83,17 +119,22 @@ export function rideTracePartitions(rideId: string, from: Date, to: Date): strin
 }
 
 const PARTITION = /^(?:trace|locations)\.(\d{10})(?:\.|$)/;
+const PACKED_PARTITION = /^packed\.(\d{8})\.\d+$/;
 
 /**
  * The partitions among `names` whose every sample is older than the retention window at
- * `now`: the hour has ended at least `retentionHours` ago. A sample thus lives between
- * `retentionHours` and `retentionHours` + 1 h. Other collections are never named.
+ * `now`: the hour (the day, for packed traces) has ended at least `retentionHours` ago. A
+ * sample thus lives between `retentionHours` and `retentionHours` + 1 h; a packed copy of
+ * it up to a day more, and reads never return it past the window (retainedSince). Other
+ * collections (the timeline's among them) are never named.
  */
 export function expiredPartitions(names: readonly string[], now: Date, retentionHours: number): string[] {
   const cutoff = now.getTime() - retentionHours * HOUR_MS;
   return names.filter((n) => {
     const m = PARTITION.exec(n);
-    return m !== null && hourStart(m[1]!) + HOUR_MS <= cutoff;
+    if (m) return hourStart(m[1]!) + HOUR_MS <= cutoff;
+    const d = PACKED_PARTITION.exec(n);
+    return d !== null && hourStart(`${d[1]!}00`) + 24 * HOUR_MS <= cutoff;
   });
 }
 

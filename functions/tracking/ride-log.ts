@@ -1,11 +1,15 @@
 /**
  * Applies a ride event to tracking's view of the ride, built only from the ride events it
- * consumes (it never reads the rides service's database). Two steps, both idempotent, so
- * a failure anywhere throws and the broker's redelivery finishes the job:
- *   1. insert the event into MongoDB's `timeline` (its key is the _id: a redelivery is a
+ * consumes (it never reads the rides service's database). Steps, all idempotent, so a
+ * failure anywhere throws and the broker's redelivery finishes the job:
+ *   1. insert the event into MongoDB's timeline (its key is the _id: a redelivery is a
  *      duplicate-key error, taken as "already there");
  *   2. apply it to the ride's live state in Redis (ride-state.ts: summary, seen-set,
- *      driver → active ride pointer), which skips events it has applied before.
+ *      driver → active ride pointer), which skips events it has applied before;
+ *   3. for an event that ends the ride, on FerretDB: pack the ride's trace into one
+ *      document (packed-trace.ts; its _id is the ride id, so again "already there" on a
+ *      redelivery). Done for a duplicate too, so the redelivery of an event whose packing
+ *      failed finishes it.
  * MongoDB is only written here, never read: see store.ts for why.
  */
 import { insertTimelineDoc, type TimelineDoc } from './store.js';
@@ -13,6 +17,7 @@ import { applyToRideState, RIDE_STATE_TTL_SECONDS } from './ride-state.js';
 import { ASSIGNED_DRIVER_TYPES, RELEASES_DRIVER_TYPES, endsRide, rankOf } from './lifecycle.js';
 import { driverPlace, type DriverLookup } from './place.js';
 import { liveDriver } from './live-index.js';
+import { packTrace } from './packed-trace.js';
 
 export interface RideEvent {
   id: string;
@@ -32,14 +37,15 @@ const pointOf = (v: unknown): { lat: number; lon: number } | undefined => {
   return p && typeof p.lat === 'number' && typeof p.lon === 'number' ? { lat: p.lat, lon: p.lon } : undefined;
 };
 
-/** The two stores written (MongoDB's timeline, Redis' live state) and the live index read for the place; fakes in unit tests. */
+/** The stores written (MongoDB's timeline and packed traces, Redis' live state) and the live index read for the place; fakes in unit tests. */
 export interface RideLogStores {
   insertTimelineDoc: typeof insertTimelineDoc;
   applyToRideState: typeof applyToRideState;
   liveDriver: DriverLookup;
+  packTrace: typeof packTrace;
 }
 
-export const rideLogStores: RideLogStores = { insertTimelineDoc, applyToRideState, liveDriver };
+export const rideLogStores: RideLogStores = { insertTimelineDoc, applyToRideState, liveDriver, packTrace };
 
 export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), stores: RideLogStores = rideLogStores): Promise<ApplyOutcome> {
   const rank = rankOf(ev.type);
@@ -74,6 +80,7 @@ export async function applyRideEvent(ev: RideEvent, receivedAt = new Date(), sto
     pickup: requested ? pointOf(ev.data.pickup) : undefined,
     dropoff: requested ? pointOf(ev.data.dropoff) : undefined,
   });
+  if (endsRide(ev.type)) await stores.packTrace(rideId);
   // Already in MongoDB but new to Redis: this retry finished what a failure between the steps left half done.
   return stored === 'duplicate' && live === 'duplicate' ? 'duplicate' : 'applied';
 }

@@ -1,29 +1,36 @@
 /**
  * tracking's MongoDB documents (FerretDB 1.24 locally; MongoDB in the cluster).
- *   timeline   one document per applied ride event, _id = "<source> <id>"; index {rideId}
+ *   timeline   one document per applied ride event, _id = "<source> <id>"; on MongoDB one
+ *              `timeline` collection with an index {rideId}, on FerretDB `timeline.<shard>`
+ *              by a hash of the ride id (retention.ts), so a ride's read scans its shard only
  *   samples    driver position samples (the trace), kept LOCATION_RETENTION_HOURS, in one of
  *              two shapes (retention.ts): on MongoDB one `locations` collection with a TTL
  *              index on `at` and an index {rideId, at}; on FerretDB collections per UTC hour
  *              (`trace.<hour>.<shard>` on a ride, `locations.<hour>` off a ride), dropped
  *              whole when expired.
+ *   packed     on FerretDB only: an ended ride's samples in one document (_id = ride id,
+ *              the samples in one string: packed-trace.ts), in `packed.<end day>.<shard>`,
+ *              written once when the ride ends, so /track of an ended ride converts one
+ *              document instead of hundreds; dropped whole when expired, like the samples.
  *
- * Both are INSERT-ONLY. FerretDB 1.24 runs every find/update/findAndModify as a full scan
+ * All are INSERT-ONLY. FerretDB 1.24 runs every find/update/findAndModify as a full scan
  * of the collection, even by _id (measured: an upsert by _id 35 ms at 1k documents, 880 ms
  * at 30k), while insertOne stays flat (~1 ms). So the hot paths (every ride event, every
  * position) only insert here; the live state they need lives in Redis (ride-state.ts,
  * trip-trace.ts, active-ride.ts). MongoDB is READ only by the rare GET /rides/{id}/track
  * and as the fallback of /distance once a ride's Redis keys have expired; real MongoDB
- * serves those reads from the indexes, FerretDB scans the ride's shard of its hours.
+ * serves those reads from the indexes, FerretDB scans the ride's timeline shard and reads
+ * its packed trace (or, for a ride without one, scans the ride's shard of its hours).
  * The _id of a timeline document is the event's key, so a redelivered event fails with
  * E11000 instead of being recorded twice. No geospatial queries: FerretDB has none.
  * Concurrent inserts into a collection share one insertMany per round trip (batched-insert.ts).
  */
-import type { Collection } from 'mongodb';
+import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import { mongo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { logger } from '../../platform/logger.js';
-import { batchedInserter, DocumentRejectedError, type InsertOutcome } from './batched-insert.js';
-import { expiredPartitions, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, trimGate, type StorageMode } from './retention.js';
+import { batchedInserter, DocumentRejectedError, outcomesOf, type InsertOutcome } from './batched-insert.js';
+import { expiredPartitions, packedPartition, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, timelinePartition, trimGate, type StorageMode } from './retention.js';
 
 export interface TimelineDoc {
   /** `<source> <id>` of the CloudEvent. */
@@ -52,7 +59,21 @@ export interface LocationDoc {
   speedKmh: number | null;
 }
 
-export const timelineCollection = (): Collection<TimelineDoc> => mongo().collection<TimelineDoc>('timeline');
+/** An ended ride's samples in one document (trim mode): `trace` is packed-trace.ts's encoding. */
+export interface PackedTraceDoc {
+  /** The ride id. */
+  _id: string;
+  endedAt: Date;
+  trace: string;
+}
+
+/** The timeline of MONGO_TTL_MODE=index, or the name given (a trim mode partition). */
+export const timelineCollection = (name = 'timeline'): Collection<TimelineDoc> => mongo().collection<TimelineDoc>(name);
+
+/** The collection that holds a ride's timeline in the current mode. */
+export async function timelineCollectionOf(rideId: string): Promise<Collection<TimelineDoc>> {
+  return timelineCollection((await storageMode()) === 'trim' ? timelinePartition(rideId) : 'timeline');
+}
 /** The samples of MONGO_TTL_MODE=index (trim mode writes the partitions of retention.ts). */
 export const locationsCollection = (name = 'locations'): Collection<LocationDoc> => mongo().collection<LocationDoc>(name);
 
@@ -85,6 +106,8 @@ async function ensureExpiryIndex(): Promise<void> {
 }
 
 const ensured = new Map<string, Promise<void>>();
+/** Per database: whether it still has the unpartitioned `timeline` of before the partitions (trim mode; set by ensureIndexes). */
+const legacyTimelines = new Map<string, boolean>();
 
 /**
  * Creates the indexes once per process and database (createIndex is idempotent anyway).
@@ -100,8 +123,16 @@ export function ensureIndexes(): Promise<void> {
       if ((await storageMode()) === 'index') {
         await locationsCollection().createIndex({ rideId: 1, at: 1 }, { name: 'ride_time' });
         await ensureExpiryIndex();
+        // Not in trim mode: FerretDB would not use it, and it would create the unpartitioned
+        // collection that timelineOf reads as a leftover (legacyTimelines).
+        await timelineCollection().createIndex({ rideId: 1 }, { name: 'ride' });
+      } else {
+        // A `timeline` left from before the partitions: its events stay readable (each read
+        // scans it too) until it is moved into them (`npx tsx scripts/partition-timeline.ts`).
+        // Asked once per process, with the indexes, so the reads themselves list nothing.
+        const legacy = await mongo().listCollections({ name: 'timeline' }, { nameOnly: true }).toArray();
+        legacyTimelines.set(dbName, legacy.length > 0);
       }
-      await timelineCollection().createIndex({ rideId: 1 }, { name: 'ride' });
     })();
     // A failed attempt (store down) must be retried by the next caller, not cached.
     p.catch(() => ensured.delete(dbName));
@@ -110,31 +141,89 @@ export function ensureIndexes(): Promise<void> {
   return p;
 }
 
-const insertTimeline = batchedInserter(timelineCollection);
 const insertLocation = batchedInserter(() => locationsCollection());
 
-/** One batched inserter per partition; forgotten wholesale now and then (in-flight batches finish on their own). */
-const partitionInserters = new Map<string, (doc: LocationDoc) => Promise<InsertOutcome>>();
-function insertIntoPartition(name: string, doc: LocationDoc): Promise<InsertOutcome> {
-  let insert = partitionInserters.get(name);
-  if (!insert) {
-    if (partitionInserters.size >= 1000) partitionInserters.clear();
-    insert = batchedInserter(() => locationsCollection(name));
-    partitionInserters.set(name, insert);
-  }
-  return insert(doc);
+/** A batched inserter per collection; forgotten wholesale now and then (in-flight batches finish on their own). */
+interface Inserters<T extends Document> {
+  (name: string, doc: OptionalUnlessRequiredId<T>): Promise<InsertOutcome>;
+  /** Drops the inserter of a collection that is gone. */
+  forget(name: string): void;
 }
+function inserters<T extends Document>(collection: (name: string) => Collection<T>): Inserters<T> {
+  const byName = new Map<string, (doc: OptionalUnlessRequiredId<T>) => Promise<InsertOutcome>>();
+  const insert = (name: string, doc: OptionalUnlessRequiredId<T>): Promise<InsertOutcome> => {
+    let one = byName.get(name);
+    if (!one) {
+      if (byName.size >= 1000) byName.clear();
+      one = batchedInserter(() => collection(name));
+      byName.set(name, one);
+    }
+    return one(doc);
+  };
+  return Object.assign(insert, { forget: (name: string) => void byName.delete(name) });
+}
+const insertIntoPartition = inserters<LocationDoc>(locationsCollection);
+const insertTimelineInto = inserters<TimelineDoc>(timelineCollection);
+const insertPackedInto = inserters<PackedTraceDoc>((name) => mongo().collection<PackedTraceDoc>(name));
 
-/** Records one ride event; 'duplicate' when an event with the same key is already there. */
+/** Records one ride event; 'duplicate' when an event with the same key is already there (its ride's partition: an event's ride never changes). */
 export async function insertTimelineDoc(doc: TimelineDoc): Promise<'inserted' | 'duplicate'> {
   await ensureIndexes();
-  return insertTimeline(doc);
+  return insertTimelineInto((await timelineCollectionOf(doc.rideId)).collectionName, doc);
 }
 
-/** Every recorded event of a ride, in no particular order (a scan on FerretDB: rare reads only). */
+/**
+ * Moves the events of a `timeline` left from before the partitions into them, then drops it
+ * (trim mode; index mode keeps `timeline`: 0). Safe to run again or beside the service: an
+ * event already in its partition is a duplicate key, skipped. Returns the events read.
+ */
+export async function moveLegacyTimeline(batch = 1000): Promise<number> {
+  await ensureIndexes();
+  if ((await storageMode()) !== 'trim') return 0;
+  let moved = 0;
+  const flush = async (docs: TimelineDoc[]) => {
+    const byPartition = new Map<string, TimelineDoc[]>();
+    for (const d of docs) byPartition.set(timelinePartition(d.rideId), [...(byPartition.get(timelinePartition(d.rideId)) ?? []), d]);
+    for (const [name, part] of byPartition) {
+      const outcomes = await timelineCollection(name).insertMany(part, { ordered: false }).then(() => [], (err: unknown) => outcomesOf(err, part.length));
+      const failed = outcomes.find((o): o is Error => o instanceof Error);
+      if (failed) throw failed;
+    }
+    moved += docs.length;
+  };
+  let docs: TimelineDoc[] = [];
+  for await (const d of timelineCollection().find({}, { batchSize: batch })) {
+    docs.push(d);
+    if (docs.length >= batch) {
+      await flush(docs);
+      docs = [];
+    }
+  }
+  await flush(docs);
+  await timelineCollection().drop().catch((err: unknown) => {
+    if ((err as { code?: unknown }).code !== 26) throw err;
+  });
+  legacyTimelines.set(config().MONGO_DB, false);
+  return moved;
+}
+
+/** Every collection holding timeline events in this database (each shard, and `timeline`): for whole-timeline jobs, not for a ride's read. */
+export async function timelineCollections(): Promise<Collection<TimelineDoc>[]> {
+  const names = (await mongo().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+  return names.filter((n) => /^timeline(?:\.\d+)?$/.test(n)).map((n) => timelineCollection(n));
+}
+
+/**
+ * Every recorded event of a ride, in no particular order: through the {rideId} index on
+ * MongoDB; on FerretDB a scan of the ride's timeline shard (and of a leftover unpartitioned
+ * `timeline`, if any).
+ */
 export async function timelineOf(rideId: string): Promise<TimelineDoc[]> {
   await ensureIndexes();
-  return timelineCollection().find({ rideId }).toArray();
+  const own = await timelineCollectionOf(rideId);
+  const read = (c: Collection<TimelineDoc>) => c.find({ rideId }, { batchSize: TRACE_BATCH }).toArray();
+  if (own.collectionName === 'timeline' || !legacyTimelines.get(config().MONGO_DB)) return read(own);
+  return (await Promise.all([read(own), read(timelineCollection())])).flat();
 }
 
 const trimDue = trimGate();
@@ -202,11 +291,29 @@ export async function trimExpired(now: Date): Promise<string[]> {
   const names = (await mongo().listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
   const expired = expiredPartitions(names, now, retentionSettings().LOCATION_RETENTION_HOURS);
   for (const name of expired) {
-    partitionInserters.delete(name);
+    insertIntoPartition.forget(name);
+    insertPackedInto.forget(name);
     // A concurrent trim (another process) may have dropped it first: that is the same outcome.
     await mongo().collection(name).drop().catch((err: unknown) => {
       if ((err as { code?: unknown }).code !== 26) throw err;
     });
   }
   return expired;
+}
+
+/**
+ * Stores an ended ride's packed trace (trim mode; index mode reads the samples through its
+ * index and stores none: 'skipped'). Written once: a second write for the ride (a
+ * redelivered end event) finds its _id and is 'duplicate', whatever it carried.
+ */
+export async function insertPackedTrace(doc: PackedTraceDoc): Promise<InsertOutcome | 'skipped'> {
+  if ((await storageMode()) !== 'trim') return 'skipped';
+  return insertPackedInto(packedPartition(doc._id, doc.endedAt), doc);
+}
+
+/** The packed trace of a ride that ended at `endedAt`; null when none was written (trim mode only). */
+export async function packedTraceOf(rideId: string, endedAt: Date): Promise<PackedTraceDoc | null> {
+  // By _id: the only filter FerretDB on SQLite evaluates in SQL, so the partition's other
+  // rides (a day's / TRACE_SHARDS) are compared there, and only this one is decoded.
+  return mongo().collection<PackedTraceDoc>(packedPartition(rideId, endedAt)).findOne({ _id: rideId });
 }

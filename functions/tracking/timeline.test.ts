@@ -15,6 +15,7 @@ function fakes(opts: { stored?: 'inserted' | 'duplicate'; live?: 'applied' | 'du
   const timeline: TimelineDoc[] = [];
   const state: RideStateUpdate[] = [];
   const looked: string[] = [];
+  const packed: string[] = [];
   const stores: Stores = {
     insertTimelineDoc: async (doc) => {
       timeline.push(doc);
@@ -28,8 +29,12 @@ function fakes(opts: { stored?: 'inserted' | 'duplicate'; live?: 'applied' | 'du
       looked.push(id);
       return { position: opts.position ? { ...opts.position, heading: null, speedKmh: null } : null };
     },
+    packTrace: async (id) => {
+      packed.push(id);
+      return 'inserted';
+    },
   };
-  return { stores, timeline, state, looked };
+  return { stores, timeline, state, looked, packed };
 }
 
 const event = (type: string, data: Record<string, unknown>, time = AT): RideEvent => ({ id: randomUUID(), source: '/microride/rides-x', type, time: time.toISOString(), data });
@@ -80,10 +85,22 @@ describe('tracking-timeline handle', () => {
     const completed = fakes();
     await handle(event('microride.ride.completed', { rideId, riderId, driverId, fare: { amount: 1200, currency: 'EUR' } }), completed.stores);
     expect(completed.state[0]).toMatchObject({ rank: 90, endedAt: AT });
+    expect(completed.packed).toEqual([rideId]);
 
     const rated = fakes();
     await handle(event('microride.ride.rated', { rideId, riderId, driverId, stars: 5 }), rated.stores);
     expect(rated.state[0]).toMatchObject({ rank: 90, endedAt: undefined });
+    expect(rated.packed).toEqual([]);
+  });
+
+  it('packs the trace at every end, a redelivered one too (its packing may have failed), and at no other event', async () => {
+    const again = fakes({ stored: 'duplicate', live: 'duplicate' });
+    expect(await handle(event('microride.ride.cancelled', { rideId, riderId, driverId }), again.stores)).toBe('duplicate');
+    expect(again.packed).toEqual([rideId]);
+
+    const started = fakes();
+    await handle(event('microride.ride.started', { rideId, riderId, driverId }), started.stores);
+    expect(started.packed).toEqual([]);
   });
 
   it('ignores an event type it does not know, or one without a ride id, and writes nothing', async () => {

@@ -20,11 +20,11 @@ function ride(rideId: string): TimelineDoc[] {
 }
 
 function fakes(docs: TimelineDoc[], samples: LocationDoc[] = []) {
-  const asked: { rideId: string; from: Date; to: Date }[] = [];
+  const asked: { rideId: string; from: Date; to: Date; endedAt?: Date | undefined }[] = [];
   const stores: Stores = {
     timelineOf: async (id) => docs.filter((d) => d.rideId === id),
-    samplesOfRide: async (d, from, to) => {
-      asked.push({ rideId: d, from, to });
+    traceOfRide: async (d, from, to, endedAt) => {
+      asked.push({ rideId: d, from, to, endedAt });
       return samples;
     },
   };
@@ -49,7 +49,8 @@ describe('tracking-track handle', () => {
       ],
       trace: [{ lat: 52.51, lon: 13.402, at: t(25).toISOString(), heading: 45, speedKmh: null }],
     });
-    expect(asked).toEqual([{ rideId, from: t(10), to: t(40) }]);
+    // The end is passed on: an ended ride's trace is read from its packed document.
+    expect(asked).toEqual([{ rideId, from: t(10), to: t(40), endedAt: t(40) }]);
     // Internal fields of the stored documents stay inside.
     expect(JSON.stringify(out)).not.toContain('/src');
   });

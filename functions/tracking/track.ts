@@ -4,7 +4,8 @@ import { httpSpec, routeOf } from '../../platform/route.js';
 import type { Principal } from '../../platform/auth/verify.js';
 import { rideIdParam, track } from './schemas.js';
 import { readableRide } from './access.js';
-import { samplesOfRide, timelineOf } from './store.js';
+import { timelineOf } from './store.js';
+import { traceOfRide } from './packed-trace.js';
 import { byEventTime, summaryFromTimeline } from './summary.js';
 import { statusOf } from './lifecycle.js';
 
@@ -18,10 +19,10 @@ const route = routeOf(spec, {
   },
 });
 
-/** What the read scans: MongoDB's timeline and locations by default, fakes in the unit test. */
+/** What the read scans: MongoDB's timeline and the ride's packed trace or samples by default, fakes in the unit test. */
 export interface Stores {
   timelineOf: typeof timelineOf;
-  samplesOfRide: typeof samplesOfRide;
+  traceOfRide: typeof traceOfRide;
 }
 
 /**
@@ -30,12 +31,12 @@ export interface Stores {
  */
 export async function handle(
   input: { id: string } & Pick<Principal, 'userId' | 'role'>,
-  stores: Stores = { timelineOf, samplesOfRide },
+  stores: Stores = { timelineOf, traceOfRide },
 ): Promise<z.infer<typeof track>> {
   const timeline = await stores.timelineOf(input.id);
   const ride = readableRide(input, summaryFromTimeline(input.id, timeline));
   const trace =
-    ride.driverId && ride.acceptedAt ? await stores.samplesOfRide(ride.rideId, ride.acceptedAt, ride.endedAt ?? new Date()) : [];
+    ride.driverId && ride.acceptedAt ? await stores.traceOfRide(ride.rideId, ride.acceptedAt, ride.endedAt ?? new Date(), ride.endedAt) : [];
   return {
     rideId: ride.rideId,
     status: statusOf(ride.rank),

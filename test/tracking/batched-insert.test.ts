@@ -12,7 +12,7 @@ import { mongoCommands } from './mongo-commands.js';
 import { closeClients, mongo, mongoClient } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { partitionOf } from '../../functions/tracking/retention.js';
-import { ensureIndexes, insertTimelineDoc, locationsCollection, insertSample, timelineCollection, writerTrim, type TimelineDoc } from '../../functions/tracking/store.js';
+import { ensureIndexes, insertTimelineDoc, locationsCollection, insertSample, timelineCollection, timelineCollectionOf, writerTrim, type TimelineDoc } from '../../functions/tracking/store.js';
 import { batchedInserter, DocumentRejectedError, outcomesOf } from '../../functions/tracking/batched-insert.js';
 import { cleanupStores } from '../../local/run-cleanup.js';
 
@@ -36,9 +36,9 @@ describe('batched inserts', () => {
       outcomes = await Promise.all(docs.map((d) => insertTimelineDoc(d)));
     });
     expect(outcomes).toEqual(docs.map(() => 'inserted'));
-    expect(await timelineCollection().countDocuments({ rideId })).toBe(50);
+    expect(await (await timelineCollectionOf(rideId)).countDocuments({ rideId })).toBe(50);
 
-    expect([...new Set(commands.map((c) => `${c.name} ${String(c.collection)}`))]).toEqual(['insert timeline']);
+    expect([...new Set(commands.map((c) => `${c.name} ${String(c.collection)}`))]).toEqual([`insert ${(await timelineCollectionOf(rideId)).collectionName}`]);
     expect(commands.length).toBeGreaterThanOrEqual(1);
     expect(commands.length).toBeLessThan(50);
     // Every document went out exactly once; the first did not wait for company.
@@ -79,7 +79,7 @@ describe('batched inserts', () => {
     });
     expect(commands.map((c) => c.ids)).toEqual([[batch[0]?._id], batch.slice(1).map((d) => d._id)]);
     expect(outcomes).toEqual(['inserted', 'inserted', 'duplicate', 'inserted', 'inserted', 'duplicate']);
-    const stored = (await timelineCollection().find({ rideId }).toArray()).map((d) => d._id).sort();
+    const stored = (await (await timelineCollectionOf(rideId)).find({ rideId }).toArray()).map((d) => d._id).sort();
     expect(stored).toEqual([old._id, ...batch.filter((d) => d !== batch[2] && d !== batch[5]).map((d) => d._id)].sort());
   });
 

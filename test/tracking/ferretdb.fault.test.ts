@@ -8,13 +8,14 @@
  * event is in the timeline exactly once, nothing went to the dead letters.
  */
 import { randomUUID } from 'node:crypto';
+import type { Filter } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../contracts/catalog.js';
 import { triggersFromCatalog } from '../../contracts/triggers.js';
 import { startBroker } from '../../eventing/broker/index.js';
 import timelineApp from '../../functions/tracking/timeline.js';
-import { timelineCollection } from '../../functions/tracking/store.js';
-import { closeClients, mongo } from '../../platform/clients.js';
+import { timelineCollections, type TimelineDoc } from '../../functions/tracking/store.js';
+import { closeClients } from '../../platform/clients.js';
 import { provideSettings } from '../../platform/config.js';
 import { listen, type Served } from '../../platform/serve.js';
 import { createPrivateFerretDb, type PrivateFerretDb } from '../helpers/private-ferretdb.js';
@@ -26,6 +27,9 @@ let ferret: PrivateFerretDb;
 let fn: Served;
 let deadLetters: Subscriber;
 const statuses = new Map<number, number>();
+/** Timeline events matching `filter` over every partition (each ride's events are in its shard). */
+const countTimeline = async (filter: Filter<TimelineDoc> = {}): Promise<number> =>
+  (await Promise.all((await timelineCollections()).map((c) => c.countDocuments(filter)))).reduce((a, b) => a + b, 0);
 
 beforeAll(async () => {
   ferret = await createPrivateFerretDb();
@@ -87,17 +91,17 @@ describe('kill -9 of FerretDB under tracking-timeline', () => {
         }
       };
       const senders = Promise.all(Array.from({ length: 4 }, sender));
-      await until('200 events stored', async () => (await timelineCollection().countDocuments()) >= 200, 30_000, 100);
+      await until('200 events stored', async () => (await countTimeline()) >= 200, 30_000, 100);
       await ferret.crash();
       // Longer than the driver's 3 s server selection, within the Triggers' retries (5 × 0.2 s·2ⁿ).
       await sleep(4_000);
       await ferret.start();
       await senders;
       const keys = events.map((e) => `${e.source} ${e.id}`);
-      await until('every event in the timeline', async () => (await timelineCollection().countDocuments({ _id: { $in: keys } })) === events.length, 60_000, 250);
+      await until('every event in the timeline', async () => (await countTimeline({ _id: { $in: keys } })) === events.length, 60_000, 250);
 
       const failed = [...statuses].filter(([s]) => s >= 500).reduce((n, [, c]) => n + c, 0);
-      const stored = await mongo().collection('timeline').countDocuments();
+      const stored = await countTimeline();
       console.info(`ferretdb crash: ${events.length} events, answers ${JSON.stringify(Object.fromEntries(statuses))}, ${stored} timeline documents, ${deadLetters.received.length} dead letters`);
       expect(failed).toBeGreaterThan(0); // the crash really failed writes, which were redelivered
       expect(stored).toBe(events.length);

@@ -11,8 +11,8 @@ import { useServices } from './support.js';
 import { deliver } from './events.js';
 import { post, registerAndLogin, type Session } from '../helpers/users.js';
 import { mongoClient, redis } from '../../platform/clients.js';
-import { rideTracePartitions, traceShard } from '../../functions/tracking/retention.js';
-import { ensureIndexes, insertSample, insertTimelineDoc, timelineCollection } from '../../functions/tracking/store.js';
+import { packedPartition, rideTracePartitions, timelinePartition, traceShard } from '../../functions/tracking/retention.js';
+import { ensureIndexes, insertSample, insertTimelineDoc, timelineCollectionOf } from '../../functions/tracking/store.js';
 import { applyRideEvent, type RideEvent } from '../../functions/tracking/ride-log.js';
 import { rideKey, rideSummary, seenKey, traceKey } from '../../functions/tracking/ride-state.js';
 import { activeRide, activeRideKey } from '../../functions/tracking/active-ride.js';
@@ -20,9 +20,9 @@ import { appendTrace, traceBetween } from '../../functions/tracking/trip-trace.j
 import { recordPosition } from '../../functions/tracking/live-index.js';
 import { drivenDistance, type Sample } from '../../functions/tracking/odometer.js';
 
-/** How many documents the insert commands put into `collection` (or its hourly partitions `<collection>.<hour>`, retention.ts). */
+/** How many documents the insert commands put into `collection` (or its partitions `<collection>.<hour|day|shard>…`, retention.ts). */
 function insertedInto(commands: Command[], collection: string): number {
-  const into = (c: unknown) => c === collection || new RegExp(`^${collection}\\.\\d{10}$`).test(String(c));
+  const into = (c: unknown) => c === collection || new RegExp(`^${collection}(?:\\.\\d+)+$`).test(String(c));
   return commands.filter((c) => c.name === 'insert' && into(c.collection)).reduce((n, c) => n + c.docs, 0);
 }
 
@@ -107,7 +107,10 @@ describe('tracking hot path', () => {
     expect([...new Set(end.map((c) => c.name))]).toEqual(['insert']);
     expect(insertedInto(end, 'timeline')).toBe(2);
     expect(insertedInto(end, 'locations')).toBe(1);
-    expect(await timelineCollection().countDocuments({ rideId })).toBe(6);
+    // The end packs the ride's trace (from Redis) into one document, at each delivery; the
+    // second insert is the redelivery's, refused as a duplicate.
+    expect(insertedInto(end, 'packed')).toBe(2);
+    expect(await (await timelineCollectionOf(rideId)).countDocuments({ rideId })).toBe(6);
   });
 
   it('applies a redelivered event once, and finishes one that only reached MongoDB', async () => {
@@ -125,7 +128,7 @@ describe('tracking hot path', () => {
     // Redelivered, even with a different time: nothing changes anywhere.
     expect(await applyRideEvent({ ...accepted, time: new Date(t0) })).toBe('duplicate');
     expect(await redisState(rideId, driverId)).toEqual(before);
-    expect(await timelineCollection().countDocuments({ rideId })).toBe(2);
+    expect(await (await timelineCollectionOf(rideId)).countDocuments({ rideId })).toBe(2);
 
     // A failure between the two steps: the event is in MongoDB, Redis never saw it. The
     // redelivery completes the Redis part.
@@ -133,7 +136,7 @@ describe('tracking hot path', () => {
     expect(await insertTimelineDoc({ _id: `${started.source} ${started.id}`, rideId, driverId, type: started.type, rank: 50, at: new Date(t0 + 20_000) })).toBe('inserted');
     expect(await applyRideEvent(started)).toBe('applied');
     expect(await rideSummary(rideId)).toMatchObject({ rank: 50, startedAt: new Date(t0 + 20_000) });
-    expect(await timelineCollection().countDocuments({ rideId })).toBe(3);
+    expect(await (await timelineCollectionOf(rideId)).countDocuments({ rideId })).toBe(3);
     expect(await applyRideEvent(started)).toBe('duplicate');
   });
 
@@ -204,7 +207,7 @@ describe('tracking hot path', () => {
     await applyRideEvent(event('accepted', parties, new Date(now), 'fresh'));
     await applyRideEvent(event('driver_arrived', parties, new Date(now - 30_000), 'late'));
     await applyRideEvent(event('started', parties, new Date(now + 70_000), 'quiet'));
-    const docs = await timelineCollection().find({ rideId }).toArray();
+    const docs = await (await timelineCollectionOf(rideId)).find({ rideId }).toArray();
     const at = (id: string) => docs.find((d) => d._id === `/microride/rides ${id}`)?.location;
     expect(at('fresh')).toEqual(here); // position 5 s before the event
     expect(at('late')).toBeUndefined(); // position 25 s after it: the driver has moved on
@@ -267,8 +270,11 @@ describe('tracking hot path', () => {
       fallback = await (await get(`/api/v1/rides/${rideId}/distance`, driver)).json();
     });
     expect(fallback).toEqual(expected);
-    // The samples come from the ride's own partition (FerretDB: trim mode), not a scan of all.
-    expect(reads.map((c) => `${c.name} ${String(c.collection)}`)).toEqual(['find timeline', ...rideTracePartitions(rideId, at(60), at(200)).map((n) => `find ${n}`)]);
+    // The samples come from the ride's own partition (FerretDB: trim mode), not a scan of all,
+    // after its packed trace was looked for (none: the end was applied before these samples).
+    expect(reads.map((c) => `${c.name} ${String(c.collection)}`)).toEqual([
+      `find ${timelinePartition(rideId)}`, `find ${packedPartition(rideId, at(200))}`, ...rideTracePartitions(rideId, at(60), at(200)).map((n) => `find ${n}`),
+    ]);
     expect((await get(`/api/v1/rides/${rideId}/distance`, stranger)).status).toBe(404);
     expect((await get(`/api/v1/rides/${randomUUID()}/distance`, driver)).status).toBe(404);
     const track = (await (await get(`/api/v1/rides/${rideId}/track`, rider)).json()) as { status: string; trace: unknown[] };

@@ -10,8 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { mongoCommands } from './mongo-commands.js';
 import { closeClients, mongo } from '../../platform/clients.js';
 import { cleanupStores } from '../../local/run-cleanup.js';
-import { partitionOf, retentionSettings, rideTracePartitions, traceShard } from '../../functions/tracking/retention.js';
-import { ensureIndexes, insertSample, insertTimelineDoc, locationsCollection, samplesOfRide, storageMode, timelineCollection, trimExpired, writerTrim, type LocationDoc, type TimelineDoc } from '../../functions/tracking/store.js';
+import { packedPartition, partitionOf, retentionSettings, rideTracePartitions, timelinePartition, traceShard } from '../../functions/tracking/retention.js';
+import { ensureIndexes, insertSample, insertTimelineDoc, locationsCollection, samplesOfRide, storageMode, timelineCollectionOf, trimExpired, writerTrim, type LocationDoc, type TimelineDoc } from '../../functions/tracking/store.js';
 import { handle as track } from '../../functions/tracking/track.js';
 
 const HOUR = 3_600_000;
@@ -102,7 +102,7 @@ describe('location retention on FerretDB', () => {
     // Unexpired samples and every other collection stay.
     expect((await samplesOfRide(newRide, kept, now)).map((s) => s.at)).toEqual([0, 1, 2].map((i) => new Date(kept.getTime() + i * 1000)));
     expect(await locationsCollection(partitionOf({ rideId: null, at: kept })).countDocuments({ driverId })).toBe(3);
-    expect(await timelineCollection().countDocuments({ rideId: oldRide })).toBe(1);
+    expect(await (await timelineCollectionOf(oldRide)).countDocuments({ rideId: oldRide })).toBe(1);
     // Nothing left to drop: a second trim (or another process's) is a no-op.
     expect(await trimExpired(now)).toEqual([]);
   });
@@ -158,12 +158,15 @@ describe('location retention on FerretDB', () => {
     });
 
     expect(out?.trace).toEqual(trace.map((s) => ({ lat: s.lat, lon: s.lon, at: s.at.toISOString(), heading: null, speedKmh: null })));
-    // The query shape: the timeline, then a find by rideId per hour the ride spans, on
+    // The query shape: the ride's timeline shard, its packed trace (none was written: these
+    // samples bypassed the Redis trace), then a find by rideId per hour the ride spans, on
     // collections that hold this ride's shard only. (Before partitioning: one
     // `find locations`, a scan of every sample ever stored.)
     const partitions = rideTracePartitions(rideId, acceptedAt, endedAt);
     expect(partitions.length).toBeGreaterThanOrEqual(3);
-    expect(reads.map((c) => `${c.name} ${String(c.collection)}`).sort()).toEqual(['find timeline', ...partitions.map((p) => `find ${p}`)].sort());
+    expect(reads.map((c) => `${c.name} ${String(c.collection)}`).sort()).toEqual(
+      [`find ${timelinePartition(rideId)}`, `find ${packedPartition(rideId, endedAt)}`, ...partitions.map((p) => `find ${p}`)].sort(),
+    );
     let held = 0;
     let siblings = 0;
     let explained = 0;

@@ -5,7 +5,7 @@ import { deliver } from './events.js';
 import { json, post, registerAndLogin, registerDriver, type Session } from '../helpers/users.js';
 import type { VehicleClass } from '../../contracts/vehicles.js';
 import { liveDriver, nearestAvailable } from '../../functions/tracking/live-index.js';
-import { insertSample, timelineCollection } from '../../functions/tracking/store.js';
+import { insertSample, timelineCollectionOf } from '../../functions/tracking/store.js';
 import { appendTrace } from '../../functions/tracking/trip-trace.js';
 import { rideSummary } from '../../functions/tracking/ride-state.js';
 import { drivenDistance } from '../../functions/tracking/odometer.js';
@@ -151,7 +151,7 @@ describe('ride timeline, trace and distance', () => {
     expect((await get(`/api/v1/rides/not-a-uuid/track`, rider)).status).toBe(422);
 
     // As stored: one MongoDB document per event applied, the summary in Redis.
-    const docs = await timelineCollection().find({ rideId }).toArray();
+    const docs = await (await timelineCollectionOf(rideId)).find({ rideId }).toArray();
     expect(docs).toHaveLength(6);
     expect(docs.find((e) => e._id === '/microride/rides-accept acc-1')).toMatchObject({ rideId, driverId: driver.user.id, rank: 30 });
     const summary = await rideSummary(rideId);
