@@ -13,8 +13,8 @@
  *            every store the catalog declares for it ("stores"); the stores' first
  *            connection is counted separately so;
  *   no maps  the same bundle without --enable-source-maps: what loading its source map costs;
- *   eager    (functions with MongoDB or Redis) the bundle built with its drivers evaluated at
- *            load, as before the lazy stand-ins (build option eagerDrivers): what they save.
+ *   eager    (functions with a store) the bundle built with its drivers inside and evaluated
+ *            at load, as before the lazy stand-ins (build option eagerDrivers): what they save.
  * Figures are medians over rounds of the paired differences (bundle − bare of the same
  * round), in wall time and in CPU time of the process until ready (/proc/<pid>/schedstat:
  * on a shared machine the CPU figures move far less with the load than the wall ones).
@@ -75,7 +75,7 @@ export default async function coldstart(): Promise<BenchResult[]> {
   try {
     const names = (ONLY ?? catalog.map((f) => f.name)).filter((n) => catalog.some((f) => f.name === n));
     const bundles = await build({ outdir: out, only: names, notifier: false, jobs: false });
-    const withDrivers = names.filter((n) => catalog.find((f) => f.name === n)!.stores.some((s) => s === 'mongo' || s === 'redis'));
+    const withDrivers = names.filter((n) => catalog.find((f) => f.name === n)!.stores.length > 0);
     if (withDrivers.length) await build({ outdir: join(out, 'eager'), only: withDrivers, notifier: false, jobs: false, eagerDrivers: true });
     const keys = generateKeyPairPem();
     const prefix = `cs${randomBytes(3).toString('hex')}_`;

@@ -12,6 +12,9 @@
  *     dist/system/tick-relay.mjs         platform/tick-relay.ts: PingSource pings → tick events
  *   dist/system/admin.mjs                functions/accounts/admin-cli.ts: creates an admin account
  *                                        (not deployed; a one-off Job, functions/accounts/README.md)
+ *   dist/drivers/<store>.cjs (+ .map)    the store drivers (knex + pg, ioredis, mongodb), one
+ *                                        CommonJS file each, which the bundles declaring the
+ *                                        store load at its first use (`lazyDrivers`)
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
  * (see knative/ and charts/microride). Each generated entry validates the environment,
@@ -23,9 +26,9 @@
  *          --analyze    print the biggest packages in each bundle
  * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
  * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
- * A function's bundle holds only the store drivers its catalog entry declares; one that
- * holds another store's driver fails the build. The MongoDB and Redis drivers it holds are
- * evaluated at their first use, not at load (`lazyDrivers`; docs/performance.md).
+ * A function's bundle holds no store driver, only stand-ins for those its catalog entry
+ * declares, which load the driver's file at the first use (`lazyDrivers`; docs/performance.md);
+ * a bundle that holds the driver of a store it does not declare fails the build.
  */
 import { buildWeb } from '../functions/ops/build-web.js';
 import * as esbuild from 'esbuild';
@@ -110,7 +113,7 @@ export function undeclaredDrivers(inputs: readonly string[], stores: readonly St
 
 export interface BundleInfo {
   name: string;
-  kind: 'function' | 'notifier' | 'system';
+  kind: 'function' | 'notifier' | 'system' | 'driver';
   file: string;
   bytes: number;
   gzipBytes: number;
@@ -158,8 +161,19 @@ export const ADMIN_TOOL = { bundle: 'system/admin', entry: { module: 'functions/
 /** The size table's kind of a workload's bundle. */
 const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
-export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): esbuild.Plugin {
+export interface EntryOptions {
+  /** Bundle the declared drivers and evaluate them at load, as before the lazy stand-ins (for comparing; bench/coldstart). */
+  eagerDrivers?: boolean;
+  /** Where the driver files (buildDrivers) are, relative to the bundle being built: `../drivers`. */
+  driversDir?: string;
+  /** Wrap the MongoDB driver's saslprep so its tables are decoded at the first use (default: unless eagerDrivers). */
+  lazySaslprep?: boolean;
+}
+
+export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, opts: EntryOptions = {}): esbuild.Plugin {
+  const { eagerDrivers = false, driversDir = '../drivers', lazySaslprep = !eagerDrivers } = opts;
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
+  const declared = stores === 'all' ? (Object.keys(storePackages) as Store[]) : stores;
   return {
     name: 'microride-entry',
     setup(b) {
@@ -199,7 +213,7 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
       // and then; only SCRAM-SHA-256 authentication calls it. A wrapper defers that to the
       // first call (esbuild evaluates a bundled CommonJS module at its first require).
       b.onResolve({ filter: /^@mongodb-js\/saslprep$/ }, (args) => {
-        if (eagerDrivers || args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
+        if (!lazySaslprep || args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
         return { path: args.importer, namespace: 'microride-lazy-saslprep' };
       });
       b.onLoad({ filter: /.*/, namespace: 'microride-lazy-saslprep' }, (args) => ({
@@ -221,54 +235,107 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
         }));
       }
 
-      // A declared MongoDB or Redis driver is evaluated at its first use, not at load: the
-      // process answers liveness sooner and pays for the driver with its first store call
-      // (readiness). Only what our code takes from them at run time is forwarded.
-      for (const store of Object.keys(lazyDrivers) as (keyof typeof lazyDrivers)[]) {
-        if (eagerDrivers || stubbed.includes(store)) continue;
-        const { pkg, contents: lazy } = lazyDrivers[store];
-        b.onResolve({ filter: new RegExp(`^${pkg}$`) }, (args) => {
-          if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer)) return undefined;
-          return { path: pkg, namespace: 'microride-lazy-driver' };
+      // A declared store's driver is not in the bundle: it is a file of its own
+      // (buildDrivers), read, compiled and evaluated at the driver's first use, not at load.
+      // The process answers liveness sooner (less code to compile, nothing of the driver to
+      // run) and pays for the driver with its first store call (readiness). Only what our
+      // code takes from the drivers at run time is forwarded.
+      if (!eagerDrivers) {
+        for (const store of declared) {
+          for (const { filter, importer, path } of lazyDrivers[store].modules) {
+            b.onResolve({ filter }, (args) => {
+              if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer) || !importer.test(args.importer)) return undefined;
+              return { path, namespace: 'microride-lazy-driver', pluginData: store };
+            });
+          }
+        }
+        b.onLoad({ filter: /.*/, namespace: 'microride-lazy-driver' }, (args) => {
+          const store = args.pluginData as Store;
+          const stand = lazyDrivers[store].modules.find((m) => m.path === args.path)!;
+          const file = JSON.stringify(`${driversDir}/${store}.cjs`);
+          return { contents: `let real; const load = () => (real ??= require(${file}));\n${stand.contents}\n`, loader: 'js', resolveDir: root };
         });
-        b.onLoad({ filter: new RegExp(`^${pkg}$`), namespace: 'microride-lazy-driver' }, () => ({ contents: lazy, loader: 'js', resolveDir: root }));
+        // The driver file is next to the bundles, loaded by the bundle's own require (banner).
+        b.onResolve({ filter: /^\.\.?\/.*drivers\/[a-z]+\.cjs$/ }, (args) => (args.namespace === 'microride-lazy-driver' ? { path: args.path, external: true } : undefined));
       }
     },
   };
 }
 
 /**
- * Stand-ins for what platform/ and functions/ import from the MongoDB and Redis drivers;
- * each loads the real driver (bundled, evaluated on first require) when first used.
- * A name not listed here fails the build (esbuild: no matching export).
+ * Stand-ins for what platform/ and functions/ import from the store drivers; each loads the
+ * driver's file (`load()`, buildDrivers) when first used. A name not listed here fails the
+ * build (esbuild: no matching export). `importer` says whose import is replaced: type-only
+ * imports vanish in the build, and the driver files themselves import the real packages.
  */
-export const lazyDrivers = {
+export const lazyDrivers: Record<Store, { entry: string; modules: { filter: RegExp; importer: RegExp; path: string; contents: string }[] }> = {
   mongo: {
-    pkg: 'mongodb',
-    contents: [
-      "let real; const load = () => (real ??= require('mongodb'));",
-      'export class MongoClient { constructor(...a) { return new (load().MongoClient)(...a); } }',
-      'export class MongoBulkWriteError { static [Symbol.hasInstance](x) { return x instanceof load().MongoBulkWriteError; } }',
-      '',
-    ].join('\n'),
+    entry: "export { MongoClient, MongoBulkWriteError } from 'mongodb';\n",
+    modules: [{
+      filter: /^mongodb$/,
+      importer: /./,
+      path: 'mongodb',
+      contents: [
+        'export class MongoClient { constructor(...a) { return new (load().MongoClient)(...a); } }',
+        'export class MongoBulkWriteError { static [Symbol.hasInstance](x) { return x instanceof load().MongoBulkWriteError; } }',
+      ].join('\n'),
+    }],
   },
   redis: {
-    pkg: 'ioredis',
-    contents: [
-      "let real; const load = () => (real ??= require('ioredis'));",
-      'export class Redis { constructor(...a) { return new (load().Redis)(...a); } }',
-      '',
-    ].join('\n'),
+    entry: "export { Redis } from 'ioredis';\n",
+    modules: [{
+      filter: /^ioredis$/,
+      importer: /./,
+      path: 'ioredis',
+      contents: 'export class Redis { constructor(...a) { return new (load().Redis)(...a); } }',
+    }],
   },
-} as const;
+  // knex, pg and the prepared-statements client, which extends knex's PostgreSQL client
+  // when its module is evaluated: both go into the driver file, and platform/clients.ts
+  // gets stand-ins (knex only ever does `new client(config)` with the class it is given).
+  postgres: {
+    entry: `export { default as knex } from 'knex';\nexport { PreparedStatementsPgClient } from ${imp('platform/pg-client.ts')};\n`,
+    modules: [
+      {
+        filter: /^knex$/,
+        importer: /[\\/]platform[\\/]clients\.ts$/,
+        path: 'knex',
+        contents: 'export default function knex(...a) { return load().knex(...a); }',
+      },
+      {
+        filter: /^\.\/pg-client\.js$/,
+        importer: /[\\/]platform[\\/]clients\.ts$/,
+        path: 'pg-client',
+        contents: 'export class PreparedStatementsPgClient { constructor(...a) { return new (load().PreparedStatementsPgClient)(...a); } }',
+      },
+    ],
+  },
+};
+
+/**
+ * One CommonJS file per store driver, `<outdir>/drivers/<store>.cjs`, shared by every bundle
+ * that declares the store and required by its stand-ins at the first use (lazyDrivers).
+ */
+export async function buildDrivers(outdir: string, stores: Iterable<Store>): Promise<BundleInfo[]> {
+  const out: BundleInfo[] = [];
+  for (const store of new Set(stores)) {
+    const file = join(outdir, 'drivers', `${store}.cjs`);
+    await bundle(file, lazyDrivers[store].entry, [store], `the ${store} driver`, { eagerDrivers: true, lazySaslprep: true, format: 'cjs' });
+    out.push(sizeOf(store, 'driver', file));
+  }
+  return out;
+}
 
 /** Output bytes per npm package (or source folder) of the last build of each bundle, for --analyze. */
 export const composition = new Map<string, Record<string, number>>();
 /** Source files (relative to the repo) in each bundle of the last build. */
 export const bundleInputs = new Map<string, string[]>();
 
-async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): Promise<void> {
+async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string, opts: EntryOptions & { format?: 'esm' | 'cjs'; outdir?: string } = {}): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
+  const cjs = opts.format === 'cjs';
+  // The stand-ins' path to the driver files, from this bundle's folder.
+  const driversDir = opts.outdir ? relative(dirname(outfile), join(opts.outdir, 'drivers')).split('\\').join('/') : undefined;
   const result = await esbuild.build({
     metafile: true,
     entryPoints: ['microride-entry'],
@@ -276,19 +343,20 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
+    format: cjs ? 'cjs' : 'esm',
     minify: true,
     treeShaking: true,
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
-    banner: { js: banner },
+    ...(cjs ? {} : { banner: { js: banner } }),
     external: externals,
-    // Prefer the ESM builds of dual packages (smaller after tree-shaking).
-    mainFields: ['module', 'main'],
+    // Prefer the ESM builds of dual packages (smaller after tree-shaking); a CommonJS driver
+    // file takes their CommonJS builds (an ESM build may need import.meta).
+    mainFields: cjs ? ['main', 'module'] : ['module', 'main'],
     logLevel: 'warning',
     logOverride: { 'empty-import-meta': 'silent' },
-    plugins: [entryPlugin(contents, stores, label, eagerDrivers)],
+    plugins: [entryPlugin(contents, stores, label, driversDir === undefined ? opts : { ...opts, driversDir: driversDir.startsWith('.') ? driversDir : `./${driversDir}` })],
     absWorkingDir: root,
   });
   const byPackage: Record<string, number> = {};
@@ -317,7 +385,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const unknown = (opts.only ?? []).filter((n) => !all.some((f) => f.name === n));
   if (unknown.length) throw new Error(`not in contracts/catalog.ts: ${unknown.join(', ')}`);
   const specs = opts.only ? all.filter((f) => opts.only!.includes(f.name)) : all;
-  if (!opts.only) rmSync(join(outdir, 'functions'), { recursive: true, force: true });
+  if (!opts.only) for (const dir of ['functions', 'drivers']) rmSync(join(outdir, dir), { recursive: true, force: true });
 
   const out: BundleInfo[] = [];
   // Two cores: a few bundles at a time is as fast as all at once and lighter on memory.
@@ -325,7 +393,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       const file = join(outdir, 'functions', `${spec.name}.mjs`);
-      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`, opts.eagerDrivers);
+      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`, { eagerDrivers: opts.eagerDrivers, outdir });
       out.push(sizeOf(spec.name, 'function', file));
     }
   };
@@ -338,14 +406,19 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const workloads = (opts.workloads ?? allWorkloads).filter((w) => (bundleKind(w) === 'notifier' ? opts.notifier !== false : opts.jobs !== false));
   for (const w of workloads) {
     const file = join(outdir, `${w.bundle}.mjs`);
-    await bundle(file, workloadEntry(w), w.stores, `${w.name} (${w.kind})`);
+    await bundle(file, workloadEntry(w), w.stores, `${w.name} (${w.kind})`, { eagerDrivers: opts.eagerDrivers, outdir });
     out.push(sizeOf(basename(w.bundle), bundleKind(w), file));
   }
   if (opts.jobs !== false && !opts.workloads) {
     // Not deployed: run on demand as a one-off Job (functions/accounts/README.md).
     const file = join(outdir, `${ADMIN_TOOL.bundle}.mjs`);
-    await bundle(file, workloadEntry(ADMIN_TOOL), ADMIN_TOOL.stores, 'admin account tool');
+    await bundle(file, workloadEntry(ADMIN_TOOL), ADMIN_TOOL.stores, 'admin account tool', { eagerDrivers: opts.eagerDrivers, outdir });
     out.push(sizeOf(basename(ADMIN_TOOL.bundle), 'system', file));
+  }
+  // The driver files the bundles above load at their first store call.
+  if (!opts.eagerDrivers) {
+    const stores = [...specs.map((s) => s.stores), ...workloads.map((w) => w.stores), ...(opts.jobs !== false && !opts.workloads ? [ADMIN_TOOL.stores] : [])];
+    out.push(...(await buildDrivers(outdir, stores.flat())));
   }
   return out;
 }
