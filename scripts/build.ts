@@ -12,9 +12,10 @@
  *     dist/system/tick-relay.mjs         platform/tick-relay.ts: PingSource pings → tick events
  *   dist/system/admin.mjs                functions/accounts/admin-cli.ts: creates an admin account
  *                                        (not deployed; a one-off Job, functions/accounts/README.md)
- *   dist/drivers/<store>.cjs (+ .map)    the store drivers (knex + pg, ioredis, mongodb), one
- *                                        CommonJS file each, which the bundles declaring the
- *                                        store load at its first use (`lazyDrivers`)
+ *   dist/lazy/<name>.cjs (+ .map)        the store drivers (postgres: knex + pg, redis, mongo)
+ *                                        and the CloudEvents SDK (cloudevents), one CommonJS
+ *                                        file each, which the bundles load at their first use
+ *                                        (`lazyModules`)
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
  * (see knative/ and charts/microride). Each generated entry validates the environment,
@@ -27,7 +28,7 @@
  * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
  * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
  * A function's bundle holds no store driver, only stand-ins for those its catalog entry
- * declares, which load the driver's file at the first use (`lazyDrivers`; docs/performance.md);
+ * declares, which load the driver's file at the first use (`lazyModules`; docs/performance.md);
  * a bundle that holds the driver of a store it does not declare fails the build.
  */
 import { buildWeb } from '../functions/ops/build-web.js';
@@ -113,7 +114,7 @@ export function undeclaredDrivers(inputs: readonly string[], stores: readonly St
 
 export interface BundleInfo {
   name: string;
-  kind: 'function' | 'notifier' | 'system' | 'driver';
+  kind: 'function' | 'notifier' | 'system' | 'lazy';
   file: string;
   bytes: number;
   gzipBytes: number;
@@ -164,14 +165,14 @@ const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ?
 export interface EntryOptions {
   /** Bundle the declared drivers and evaluate them at load, as before the lazy stand-ins (for comparing; bench/coldstart). */
   eagerDrivers?: boolean;
-  /** Where the driver files (buildDrivers) are, relative to the bundle being built: `../drivers`. */
-  driversDir?: string;
+  /** Where the files of lazyModules (buildLazyModules) are, relative to the bundle being built: `../lazy`. */
+  lazyDir?: string;
   /** Wrap the MongoDB driver's saslprep so its tables are decoded at the first use (default: unless eagerDrivers). */
   lazySaslprep?: boolean;
 }
 
 export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, opts: EntryOptions = {}): esbuild.Plugin {
-  const { eagerDrivers = false, driversDir = '../drivers', lazySaslprep = !eagerDrivers } = opts;
+  const { eagerDrivers = false, lazyDir = '../lazy', lazySaslprep = !eagerDrivers } = opts;
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
   const declared = stores === 'all' ? (Object.keys(storePackages) as Store[]) : stores;
   return {
@@ -235,41 +236,51 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
         }));
       }
 
-      // A declared store's driver is not in the bundle: it is a file of its own
-      // (buildDrivers), read, compiled and evaluated at the driver's first use, not at load.
-      // The process answers liveness sooner (less code to compile, nothing of the driver to
-      // run) and pays for the driver with its first store call (readiness). Only what our
-      // code takes from the drivers at run time is forwarded.
+      // A declared store's driver, and the CloudEvents SDK, are not in the bundle: each is a
+      // file of its own (buildLazyModules), read, compiled and evaluated at its first use,
+      // not at load. The process answers liveness sooner (less code to compile, nothing of
+      // them to run) and pays for a driver with its first store call (readiness). Only what
+      // our code takes from them at run time is forwarded.
       if (!eagerDrivers) {
-        for (const store of declared) {
-          for (const { filter, importer, path } of lazyDrivers[store].modules) {
+        for (const [name, lazy] of Object.entries(lazyModules)) {
+          if (lazy.store !== undefined && !declared.includes(lazy.store)) continue;
+          for (const { filter, importer, path } of lazy.modules) {
             b.onResolve({ filter }, (args) => {
               if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer) || !importer.test(args.importer)) return undefined;
-              return { path, namespace: 'microride-lazy-driver', pluginData: store };
+              return { path, namespace: 'microride-lazy-driver', pluginData: name };
             });
           }
         }
         b.onLoad({ filter: /.*/, namespace: 'microride-lazy-driver' }, (args) => {
-          const store = args.pluginData as Store;
-          const stand = lazyDrivers[store].modules.find((m) => m.path === args.path)!;
-          const file = JSON.stringify(`${driversDir}/${store}.cjs`);
+          const name = args.pluginData as string;
+          const stand = lazyModules[name]!.modules.find((m) => m.path === args.path)!;
+          const file = JSON.stringify(`${lazyDir}/${name}.cjs`);
           return { contents: `let real; const load = () => (real ??= require(${file}));\n${stand.contents}\n`, loader: 'js', resolveDir: root };
         });
-        // The driver file is next to the bundles, loaded by the bundle's own require (banner).
-        b.onResolve({ filter: /^\.\.?\/.*drivers\/[a-z]+\.cjs$/ }, (args) => (args.namespace === 'microride-lazy-driver' ? { path: args.path, external: true } : undefined));
+        // The file is next to the bundles, loaded by the bundle's own require (banner).
+        b.onResolve({ filter: /^\.\.?\/.*lazy\/[a-z]+\.cjs$/ }, (args) => (args.namespace === 'microride-lazy-driver' ? { path: args.path, external: true } : undefined));
       }
     },
   };
 }
 
 /**
- * Stand-ins for what platform/ and functions/ import from the store drivers; each loads the
- * driver's file (`load()`, buildDrivers) when first used. A name not listed here fails the
- * build (esbuild: no matching export). `importer` says whose import is replaced: type-only
- * imports vanish in the build, and the driver files themselves import the real packages.
+ * Stand-ins for what platform/ and functions/ import from the store drivers and the
+ * CloudEvents SDK; each loads the module's file (`load()`, buildLazyModules) when first
+ * used. A name not listed here fails the build (esbuild: no matching export). `importer`
+ * says whose import is replaced: type-only imports vanish in the build, and the files
+ * themselves import the real packages. A driver's stand-in is used only in a bundle that
+ * declares its `store` (the others get the stub that fails loudly).
  */
-export const lazyDrivers: Record<Store, { entry: string; modules: { filter: RegExp; importer: RegExp; path: string; contents: string }[] }> = {
+interface LazyModule {
+  store?: Store;
+  entry: string;
+  modules: { filter: RegExp; importer: RegExp; path: string; contents: string }[];
+}
+
+export const lazyModules: Record<string, LazyModule> = {
   mongo: {
+    store: 'mongo',
     entry: "export { MongoClient, MongoBulkWriteError } from 'mongodb';\n",
     modules: [{
       filter: /^mongodb$/,
@@ -282,6 +293,7 @@ export const lazyDrivers: Record<Store, { entry: string; modules: { filter: RegE
     }],
   },
   redis: {
+    store: 'redis',
     entry: "export { Redis } from 'ioredis';\n",
     modules: [{
       filter: /^ioredis$/,
@@ -294,6 +306,7 @@ export const lazyDrivers: Record<Store, { entry: string; modules: { filter: RegE
   // when its module is evaluated: both go into the driver file, and platform/clients.ts
   // gets stand-ins (knex only ever does `new client(config)` with the class it is given).
   postgres: {
+    store: 'postgres',
     entry: `export { default as knex } from 'knex';\nexport { PreparedStatementsPgClient } from ${imp('platform/pg-client.ts')};\n`,
     modules: [
       {
@@ -310,18 +323,41 @@ export const lazyDrivers: Record<Store, { entry: string; modules: { filter: RegE
       },
     ],
   },
+  // Needed at the first event sent or received, not to answer a probe.
+  cloudevents: {
+    entry: "export { CloudEvent, HTTP } from 'cloudevents';\n",
+    modules: [{
+      filter: /^cloudevents$/,
+      importer: /./,
+      path: 'cloudevents',
+      contents: [
+        'export class CloudEvent {',
+        '  constructor(...a) { return new (load().CloudEvent)(...a); }',
+        '  static [Symbol.hasInstance](x) { return x instanceof load().CloudEvent; }',
+        '  static cloneWith(...a) { return load().CloudEvent.cloneWith(...a); }',
+        '}',
+        'export const HTTP = Object.freeze({',
+        '  binary: (...a) => load().HTTP.binary(...a),',
+        '  structured: (...a) => load().HTTP.structured(...a),',
+        '  toEvent: (...a) => load().HTTP.toEvent(...a),',
+        '  isEvent: (...a) => load().HTTP.isEvent(...a),',
+        '});',
+      ].join('\n'),
+    }],
+  },
 };
 
 /**
- * One CommonJS file per store driver, `<outdir>/drivers/<store>.cjs`, shared by every bundle
- * that declares the store and required by its stand-ins at the first use (lazyDrivers).
+ * One CommonJS file per lazy module, `<outdir>/lazy/<name>.cjs`, shared by every bundle that
+ * uses it and required by its stand-ins at the first use (lazyModules).
  */
-export async function buildDrivers(outdir: string, stores: Iterable<Store>): Promise<BundleInfo[]> {
+export async function buildLazyModules(outdir: string, names: Iterable<string>): Promise<BundleInfo[]> {
   const out: BundleInfo[] = [];
-  for (const store of new Set(stores)) {
-    const file = join(outdir, 'drivers', `${store}.cjs`);
-    await bundle(file, lazyDrivers[store].entry, [store], `the ${store} driver`, { eagerDrivers: true, lazySaslprep: true, format: 'cjs' });
-    out.push(sizeOf(store, 'driver', file));
+  for (const name of new Set(names)) {
+    const file = join(outdir, 'lazy', `${name}.cjs`);
+    const store = lazyModules[name]!.store;
+    await bundle(file, lazyModules[name]!.entry, store ? [store] : [], `the lazily loaded ${name}`, { eagerDrivers: true, lazySaslprep: true, format: 'cjs' });
+    out.push(sizeOf(name, 'lazy', file));
   }
   return out;
 }
@@ -335,7 +371,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
   mkdirSync(dirname(outfile), { recursive: true });
   const cjs = opts.format === 'cjs';
   // The stand-ins' path to the driver files, from this bundle's folder.
-  const driversDir = opts.outdir ? relative(dirname(outfile), join(opts.outdir, 'drivers')).split('\\').join('/') : undefined;
+  const lazyDir = opts.outdir ? relative(dirname(outfile), join(opts.outdir, 'lazy')).split('\\').join('/') : undefined;
   const result = await esbuild.build({
     metafile: true,
     entryPoints: ['microride-entry'],
@@ -356,7 +392,7 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
     mainFields: cjs ? ['main', 'module'] : ['module', 'main'],
     logLevel: 'warning',
     logOverride: { 'empty-import-meta': 'silent' },
-    plugins: [entryPlugin(contents, stores, label, driversDir === undefined ? opts : { ...opts, driversDir: driversDir.startsWith('.') ? driversDir : `./${driversDir}` })],
+    plugins: [entryPlugin(contents, stores, label, lazyDir === undefined ? opts : { ...opts, lazyDir: lazyDir.startsWith('.') ? lazyDir : `./${lazyDir}` })],
     absWorkingDir: root,
   });
   const byPackage: Record<string, number> = {};
@@ -385,7 +421,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const unknown = (opts.only ?? []).filter((n) => !all.some((f) => f.name === n));
   if (unknown.length) throw new Error(`not in contracts/catalog.ts: ${unknown.join(', ')}`);
   const specs = opts.only ? all.filter((f) => opts.only!.includes(f.name)) : all;
-  if (!opts.only) for (const dir of ['functions', 'drivers']) rmSync(join(outdir, dir), { recursive: true, force: true });
+  if (!opts.only) for (const dir of ['functions', 'lazy']) rmSync(join(outdir, dir), { recursive: true, force: true });
 
   const out: BundleInfo[] = [];
   // Two cores: a few bundles at a time is as fast as all at once and lighter on memory.
@@ -415,10 +451,11 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
     await bundle(file, workloadEntry(ADMIN_TOOL), ADMIN_TOOL.stores, 'admin account tool', { eagerDrivers: opts.eagerDrivers, outdir });
     out.push(sizeOf(basename(ADMIN_TOOL.bundle), 'system', file));
   }
-  // The driver files the bundles above load at their first store call.
+  // The files the bundles above load at the first use: their stores' drivers, the CloudEvents SDK.
   if (!opts.eagerDrivers) {
-    const stores = [...specs.map((s) => s.stores), ...workloads.map((w) => w.stores), ...(opts.jobs !== false && !opts.workloads ? [ADMIN_TOOL.stores] : [])];
-    out.push(...(await buildDrivers(outdir, stores.flat())));
+    const stores = [...specs.map((s) => s.stores), ...workloads.map((w) => w.stores), ...(opts.jobs !== false && !opts.workloads ? [ADMIN_TOOL.stores] : [])].flat();
+    const names = Object.entries(lazyModules).filter(([, m]) => m.store === undefined || stores.includes(m.store)).map(([name]) => name);
+    out.push(...(await buildLazyModules(outdir, names)));
   }
   return out;
 }
