@@ -13,8 +13,8 @@
  *            every store the catalog declares for it ("stores"); the stores' first
  *            connection is counted separately so;
  *   no maps  the same bundle without --enable-source-maps: what loading its source map costs;
- *   eager    (functions with MongoDB or Redis) the bundle built with its drivers evaluated at
- *            load, as before the lazy stand-ins (build option eagerDrivers): what they save.
+ *   eager    (functions with a store) the bundle built with its drivers inside and evaluated
+ *            at load, as before the lazy stand-ins (build option eagerDrivers): what they save.
  * Figures are medians over rounds of the paired differences (bundle − bare of the same
  * round), in wall time and in CPU time of the process until ready (/proc/<pid>/schedstat:
  * on a shared machine the CPU figures move far less with the load than the wall ones).
@@ -75,7 +75,7 @@ export default async function coldstart(): Promise<BenchResult[]> {
   try {
     const names = (ONLY ?? catalog.map((f) => f.name)).filter((n) => catalog.some((f) => f.name === n));
     const bundles = await build({ outdir: out, only: names, notifier: false, jobs: false });
-    const withDrivers = names.filter((n) => catalog.find((f) => f.name === n)!.stores.some((s) => s === 'mongo' || s === 'redis'));
+    const withDrivers = names.filter((n) => catalog.find((f) => f.name === n)!.stores.length > 0);
     if (withDrivers.length) await build({ outdir: join(out, 'eager'), only: withDrivers, notifier: false, jobs: false, eagerDrivers: true });
     const keys = generateKeyPairPem();
     const prefix = `cs${randomBytes(3).toString('hex')}_`;
@@ -186,7 +186,7 @@ export default async function coldstart(): Promise<BenchResult[]> {
       },
       targets: { readyOverBareWorstMs: `<= ${TARGET_OVER_BARE_MS}`, biggestBundleKiB: `< ${BUDGET_BYTES / 1024}` },
       rows,
-      notes: `node ${process.version}; each bundle run as dist/functions/<fn>.mjs with NODE_OPTIONS=--enable-source-maps; per round and function (shuffled order) a bare node:http server, the bundle, and the bundle without source maps, one after the other. ready = spawn → first 200 from /health/liveness (no store; polled every 2 ms); storesFirstConnectionMs = the first /health/readiness after that (opens and pings the declared stores, local PostgreSQL/Redis/FerretDB); readyOverBareMs, sourceMapsCostMs, lazyDriversSave*: medians of the paired differences within a round; *Cpu*: the process's main-thread CPU time until ready (/proc/<pid>/schedstat), which moves far less with the machine's load than wall time; eager = the same function built with eagerDrivers (drivers evaluated at load). 2 shared cores; load average ${load} over the run.`,
+      notes: `node ${process.version}; each bundle run as dist/functions/<fn>.mjs with NODE_OPTIONS=--enable-source-maps; per round and function (shuffled order) a bare node:http server, the bundle, and the bundle without source maps, one after the other. ready = spawn → first 200 from /health/liveness (no store; polled every 2 ms); storesFirstConnectionMs = the first /health/readiness after that (opens and pings the declared stores, local PostgreSQL/Redis/FerretDB); readyOverBareMs, sourceMapsCostMs, lazyDriversSave*: medians of the paired differences within a round; *Cpu*: the process's main-thread CPU time until ready (/proc/<pid>/schedstat), which moves far less with the machine's load than wall time; eager = the same function built with eagerDrivers (store drivers and the CloudEvents SDK inside the bundle, evaluated at load). 2 shared cores; load average ${load} over the run.`,
     }];
   } finally {
     rmSync(out, { recursive: true, force: true });

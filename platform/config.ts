@@ -171,7 +171,9 @@ export function clearProvidedSettings(): void {
 
 /** Parses `source` with `schema`; a bad or missing variable is a ConfigError naming it. */
 export function parseSettings<S extends z.ZodType>(schema: S, source: Source = settingsSource()): z.output<S> {
-  const parsed = schema.safeParse(source);
+  // Parsed once per process: zod's compiled fast path (generated with `new Function`) would
+  // cost more to generate and compile at start-up than it saves on this single parse.
+  const parsed = schema.safeParse(source, { jitless: true });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
   }

@@ -12,6 +12,10 @@
  *     dist/system/tick-relay.mjs         platform/tick-relay.ts: PingSource pings → tick events
  *   dist/system/admin.mjs                functions/accounts/admin-cli.ts: creates an admin account
  *                                        (not deployed; a one-off Job, functions/accounts/README.md)
+ *   dist/lazy/<name>.cjs (+ .map)        the store drivers (postgres: knex + pg, redis, mongo)
+ *                                        and the CloudEvents SDK (cloudevents), one CommonJS
+ *                                        file each, which the bundles load at their first use
+ *                                        (`lazyModules`)
  *
  * The container image holds all of them; a Knative Service picks its bundle with `args`
  * (see knative/ and charts/microride). Each generated entry validates the environment,
@@ -23,9 +27,9 @@
  *          --analyze    print the biggest packages in each bundle
  * Target: every bundle < 1 MiB (MICRORIDE_BUNDLE_BUDGET); a bundle over the target is marked in
  * the table and warned about; one over MICRORIDE_BUNDLE_LIMIT (default 2 MiB) fails the build.
- * A function's bundle holds only the store drivers its catalog entry declares; one that
- * holds another store's driver fails the build. The MongoDB and Redis drivers it holds are
- * evaluated at their first use, not at load (`lazyDrivers`; docs/performance.md).
+ * A function's bundle holds no store driver, only stand-ins for those its catalog entry
+ * declares, which load the driver's file at the first use (`lazyModules`; docs/performance.md);
+ * a bundle that holds the driver of a store it does not declare fails the build.
  */
 import { buildWeb } from '../functions/ops/build-web.js';
 import * as esbuild from 'esbuild';
@@ -110,7 +114,7 @@ export function undeclaredDrivers(inputs: readonly string[], stores: readonly St
 
 export interface BundleInfo {
   name: string;
-  kind: 'function' | 'notifier' | 'system';
+  kind: 'function' | 'notifier' | 'system' | 'lazy';
   file: string;
   bytes: number;
   gzipBytes: number;
@@ -158,8 +162,19 @@ export const ADMIN_TOOL = { bundle: 'system/admin', entry: { module: 'functions/
 /** The size table's kind of a workload's bundle. */
 const bundleKind = (w: Workload): BundleInfo['kind'] => (w.kind === 'notifier' ? 'notifier' : 'system');
 
-export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): esbuild.Plugin {
+export interface EntryOptions {
+  /** Bundle the declared drivers and evaluate them at load, as before the lazy stand-ins (for comparing; bench/coldstart). */
+  eagerDrivers?: boolean;
+  /** Where the files of lazyModules (buildLazyModules) are, relative to the bundle being built: `../lazy`. */
+  lazyDir?: string;
+  /** Wrap the MongoDB driver's saslprep so its tables are decoded at the first use (default: unless eagerDrivers). */
+  lazySaslprep?: boolean;
+}
+
+export function entryPlugin(contents: string, stores: readonly Store[] | 'all', label: string, opts: EntryOptions = {}): esbuild.Plugin {
+  const { eagerDrivers = false, lazyDir = '../lazy', lazySaslprep = !eagerDrivers } = opts;
   const stubbed = stores === 'all' ? [] : (Object.keys(storePackages) as Store[]).filter((s) => !stores.includes(s));
+  const declared = stores === 'all' ? (Object.keys(storePackages) as Store[]) : stores;
   return {
     name: 'microride-entry',
     setup(b) {
@@ -199,7 +214,7 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
       // and then; only SCRAM-SHA-256 authentication calls it. A wrapper defers that to the
       // first call (esbuild evaluates a bundled CommonJS module at its first require).
       b.onResolve({ filter: /^@mongodb-js\/saslprep$/ }, (args) => {
-        if (eagerDrivers || args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
+        if (!lazySaslprep || args.namespace === 'microride-lazy-saslprep' || !/[\\/]mongodb[\\/]lib[\\/]/.test(args.importer)) return undefined;
         return { path: args.importer, namespace: 'microride-lazy-saslprep' };
       });
       b.onLoad({ filter: /.*/, namespace: 'microride-lazy-saslprep' }, (args) => ({
@@ -221,54 +236,142 @@ export function entryPlugin(contents: string, stores: readonly Store[] | 'all', 
         }));
       }
 
-      // A declared MongoDB or Redis driver is evaluated at its first use, not at load: the
-      // process answers liveness sooner and pays for the driver with its first store call
-      // (readiness). Only what our code takes from them at run time is forwarded.
-      for (const store of Object.keys(lazyDrivers) as (keyof typeof lazyDrivers)[]) {
-        if (eagerDrivers || stubbed.includes(store)) continue;
-        const { pkg, contents: lazy } = lazyDrivers[store];
-        b.onResolve({ filter: new RegExp(`^${pkg}$`) }, (args) => {
-          if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer)) return undefined;
-          return { path: pkg, namespace: 'microride-lazy-driver' };
+      // A declared store's driver, and the CloudEvents SDK, are not in the bundle: each is a
+      // file of its own (buildLazyModules), read, compiled and evaluated at its first use,
+      // not at load. The process answers liveness sooner (less code to compile, nothing of
+      // them to run) and pays for a driver with its first store call (readiness). Only what
+      // our code takes from them at run time is forwarded.
+      if (!eagerDrivers) {
+        for (const [name, lazy] of Object.entries(lazyModules)) {
+          if (lazy.store !== undefined && !declared.includes(lazy.store)) continue;
+          for (const { filter, importer, path } of lazy.modules) {
+            b.onResolve({ filter }, (args) => {
+              if (args.namespace === 'microride-lazy-driver' || /node_modules/.test(args.importer) || !importer.test(args.importer)) return undefined;
+              return { path, namespace: 'microride-lazy-driver', pluginData: name };
+            });
+          }
+        }
+        b.onLoad({ filter: /.*/, namespace: 'microride-lazy-driver' }, (args) => {
+          const name = args.pluginData as string;
+          const stand = lazyModules[name]!.modules.find((m) => m.path === args.path)!;
+          const file = JSON.stringify(`${lazyDir}/${name}.cjs`);
+          return { contents: `let real; const load = () => (real ??= require(${file}));\n${stand.contents}\n`, loader: 'js', resolveDir: root };
         });
-        b.onLoad({ filter: new RegExp(`^${pkg}$`), namespace: 'microride-lazy-driver' }, () => ({ contents: lazy, loader: 'js', resolveDir: root }));
+        // The file is next to the bundles, loaded by the bundle's own require (banner).
+        b.onResolve({ filter: /^\.\.?\/.*lazy\/[a-z]+\.cjs$/ }, (args) => (args.namespace === 'microride-lazy-driver' ? { path: args.path, external: true } : undefined));
       }
     },
   };
 }
 
 /**
- * Stand-ins for what platform/ and functions/ import from the MongoDB and Redis drivers;
- * each loads the real driver (bundled, evaluated on first require) when first used.
- * A name not listed here fails the build (esbuild: no matching export).
+ * Stand-ins for what platform/ and functions/ import from the store drivers and the
+ * CloudEvents SDK; each loads the module's file (`load()`, buildLazyModules) when first
+ * used. A name not listed here fails the build (esbuild: no matching export). `importer`
+ * says whose import is replaced: type-only imports vanish in the build, and the files
+ * themselves import the real packages. A driver's stand-in is used only in a bundle that
+ * declares its `store` (the others get the stub that fails loudly).
  */
-export const lazyDrivers = {
+interface LazyModule {
+  store?: Store;
+  entry: string;
+  modules: { filter: RegExp; importer: RegExp; path: string; contents: string }[];
+}
+
+export const lazyModules: Record<string, LazyModule> = {
   mongo: {
-    pkg: 'mongodb',
-    contents: [
-      "let real; const load = () => (real ??= require('mongodb'));",
-      'export class MongoClient { constructor(...a) { return new (load().MongoClient)(...a); } }',
-      'export class MongoBulkWriteError { static [Symbol.hasInstance](x) { return x instanceof load().MongoBulkWriteError; } }',
-      '',
-    ].join('\n'),
+    store: 'mongo',
+    entry: "export { MongoClient, MongoBulkWriteError } from 'mongodb';\n",
+    modules: [{
+      filter: /^mongodb$/,
+      importer: /./,
+      path: 'mongodb',
+      contents: [
+        'export class MongoClient { constructor(...a) { return new (load().MongoClient)(...a); } }',
+        'export class MongoBulkWriteError { static [Symbol.hasInstance](x) { return x instanceof load().MongoBulkWriteError; } }',
+      ].join('\n'),
+    }],
   },
   redis: {
-    pkg: 'ioredis',
-    contents: [
-      "let real; const load = () => (real ??= require('ioredis'));",
-      'export class Redis { constructor(...a) { return new (load().Redis)(...a); } }',
-      '',
-    ].join('\n'),
+    store: 'redis',
+    entry: "export { Redis } from 'ioredis';\n",
+    modules: [{
+      filter: /^ioredis$/,
+      importer: /./,
+      path: 'ioredis',
+      contents: 'export class Redis { constructor(...a) { return new (load().Redis)(...a); } }',
+    }],
   },
-} as const;
+  // knex, pg and the prepared-statements client, which extends knex's PostgreSQL client
+  // when its module is evaluated: both go into the driver file, and platform/clients.ts
+  // gets stand-ins (knex only ever does `new client(config)` with the class it is given).
+  postgres: {
+    store: 'postgres',
+    entry: `export { default as knex } from 'knex';\nexport { PreparedStatementsPgClient } from ${imp('platform/pg-client.ts')};\n`,
+    modules: [
+      {
+        filter: /^knex$/,
+        importer: /[\\/]platform[\\/]clients\.ts$/,
+        path: 'knex',
+        contents: 'export default function knex(...a) { return load().knex(...a); }',
+      },
+      {
+        filter: /^\.\/pg-client\.js$/,
+        importer: /[\\/]platform[\\/]clients\.ts$/,
+        path: 'pg-client',
+        contents: 'export class PreparedStatementsPgClient { constructor(...a) { return new (load().PreparedStatementsPgClient)(...a); } }',
+      },
+    ],
+  },
+  // Needed at the first event sent or received, not to answer a probe.
+  cloudevents: {
+    entry: "export { CloudEvent, HTTP } from 'cloudevents';\n",
+    modules: [{
+      filter: /^cloudevents$/,
+      importer: /./,
+      path: 'cloudevents',
+      contents: [
+        'export class CloudEvent {',
+        '  constructor(...a) { return new (load().CloudEvent)(...a); }',
+        '  static [Symbol.hasInstance](x) { return x instanceof load().CloudEvent; }',
+        '  static cloneWith(...a) { return load().CloudEvent.cloneWith(...a); }',
+        '}',
+        'export const HTTP = Object.freeze({',
+        '  binary: (...a) => load().HTTP.binary(...a),',
+        '  structured: (...a) => load().HTTP.structured(...a),',
+        '  toEvent: (...a) => load().HTTP.toEvent(...a),',
+        '  isEvent: (...a) => load().HTTP.isEvent(...a),',
+        '});',
+      ].join('\n'),
+    }],
+  },
+};
+
+/**
+ * One CommonJS file per lazy module, `<outdir>/lazy/<name>.cjs`, shared by every bundle that
+ * uses it and required by its stand-ins at the first use (lazyModules).
+ */
+export async function buildLazyModules(outdir: string, names: Iterable<string>): Promise<BundleInfo[]> {
+  const out: BundleInfo[] = [];
+  for (const name of new Set(names)) {
+    const file = join(outdir, 'lazy', `${name}.cjs`);
+    const store = lazyModules[name]!.store;
+    await bundle(file, lazyModules[name]!.entry, store ? [store] : [], `the lazily loaded ${name}`, { eagerDrivers: true, lazySaslprep: true, format: 'cjs' });
+    out.push(sizeOf(name, 'lazy', file));
+  }
+  return out;
+}
 
 /** Output bytes per npm package (or source folder) of the last build of each bundle, for --analyze. */
 export const composition = new Map<string, Record<string, number>>();
 /** Source files (relative to the repo) in each bundle of the last build. */
 export const bundleInputs = new Map<string, string[]>();
 
-async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string, eagerDrivers = false): Promise<void> {
+async function bundle(outfile: string, contents: string, stores: readonly Store[] | 'all', label: string, opts: EntryOptions & { format?: 'esm' | 'cjs'; outdir?: string } = {}): Promise<void> {
   mkdirSync(dirname(outfile), { recursive: true });
+  const cjs = opts.format === 'cjs';
+  // The stand-ins' path to the driver files, from this bundle's folder.
+  const lazyDir = opts.outdir ? relative(dirname(outfile), join(opts.outdir, 'lazy')).split('\\').join('/') : undefined;
   const result = await esbuild.build({
     metafile: true,
     entryPoints: ['microride-entry'],
@@ -276,19 +379,20 @@ async function bundle(outfile: string, contents: string, stores: readonly Store[
     bundle: true,
     platform: 'node',
     target: 'node20',
-    format: 'esm',
+    format: cjs ? 'cjs' : 'esm',
     minify: true,
     treeShaking: true,
     sourcemap: 'linked',
     sourcesContent: false,
     legalComments: 'none',
-    banner: { js: banner },
+    ...(cjs ? {} : { banner: { js: banner } }),
     external: externals,
-    // Prefer the ESM builds of dual packages (smaller after tree-shaking).
-    mainFields: ['module', 'main'],
+    // Prefer the ESM builds of dual packages (smaller after tree-shaking); a CommonJS driver
+    // file takes their CommonJS builds (an ESM build may need import.meta).
+    mainFields: cjs ? ['main', 'module'] : ['module', 'main'],
     logLevel: 'warning',
     logOverride: { 'empty-import-meta': 'silent' },
-    plugins: [entryPlugin(contents, stores, label, eagerDrivers)],
+    plugins: [entryPlugin(contents, stores, label, lazyDir === undefined ? opts : { ...opts, lazyDir: lazyDir.startsWith('.') ? lazyDir : `./${lazyDir}` })],
     absWorkingDir: root,
   });
   const byPackage: Record<string, number> = {};
@@ -317,7 +421,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const unknown = (opts.only ?? []).filter((n) => !all.some((f) => f.name === n));
   if (unknown.length) throw new Error(`not in contracts/catalog.ts: ${unknown.join(', ')}`);
   const specs = opts.only ? all.filter((f) => opts.only!.includes(f.name)) : all;
-  if (!opts.only) rmSync(join(outdir, 'functions'), { recursive: true, force: true });
+  if (!opts.only) for (const dir of ['functions', 'lazy']) rmSync(join(outdir, dir), { recursive: true, force: true });
 
   const out: BundleInfo[] = [];
   // Two cores: a few bundles at a time is as fast as all at once and lighter on memory.
@@ -325,7 +429,7 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const worker = async () => {
     for (let spec = queue.shift(); spec; spec = queue.shift()) {
       const file = join(outdir, 'functions', `${spec.name}.mjs`);
-      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`, opts.eagerDrivers);
+      await bundle(file, functionEntry(spec), spec.stores, `function ${spec.name}`, { eagerDrivers: opts.eagerDrivers, outdir });
       out.push(sizeOf(spec.name, 'function', file));
     }
   };
@@ -338,14 +442,20 @@ export async function build(opts: BuildOptions = {}): Promise<BundleInfo[]> {
   const workloads = (opts.workloads ?? allWorkloads).filter((w) => (bundleKind(w) === 'notifier' ? opts.notifier !== false : opts.jobs !== false));
   for (const w of workloads) {
     const file = join(outdir, `${w.bundle}.mjs`);
-    await bundle(file, workloadEntry(w), w.stores, `${w.name} (${w.kind})`);
+    await bundle(file, workloadEntry(w), w.stores, `${w.name} (${w.kind})`, { eagerDrivers: opts.eagerDrivers, outdir });
     out.push(sizeOf(basename(w.bundle), bundleKind(w), file));
   }
   if (opts.jobs !== false && !opts.workloads) {
     // Not deployed: run on demand as a one-off Job (functions/accounts/README.md).
     const file = join(outdir, `${ADMIN_TOOL.bundle}.mjs`);
-    await bundle(file, workloadEntry(ADMIN_TOOL), ADMIN_TOOL.stores, 'admin account tool');
+    await bundle(file, workloadEntry(ADMIN_TOOL), ADMIN_TOOL.stores, 'admin account tool', { eagerDrivers: opts.eagerDrivers, outdir });
     out.push(sizeOf(basename(ADMIN_TOOL.bundle), 'system', file));
+  }
+  // The files the bundles above load at the first use: their stores' drivers, the CloudEvents SDK.
+  if (!opts.eagerDrivers) {
+    const stores = [...specs.map((s) => s.stores), ...workloads.map((w) => w.stores), ...(opts.jobs !== false && !opts.workloads ? [ADMIN_TOOL.stores] : [])].flat();
+    const names = Object.entries(lazyModules).filter(([, m]) => m.store === undefined || stores.includes(m.store)).map(([name]) => name);
+    out.push(...(await buildLazyModules(outdir, names)));
   }
   return out;
 }

@@ -404,7 +404,9 @@ describe('bundles', () => {
       expect(b.bytes, `${b.file} is ${Math.round(b.bytes / 1024)} KiB`).toBeLessThan(BUDGET_BYTES);
       expect(b.mapBytes).toBeGreaterThan(0);
     }
-    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'admin', 'analysis-quote', 'drivers-availability', 'drivers-get', 'migrate', 'outbox-relay', 'rides-get', 'rides-request', 'tick-relay']);
+    expect(bundles.map((b) => b.name).sort()).toEqual(['accounts-jwks', 'admin', 'analysis-quote', 'cloudevents', 'drivers-availability', 'drivers-get', 'migrate', 'outbox-relay', 'postgres', 'redis', 'rides-get', 'rides-request', 'tick-relay']);
+    // The store drivers and the CloudEvents SDK are files of their own, loaded at the first use (scripts/build.ts, lazyModules).
+    expect(bundles.filter((b) => b.kind === 'lazy').map((b) => b.file.split('/').slice(-2).join('/')).sort()).toEqual(['lazy/cloudevents.cjs', 'lazy/postgres.cjs', 'lazy/redis.cjs']);
   });
 
   it('gives QUOTE_SECRET to exactly the functions whose bundle signs or verifies quotes', () => {
@@ -496,10 +498,20 @@ describe('bundles', () => {
     const storeDrivers = ['knex', 'pg', 'lodash', 'ioredis', 'mongodb'];
     expect(storeDrivers.filter((p) => packagesIn('accounts-jwks').has(p)), 'store drivers in accounts-jwks (stores: none)').toEqual([]);
     expect(['ioredis', 'mongodb'].filter((p) => packagesIn('drivers-get').has(p)), 'drivers-get declares PostgreSQL only').toEqual([]);
-    expect(packagesIn('drivers-get').has('knex'), 'drivers-get keeps its own store').toBe(true);
+    // Its own store's driver is a stand-in that loads lazy/postgres.cjs at the first query.
+    expect(bundleInputs.get(bundles.find((b) => b.name === 'drivers-get')!.file), 'drivers-get keeps its own store').toContain('microride-lazy-driver:knex');
+    expect(packagesIn('drivers-get').has('knex'), 'knex is in the driver file, not the bundle').toBe(false);
+    const pgDriver = bundles.find((b) => b.kind === 'lazy' && b.name === 'postgres')!;
+    expect(['knex', 'pg'].filter((p) => packagesOf(bundleInputs.get(pgDriver.file) ?? []).has(p))).toEqual(['knex', 'pg']);
     // Neither function sends or receives events: no CloudEvents SDK (EmitError lives apart).
-    for (const name of ['accounts-jwks', 'drivers-get']) expect(packagesIn(name).has('cloudevents'), `cloudevents in ${name}`).toBe(false);
-    expect(packagesIn('drivers-availability').has('cloudevents'), 'an emitting function keeps the SDK').toBe(true);
+    const inputsOf = (name: string) => bundleInputs.get(bundles.find((b) => b.name === name)!.file) ?? [];
+    for (const name of ['accounts-jwks', 'drivers-get']) {
+      expect(packagesIn(name).has('cloudevents'), `cloudevents in ${name}`).toBe(false);
+      expect(inputsOf(name), `the SDK's stand-in in ${name}`).not.toContain('microride-lazy-driver:cloudevents');
+    }
+    // An emitting function loads the SDK (lazy/cloudevents.cjs) at its first event.
+    expect(inputsOf('drivers-availability'), 'an emitting function keeps the SDK').toContain('microride-lazy-driver:cloudevents');
+    expect(packagesIn('drivers-availability').has('cloudevents')).toBe(false);
   });
 });
 
