@@ -20,6 +20,7 @@ import { vehicleClass } from '../../contracts/vehicles.js';
 import { httpRequest } from '../../platform/events/http-send.js';
 import type { Logger } from '../../platform/logger.js';
 import { HttpProblem } from '../../platform/problem.js';
+import { parseStoredJson } from '../../platform/stored-json.js';
 import { liveDriver } from '../tracking/live-index.js';
 import { rideSettings } from './settings.js';
 
@@ -70,18 +71,10 @@ async function profileOf(driverId: string, authorization: string, driversUrl: st
     log.warn({ driverId, err: res.message }, 'drivers call failed at accept');
     throw unavailable();
   }
-  const parsed = res.status === 200 ? publicDriver.safeParse(jsonOrNull(res.body.toString('utf8'))) : undefined;
-  if (!parsed?.success) {
+  const parsed = res.status === 200 ? parseStoredJson(publicDriver, res.body.toString('utf8')) : null;
+  if (!parsed) {
     log.warn({ driverId, status: res.status }, 'drivers answered no usable profile at accept');
     throw unavailable();
   }
-  return parsed.data;
-}
-
-function jsonOrNull(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+  return parsed;
 }

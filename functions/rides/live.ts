@@ -4,6 +4,7 @@
  * short-lived copy, so a missing, expired or unreadable value is simply "no live view".
  */
 import { redis, rkey } from '../../platform/clients.js';
+import { parseStoredJson } from '../../platform/stored-json.js';
 import { liveKey, livePosition, type LivePosition } from '../../contracts/live-position.js';
 import type { RideStatus } from './schemas.js';
 
@@ -11,12 +12,5 @@ import type { RideStatus } from './schemas.js';
 export const LIVE_STATUSES: ReadonlySet<RideStatus> = new Set(['accepted', 'arrived', 'in_progress']);
 
 export async function latestPosition(rideId: string): Promise<LivePosition | null> {
-  const raw = await redis().get(rkey(...liveKey(rideId)));
-  if (!raw) return null;
-  try {
-    const p = livePosition.safeParse(JSON.parse(raw));
-    return p.success ? p.data : null;
-  } catch {
-    return null;
-  }
+  return parseStoredJson(livePosition, await redis().get(rkey(...liveKey(rideId))));
 }

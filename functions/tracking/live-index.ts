@@ -28,6 +28,7 @@
  */
 import { redis, rkey } from '../../platform/clients.js';
 import { lua, runScript } from '../../platform/redis-script.js';
+import { parseStoredJson } from '../../platform/stored-json.js';
 import { geohashBounds, cellOf, haversineMeters } from '../../platform/geo.js';
 import { vehicleClasses, type VehicleClass } from '../../contracts/vehicles.js';
 import { cardProfile, type CardProfile } from '../../contracts/driver-card.js';
@@ -191,19 +192,9 @@ export async function liveDriver(driverId: string): Promise<LiveDriver | null> {
     driverProfileId: h.profile ?? null,
     vehicleClass: (vehicleClasses as readonly string[]).includes(h.class ?? '') ? (h.class as VehicleClass) : null,
     status: h.status === 'online' || h.status === 'offline' || h.status === 'on_trip' ? h.status : null,
-    card: cardOf(h.card),
+    card: parseStoredJson(cardProfile, h.card),
     position: lat !== null && lon !== null && at !== null ? { lat, lon, at: new Date(at), heading: num(h.heading), speedKmh: num(h.speed) } : null,
   };
-}
-
-function cardOf(text: string | undefined): CardProfile | null {
-  if (!text) return null;
-  try {
-    const c = cardProfile.safeParse(JSON.parse(text));
-    return c.success ? c.data : null;
-  } catch {
-    return null;
-  }
 }
 
 /** Drops drivers whose last position is older than FRESH_MS from every GEO set. */

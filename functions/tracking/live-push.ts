@@ -13,6 +13,7 @@
  */
 import { redis, rkey } from '../../platform/clients.js';
 import { lua, runScript } from '../../platform/redis-script.js';
+import { parseStoredJson } from '../../platform/stored-json.js';
 import type { LatLon } from '../../platform/geo.js';
 import { liveChannel, liveKey, liveMessageText, livePosition, type LivePosition } from '../../contracts/live-position.js';
 import { ACTIVE_RANK, TERMINAL_RANK, rankOf } from './lifecycle.js';
@@ -81,16 +82,6 @@ const pointOf = (v: string | null): LatLon | undefined => {
   return Number.isFinite(lat) && Number.isFinite(lon) ? { lat: lat!, lon: lon! } : undefined;
 };
 
-function parsePrevious(v: string | null): LivePosition | null {
-  if (!v) return null;
-  try {
-    const p = livePosition.safeParse(JSON.parse(v));
-    return p.success ? p.data : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Round trip 1: the ride's fields and its previous position, in one pipeline. */
 export async function readLive(rideId: string): Promise<LiveReads> {
   const out = await redis()
@@ -105,7 +96,7 @@ export async function readLive(rideId: string): Promise<LiveReads> {
   if (gErr) throw gErr;
   const [riderId, rank, pickup, dropoff] = h as (string | null)[];
   const ride = rank ? { riderId: riderId ?? undefined, rank: Number(rank), pickup: pointOf(pickup ?? null), dropoff: pointOf(dropoff ?? null) } : null;
-  return { ride, previous: parsePrevious(prev as string | null) };
+  return { ride, previous: parseStoredJson(livePosition, prev as string | null) };
 }
 
 // KEYS: 1 live position, 2 push window of the ride.
