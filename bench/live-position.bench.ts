@@ -16,7 +16,8 @@
  * and whether every ride got a push in every second window it had an accepted ping in.
  *
  * Knobs: BENCH_LIVE_RIDES (1000), BENCH_LIVE_SECONDS (10 per phase), BENCH_LIVE_WARMUP (3),
- * BENCH_LIVE_ROUNDS (2: reference, live, reference, live). The ping process runs with
+ * BENCH_LIVE_ROUNDS (2: reference, live, reference, live), BENCH_PINGER_NODE_ARGS (Node flags
+ * for the ping process, e.g. a CPU profile). The ping process runs with
  * LOCATION_MIN_INTERVAL_MS=900: at the default 1000 a driver pinging every second meets
  * the limit whenever a ping comes a few ms early (the window opens at the previous
  * ping's arrival), and refused pings would blur both phases.
@@ -41,8 +42,8 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const log = (line: string) => process.stderr.write(`  ${line}\n`);
 const round = (v: number, d = 2) => Number(v.toFixed(d));
 
-function spawnNode(script: string, env: NodeJS.ProcessEnv, ipc: boolean): ChildProcess {
-  const cmd = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" --import tsx ${script}`;
+function spawnNode(script: string, env: NodeJS.ProcessEnv, ipc: boolean, nodeArgs = ''): ChildProcess {
+  const cmd = `ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "${process.execPath}" ${nodeArgs} --import tsx ${script}`;
   return spawn('bash', ['-c', cmd], { env, stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'] });
 }
 
@@ -90,7 +91,8 @@ export default async function livePositionBench(): Promise<BenchResult> {
   });
   const wsUrl = `${url.replace('http', 'ws')}/ws`;
   const client = spawnNode('bench/live-client.ts', { ...env, JWT_PRIVATE_KEY: keys.privateKey }, true);
-  const pinger = spawnNode('bench/live-pinger.ts', { ...env, LOCATION_MIN_INTERVAL_MS: '900' }, true);
+  // BENCH_PINGER_NODE_ARGS: e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the ping path.
+  const pinger = spawnNode('bench/live-pinger.ts', { ...env, LOCATION_MIN_INTERVAL_MS: '900' }, true, process.env.BENCH_PINGER_NODE_ARGS ?? '');
   await Promise.all([new Promise((r) => client.once('message', r)), new Promise((r) => pinger.once('message', r))]);
 
   try {
