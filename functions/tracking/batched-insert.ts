@@ -68,15 +68,44 @@ interface Waiter<T> {
  * An insert function for one collection that batches as described above. `collection` is
  * called for every batch, so the current client (and test database) is always used.
  */
+/** When a command may run: `work` is called once, its promise returned. */
+export type Gate = (work: () => Promise<void>) => Promise<void>;
+
+/**
+ * A gate that lets one command through at a time, in arrival order: for inserts spread
+ * over many collections, which cannot share a command.
+ */
+export function oneAtATime(): Gate {
+  let waiting = 0;
+  let last: Promise<void> = Promise.resolve();
+  return (work) => {
+    // Nothing in flight: go now, not a microtask later (a lone insert waits for nobody).
+    const run = waiting === 0 ? work() : last.then(work, work);
+    waiting += 1;
+    const settled = run.catch(() => undefined).then(() => void (waiting -= 1));
+    last = settled;
+    return run;
+  };
+}
+
 export function batchedInserter<T extends Document>(
   collection: () => Collection<T>,
   maxBatch = 500,
+  /**
+   * Runs each command when the caller allows (e.g. one command at a time across many
+   * collections); documents requested while a command waits join its batch.
+   */
+  gate: Gate = (work) => work(),
 ): (doc: OptionalUnlessRequiredId<T>) => Promise<InsertOutcome> {
   let queue: Waiter<OptionalUnlessRequiredId<T>>[] = [];
   let inFlight = false;
 
-  const send = async (): Promise<void> => {
+  const send = (): void => {
     inFlight = true;
+    void gate(sendBatch);
+  };
+
+  const sendBatch = async (): Promise<void> => {
     const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
     queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
     let outcomes: (InsertOutcome | Error)[];
@@ -91,13 +120,14 @@ export function batchedInserter<T extends Document>(
       if (o instanceof Error) w.reject(o);
       else w.resolve(o);
     });
+    // Before the callers' continuations run: an insert they make next starts the next batch.
     inFlight = false;
-    if (queue.length > 0) void send();
+    if (queue.length > 0) send();
   };
 
   return (doc) =>
     new Promise<InsertOutcome>((resolve, reject) => {
       queue.push({ doc, resolve, reject });
-      if (!inFlight) void send();
+      if (!inFlight) send();
     });
 }

@@ -29,7 +29,7 @@ import type { Collection, Document, OptionalUnlessRequiredId } from 'mongodb';
 import { mongo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { logger } from '../../platform/logger.js';
-import { batchedInserter, DocumentRejectedError, outcomesOf, type InsertOutcome } from './batched-insert.js';
+import { batchedInserter, DocumentRejectedError, oneAtATime, outcomesOf, type Gate, type InsertOutcome } from './batched-insert.js';
 import { expiredPartitions, packedPartition, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, timelinePartition, trimGate, type StorageMode } from './retention.js';
 
 export interface TimelineDoc {
@@ -149,13 +149,13 @@ interface Inserters<T extends Document> {
   /** Drops the inserter of a collection that is gone. */
   forget(name: string): void;
 }
-function inserters<T extends Document>(collection: (name: string) => Collection<T>): Inserters<T> {
+function inserters<T extends Document>(collection: (name: string) => Collection<T>, gate?: Gate): Inserters<T> {
   const byName = new Map<string, (doc: OptionalUnlessRequiredId<T>) => Promise<InsertOutcome>>();
   const insert = (name: string, doc: OptionalUnlessRequiredId<T>): Promise<InsertOutcome> => {
     let one = byName.get(name);
     if (!one) {
       if (byName.size >= 1000) byName.clear();
-      one = batchedInserter(() => collection(name));
+      one = batchedInserter(() => collection(name), undefined, gate);
       byName.set(name, one);
     }
     return one(doc);
@@ -163,7 +163,14 @@ function inserters<T extends Document>(collection: (name: string) => Collection<
   return Object.assign(insert, { forget: (name: string) => void byName.delete(name) });
 }
 const insertIntoPartition = inserters<LocationDoc>(locationsCollection);
-const insertTimelineInto = inserters<TimelineDoc>(timelineCollection);
+/**
+ * The timeline's shards take one command at a time per process: the events of many rides
+ * go to as many shards, so they cannot share a batch, and FerretDB's SQLite takes one
+ * writer at a time; concurrent one-document inserts into different shards cost it several
+ * times their CPU in lock retries (docs/performance.md, "The ride's timeline in shards").
+ * Events of one shard that arrive meanwhile still join one command.
+ */
+const insertTimelineInto = inserters<TimelineDoc>(timelineCollection, oneAtATime());
 const insertPackedInto = inserters<PackedTraceDoc>((name) => mongo().collection<PackedTraceDoc>(name));
 
 /** Records one ride event; 'duplicate' when an event with the same key is already there (its ride's partition: an event's ride never changes). */
