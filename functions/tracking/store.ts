@@ -162,7 +162,13 @@ function inserters<T extends Document>(collection: (name: string) => Collection<
   };
   return Object.assign(insert, { forget: (name: string) => void byName.delete(name) });
 }
-const insertIntoPartition = inserters<LocationDoc>(locationsCollection);
+/**
+ * Samples of rides go to their ride's shard of the hour: one command at a time per process
+ * too (see the timeline below). At 1,000 pings/s this took the live push's p99 from 52–59
+ * to ~31 ms, at the price of the ping's own answer waiting its turn (p50 6 → 11–23 ms)
+ * (docs/performance.md, "Live driver positions").
+ */
+const insertIntoPartition = inserters<LocationDoc>(locationsCollection, oneAtATime());
 /**
  * The timeline's shards take one command at a time per process: the events of many rides
  * go to as many shards, so they cannot share a batch, and FerretDB's SQLite takes one
