@@ -134,6 +134,14 @@ export default async function notifierBench(): Promise<BenchResult> {
       req.end(body);
     });
 
+  /** The notifier's V8 heap in use, from its /metrics. */
+  const heapUsed = async (): Promise<number> => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const v = /^nodejs_heap_used_bytes (\d+)/m.exec(text)?.[1];
+    if (v === undefined) throw new Error('the notifier reported no nodejs_heap_used_bytes');
+    return Number(v);
+  };
+
   try {
     // Warm-up: code paths JIT-compiled, Redis script cached, pools grown — the baseline
     // should hold what any running notifier has, so the delta is the sockets alone.
@@ -143,6 +151,7 @@ export default async function notifierBench(): Promise<BenchResult> {
     await ask(client, { cmd: 'report' });
     await sleep(2_000);
     const rssBefore = rssBytes(notifier.pid!);
+    const heapBefore = await heapUsed();
 
     const users = Array.from({ length: CONNECTIONS }, () => randomUUID());
     const half = Math.floor(CONNECTIONS / 2);
@@ -156,10 +165,13 @@ export default async function notifierBench(): Promise<BenchResult> {
     log(`connected ${conn.connected} (${conn.failed} failed) in ${(conn.ms / 1000).toFixed(1)} s`);
     await sleep(5_000); // idle: let allocation settle
     const rssAfter = rssBytes(notifier.pid!);
+    // The JavaScript share (the Conn records, timers, the user and session sets), apart from
+    // uWebSockets.js's native memory and the allocator's steps that make RSS coarse.
+    const heapPerConnection = ((await heapUsed()) - heapBefore) / conn.connected;
     const perConnection = (rssAfter - rssBefore) / conn.connected;
     // The second half's cost alone: excludes one-off growth (heap semispaces, maps) that the first half paid.
     const marginal = (rssAfter - rssHalf) / second.connected;
-    log(`RSS ${(rssBefore / 2 ** 20).toFixed(1)} → ${(rssHalf / 2 ** 20).toFixed(1)} → ${(rssAfter / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(2)} KiB per connection (marginal ${(marginal / 1024).toFixed(2)} KiB)`);
+    log(`RSS ${(rssBefore / 2 ** 20).toFixed(1)} → ${(rssHalf / 2 ** 20).toFixed(1)} → ${(rssAfter / 2 ** 20).toFixed(1)} MiB: ${(perConnection / 1024).toFixed(2)} KiB per connection (marginal ${(marginal / 1024).toFixed(2)} KiB); V8 heap ${(heapPerConnection / 1024).toFixed(2)} KiB per connection`);
 
     /** Sends RATE events/s for `seconds`; returns the latencies of those the client received. */
     const runWindow = async (seconds: number) => {
@@ -228,6 +240,7 @@ export default async function notifierBench(): Promise<BenchResult> {
         rssBeforeMiB: Number((rssBefore / 2 ** 20).toFixed(1)),
         rssAfterMiB: Number((rssAfter / 2 ** 20).toFixed(1)),
         rssPerIdleConnectionKiB: Number((perConnection / 1024).toFixed(2)),
+        heapPerIdleConnectionKiB: Number((heapPerConnection / 1024).toFixed(2)),
         rssMarginalPerConnectionKiB: Number((marginal / 1024).toFixed(2)),
         eventsPerSec: Number(achievedRate.toFixed(0)),
         eventsSent: sent,
