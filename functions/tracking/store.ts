@@ -30,7 +30,7 @@ import { mongo } from '../../platform/clients.js';
 import { config } from '../../platform/config.js';
 import { logger } from '../../platform/logger.js';
 import { batchedInserter, DocumentRejectedError, oneAtATime, outcomesOf, type Gate, type InsertOutcome } from './batched-insert.js';
-import { expiredPartitions, packedPartition, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, timelinePartition, trimGate, type StorageMode } from './retention.js';
+import { TIMELINE_SHARDS, expiredPartitions, packedPartition, partitionOf, resolveMode, retainedSince, retentionSettings, rideTracePartitions, timelinePartition, trimGate, type StorageMode } from './retention.js';
 
 export interface TimelineDoc {
   /** `<source> <id>` of the CloudEvent. */
@@ -149,12 +149,18 @@ interface Inserters<T extends Document> {
   /** Drops the inserter of a collection that is gone. */
   forget(name: string): void;
 }
+/**
+ * Inserters kept before the map is forgotten: above the timeline's shard count, so its
+ * shards keep theirs (at 1,000 the 1,024 shards emptied the map every few inserts); the
+ * sample shards roll over with the hour, so the map still needs a bound.
+ */
+const MAX_INSERTERS = 4 * TIMELINE_SHARDS;
 function inserters<T extends Document>(collection: (name: string) => Collection<T>, gate?: Gate): Inserters<T> {
   const byName = new Map<string, (doc: OptionalUnlessRequiredId<T>) => Promise<InsertOutcome>>();
   const insert = (name: string, doc: OptionalUnlessRequiredId<T>): Promise<InsertOutcome> => {
     let one = byName.get(name);
     if (!one) {
-      if (byName.size >= 1000) byName.clear();
+      if (byName.size >= MAX_INSERTERS) byName.clear();
       one = batchedInserter(() => collection(name), undefined, gate);
       byName.set(name, one);
     }
