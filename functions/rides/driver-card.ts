@@ -15,8 +15,7 @@
  * everything after the accept shows the car the rider was told about.
  */
 import { z } from 'zod';
-import type { DriverCard } from '../../contracts/driver-card.js';
-import { vehicleClass } from '../../contracts/vehicles.js';
+import { cardProfile, type DriverCard } from '../../contracts/driver-card.js';
 import { httpRequest } from '../../platform/events/http-send.js';
 import type { Logger } from '../../platform/logger.js';
 import { HttpProblem } from '../../platform/problem.js';
@@ -25,12 +24,7 @@ import { liveDriver } from '../tracking/live-index.js';
 import { rideSettings } from './settings.js';
 
 /** What rides reads of drivers' public view (unknown fields ignored: drivers may add more). */
-const publicDriver = z.object({
-  id: z.uuid(),
-  firstName: z.string().min(1),
-  vehicle: z.object({ make: z.string(), model: z.string(), plate: z.string(), class: vehicleClass }),
-  rating: z.object({ average: z.number().nullable(), count: z.number().int() }),
-});
+const publicDriver = cardProfile.extend({ id: z.uuid() });
 
 /** The service is there but could not answer: the driver taps accept again (the offer still stands). */
 const unavailable = () =>
@@ -50,14 +44,7 @@ export async function driverCardOf(driverId: string, authorization: string, log:
   if (live?.card) return { id: driverId, ...live.card, positionAtAcceptance };
   const { DRIVERS_URL } = rideSettings();
   if (!DRIVERS_URL) return null;
-  const d = await profileOf(driverId, authorization, DRIVERS_URL, log);
-  return {
-    id: d.id,
-    firstName: d.firstName,
-    vehicle: { make: d.vehicle.make, model: d.vehicle.model, class: d.vehicle.class, plate: d.vehicle.plate },
-    rating: d.rating,
-    positionAtAcceptance,
-  };
+  return { ...(await profileOf(driverId, authorization, DRIVERS_URL, log)), positionAtAcceptance };
 }
 
 type PublicDriver = z.infer<typeof publicDriver>;
